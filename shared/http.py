@@ -1,0 +1,95 @@
+"""Flask plumbing every service shares: problem+json errors, health, readiness, metrics."""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Callable
+
+from flask import Flask, Response, g, request
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from shared import metrics
+from shared.problems import Problem
+
+log = logging.getLogger(__name__)
+
+
+def create_base_app(service: str, *, ready_checks: dict[str, Callable[[], bool]]) -> Flask:
+    """A Flask app with the service-independent routes and error handling already registered."""
+    app = Flask(service)
+    app.config["SERVICE"] = service
+    _register_errors(app)
+    _register_metrics(app, service)
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "alive", "service": service}
+
+    @app.get("/readyz")
+    def readyz():
+        results = {name: check() for name, check in ready_checks.items()}
+        ok = all(results.values())
+        body = {"status": "ready" if ok else "not ready", "checks": {k: "ok" if v else "unreachable" for k, v in results.items()}}
+        return body, 200 if ok else 503
+
+    @app.get("/metrics")
+    def metrics_view():
+        data, content_type = metrics.exposition()
+        return Response(data, mimetype=content_type.split(";")[0], content_type=content_type)
+
+    return app
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(Problem)
+    def on_problem(exc: Problem):
+        return exc.response()
+
+    @app.errorhandler(ValidationError)
+    def on_validation(exc: ValidationError):
+        errors = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        return Problem(422, "Unprocessable Content", "The request body failed validation.", errors=errors).response()
+
+    @app.errorhandler(HTTPException)
+    def on_http(exc: HTTPException):
+        headers = {"Allow": exc.valid_methods and ", ".join(exc.valid_methods)} if getattr(exc, "valid_methods", None) else {}
+        return Problem(exc.code or 500, exc.name, exc.description or "", headers=headers).response()
+
+    @app.errorhandler(Exception)
+    def on_unexpected(exc: Exception):
+        log.exception("unhandled error", extra={"route": _route()})
+        return Problem(500, "Internal Server Error", "An unexpected error occurred; it has been logged.").response()
+
+
+def _route() -> str:
+    # The rule template ("/v1/roles/<role_id>"), never the concrete path: labels stay a small set.
+    return request.url_rule.rule if request.url_rule is not None else "unmatched"
+
+
+def _register_metrics(app: Flask, service: str) -> None:
+    @app.before_request
+    def start_timer():
+        g._started = time.perf_counter()
+
+    @app.after_request
+    def record(response):
+        route = _route()
+        if route != "/metrics":
+            metrics.HTTP_REQUESTS.labels(service=service, route=route, method=request.method,
+                                         status=str(response.status_code)).inc()
+            metrics.HTTP_LATENCY.labels(service=service, route=route, method=request.method).observe(
+                time.perf_counter() - g.get("_started", time.perf_counter()))
+        return response
+
+
+def json_body(max_bytes: int | None = None) -> dict:
+    """The request's JSON object, or a 4xx problem saying what is wrong with it."""
+    if max_bytes is not None and (request.content_length or 0) > max_bytes:
+        raise Problem(413, "Content Too Large", f"Bodies are limited to {max_bytes} bytes.")
+    if request.mimetype != "application/json":
+        raise Problem(415, "Unsupported Media Type", "Send application/json.")
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise Problem(400, "Bad Request", "The body is not a JSON object.")
+    return data

@@ -1,0 +1,98 @@
+"""Kafka producer and topic administration shared by the services."""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Iterable
+
+from kafka import KafkaAdminClient, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from shared import events
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class PublishError(Exception):
+    """The broker did not acknowledge in time; the caller must not report success."""
+
+
+def message_key(event: events.Event) -> bytes:
+    # Every event of one application shares a key, so it lands on one partition and stays in order.
+    entity = event.payload.get("application_id") or event.payload.get("application", {}).get("id") or event.event_id
+    return f"{event.tenant}:{entity}".encode()
+
+
+class Publisher:
+    """Publishes envelopes with acks=all and idempotence; `publish` returns only once all are acknowledged."""
+
+    def __init__(self, settings: Settings, *, client_id: str = "credbridge"):
+        timeout_ms = int(settings.kafka_publish_timeout_s * 1000)
+        self._timeout_s = settings.kafka_publish_timeout_s
+        self._producer = KafkaProducer(
+            bootstrap_servers=settings.kafka_bootstrap_servers.split(","),
+            client_id=client_id,
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=1,
+            # Bounded so a webhook gets its 503 instead of hanging while the broker is away.
+            max_block_ms=timeout_ms,
+            request_timeout_ms=max(timeout_ms - 500, 1000),
+            delivery_timeout_ms=timeout_ms + 1000,
+            reconnect_backoff_max_ms=1000,
+        )
+
+    def publish(self, batch: Iterable[events.Event]) -> None:
+        deadline = time.monotonic() + self._timeout_s
+        try:
+            futures = [self._producer.send(e.topic, key=message_key(e), value=events.encode(e)) for e in batch]
+            for f in futures:
+                f.get(timeout=max(deadline - time.monotonic(), 0.05))
+        except KafkaError as exc:
+            raise PublishError(type(exc).__name__) from exc
+
+    def publish_raw(self, topic: str, *, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]]) -> None:
+        try:
+            self._producer.send(topic, key=key, value=value, headers=headers).get(timeout=self._timeout_s)
+        except KafkaError as exc:
+            raise PublishError(type(exc).__name__) from exc
+
+    def close(self) -> None:
+        self._producer.close(timeout=self._timeout_s)
+
+
+def ensure_topics(settings: Settings, topics: Iterable[str] = events.ALL_TOPICS) -> list[str]:
+    """Creates each topic and its dead-letter topic if missing (auto-creation is off on the broker)."""
+    wanted = []
+    for t in topics:
+        wanted += [t, events.dlq_topic(t)]
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers.split(","), client_id="credbridge-admin")
+    try:
+        existing = set(admin.list_topics())
+        new = [NewTopic(t, settings.kafka_topic_partitions, settings.kafka_replication_factor)
+               for t in wanted if t not in existing]
+        if new:
+            try:
+                admin.create_topics(new)
+            except TopicAlreadyExistsError:
+                pass  # another process created them first
+        return [t.name for t in new]
+    finally:
+        admin.close()
+
+
+def broker_reachable(settings: Settings, timeout_s: float = 2.0) -> bool:
+    try:
+        admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers.split(","),
+                                 request_timeout_ms=int(timeout_s * 1000), client_id="credbridge-ready")
+    except KafkaError:
+        return False
+    try:
+        admin.list_topics()
+        return True
+    except KafkaError:
+        return False
+    finally:
+        admin.close()

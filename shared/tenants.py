@@ -1,0 +1,132 @@
+"""Tenants (employers), their ATS connections and their recruiters' API keys."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from cryptography.fernet import Fernet, InvalidToken
+from pymongo import ASCENDING
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from shared.problems import Problem
+from shared.settings import Settings
+
+PROVIDERS = ("generic", "greenhouse", "lever", "workable", "ashby", "smartrecruiters", "teamtailor")
+MAX_LIVE_SECRETS = 2  # rotation: the new secret and the one it replaces both verify
+_DEV_KEY = base64.urlsafe_b64encode(hashlib.sha256(b"credbridge-development-only").digest())
+
+
+class TenantError(Exception):
+    """A tenant-management request that cannot be carried out (unknown tenant, duplicate connection)."""
+
+
+@dataclass(frozen=True)
+class Connection:
+    tenant: str
+    provider: str
+    secrets: tuple[str, ...]
+    options: dict
+
+
+class TenantRepository:
+    def __init__(self, db: Database, settings: Settings):
+        self.tenants = db["tenants"]
+        self.connections = db["connections"]
+        self.api_keys = db["api_keys"]
+        self._fernet = Fernet(settings.secrets_key.encode() if settings.secrets_key else _DEV_KEY)
+
+    def ensure_indexes(self) -> None:
+        self.connections.create_index([("tenant", ASCENDING), ("provider", ASCENDING)], unique=True)
+        self.api_keys.create_index([("tenant", ASCENDING)])
+
+    # --- tenants ---------------------------------------------------------------------------
+    def create_tenant(self, name: str) -> tuple[str, str]:
+        tenant_id = "t_" + secrets.token_hex(6)
+        self.tenants.insert_one({"_id": tenant_id, "name": name, "created_at": _now()})
+        return tenant_id, self.create_api_key(tenant_id)
+
+    def get_tenant(self, tenant_id: str) -> dict | None:
+        return self.tenants.find_one({"_id": tenant_id})
+
+    def _require_tenant(self, tenant_id: str) -> None:
+        if self.get_tenant(tenant_id) is None:
+            raise TenantError(f"no tenant {tenant_id!r}")
+
+    # --- API keys: shown once, stored as a hash ---------------------------------------------
+    def create_api_key(self, tenant_id: str) -> str:
+        self._require_tenant(tenant_id)
+        key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
+        self.api_keys.insert_one({"_id": key_id, "tenant": tenant_id, "hash": _digest(secret),
+                                  "created_at": _now(), "revoked": False})
+        return f"cbk_{key_id}.{secret}"
+
+    def tenant_for_api_key(self, presented: str) -> str | None:
+        if not presented.startswith("cbk_") or "." not in presented:
+            return None
+        key_id, _, secret = presented[4:].partition(".")
+        doc = self.api_keys.find_one({"_id": key_id, "revoked": False})
+        # Compare digests in constant time; an unknown key id still pays for one compare.
+        stored = doc["hash"] if doc else _digest("")
+        return doc["tenant"] if hmac.compare_digest(stored, _digest(secret)) and doc else None
+
+    # --- ATS connections -------------------------------------------------------------------
+    def add_connection(self, tenant_id: str, provider: str, *, secret: str | None = None,
+                       options: dict | None = None) -> str:
+        if provider not in PROVIDERS:
+            raise TenantError(f"unknown provider {provider!r}; one of {', '.join(PROVIDERS)}")
+        self._require_tenant(tenant_id)
+        secret = secret or secrets.token_urlsafe(32)
+        try:
+            self.connections.insert_one({"tenant": tenant_id, "provider": provider, "created_at": _now(),
+                                         "secrets": [self._encrypt(secret)], "options": options or {}})
+        except DuplicateKeyError:
+            raise TenantError(f"tenant {tenant_id} already has a {provider} connection; rotate its secret instead") from None
+        return secret
+
+    def rotate_secret(self, tenant_id: str, provider: str, *, secret: str | None = None) -> str:
+        secret = secret or secrets.token_urlsafe(32)
+        result = self.connections.update_one(
+            {"tenant": tenant_id, "provider": provider},
+            {"$push": {"secrets": {"$each": [self._encrypt(secret)], "$position": 0, "$slice": MAX_LIVE_SECRETS}}})
+        if result.matched_count == 0:
+            raise TenantError(f"tenant {tenant_id} has no {provider} connection")
+        return secret
+
+    def connection(self, tenant_id: str, provider: str) -> Connection | None:
+        doc = self.connections.find_one({"tenant": tenant_id, "provider": provider})
+        if doc is None:
+            return None
+        return Connection(tenant=tenant_id, provider=provider, options=doc.get("options", {}),
+                          secrets=tuple(self._decrypt(s) for s in doc["secrets"]))
+
+    def _encrypt(self, secret: str) -> str:
+        return self._fernet.encrypt(secret.encode()).decode()
+
+    def _decrypt(self, token: str) -> str:
+        try:
+            return self._fernet.decrypt(token.encode()).decode()
+        except InvalidToken:
+            raise RuntimeError("a stored webhook secret does not decrypt: CREDBRIDGE_SECRETS_KEY changed?") from None
+
+
+def bearer_tenant(repo: TenantRepository, authorization: str | None) -> str:
+    """The tenant a recruiter's `Authorization: Bearer <key>` belongs to, or a 401 problem."""
+    scheme, _, key = (authorization or "").partition(" ")
+    tenant = repo.tenant_for_api_key(key.strip()) if scheme.lower() == "bearer" else None
+    if tenant is None:
+        raise Problem(401, "Unauthorized", "Send a valid API key as 'Authorization: Bearer <key>'.",
+                      headers={"WWW-Authenticate": 'Bearer realm="credbridge"'})
+    return tenant
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
