@@ -7,6 +7,7 @@ from typing import Callable
 
 from flask import Flask, Response, g, request
 from marshmallow import ValidationError
+from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
 
 from shared import metrics
@@ -55,6 +56,12 @@ def _register_errors(app: Flask) -> None:
     def on_http(exc: HTTPException):
         headers = {"Allow": exc.valid_methods and ", ".join(exc.valid_methods)} if getattr(exc, "valid_methods", None) else {}
         return Problem(exc.code or 500, exc.name, exc.description or "", headers=headers).response()
+
+    @app.errorhandler(ConnectionFailure)
+    def on_database(exc: ConnectionFailure):
+        log.warning("database unavailable", extra={"route": _route(), "error": type(exc).__name__})
+        return Problem(503, "Service Unavailable", "The database is unavailable; retry later.",
+                       headers={"Retry-After": "10"}).response()
 
     @app.errorhandler(Exception)
     def on_unexpected(exc: Exception):

@@ -1,0 +1,34 @@
+# credbridge: `make run` starts everything locally; `make test` runs every test against real servers.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run stop test test-unit bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -e '.[dev]'
+	@command -v java >/dev/null || { echo "Java 17 is required for the local Kafka broker"; exit 1; }
+	@command -v mvn >/dev/null || { echo "Maven is required to fetch the local Kafka broker"; exit 1; }
+	touch $@
+
+run: install
+	$(PY) deploy/local/run.py
+
+stop:
+	$(PY) deploy/local/stack.py down
+
+test: install
+	$(PY) -m pytest tests
+
+test-unit: install
+	$(PY) -m pytest tests/unit
+
+bench: install
+	$(PY) bench/pipeline.py
+
+clean: stop
+	rm -rf .local

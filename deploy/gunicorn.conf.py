@@ -1,0 +1,19 @@
+"""Gunicorn settings shared by the three HTTP services (local runs, tests and the container image)."""
+import os
+
+from prometheus_client import multiprocess
+
+workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
+# Threads let one worker wait on the broker's ack for one webhook while answering others.
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+accesslog = None  # the app's own JSON logs and metrics cover requests, without personal data in paths
+
+
+def child_exit(server, worker):
+    # Multiprocess metrics: a dead worker's gauges must stop counting (prometheus_client docs).
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(worker.pid)

@@ -1,0 +1,43 @@
+"""Ingest's HTTP entry points: one webhook route for every provider."""
+from __future__ import annotations
+
+import time
+import uuid
+
+from flask import Blueprint, current_app, request
+
+from services.ingest import metrics, webhooks
+from services.ingest.providers import Delivery
+from shared.problems import Problem
+
+bp = Blueprint("ingest", __name__)
+
+
+@bp.post("/v1/webhooks/<provider>/<tenant>")
+def receive_webhook(provider: str, tenant: str):
+    ctx = current_app.extensions["ingest"]
+    adapter = ctx.adapters.get(provider)
+    if adapter is None:
+        raise Problem(404, "Not Found", f"Unknown or unsupported provider {provider!r}.")
+    try:
+        body = _read_body(ctx.settings.webhook_max_body_bytes)
+        delivery = Delivery(tenant=tenant, headers=request.headers, body=body, now=time.time())
+        result = webhooks.accept(delivery, adapter=adapter, tenants=ctx.tenants, deliveries=ctx.deliveries,
+                                 publish=ctx.publisher.publish, settings=ctx.settings, trace_id=uuid.uuid4().hex)
+    except Problem as exc:
+        metrics.WEBHOOKS.labels(provider=adapter.name, outcome=f"rejected_{exc.status}").inc()
+        raise
+    metrics.WEBHOOKS.labels(provider=adapter.name, outcome="duplicate" if result.duplicate else "accepted").inc()
+    return {"status": "duplicate" if result.duplicate else "accepted",
+            "application_id": result.application_id, "events_published": result.events}, result.status
+
+
+def _read_body(limit: int) -> bytes:
+    if request.content_length is not None and request.content_length > limit:
+        raise Problem(413, "Content Too Large", f"Webhook bodies are limited to {limit} bytes.")
+    if request.mimetype != "application/json":
+        raise Problem(415, "Unsupported Media Type", "Webhooks must be sent as application/json.")
+    body = request.stream.read(limit + 1)  # bounded even when no Content-Length was sent
+    if len(body) > limit:
+        raise Problem(413, "Content Too Large", f"Webhook bodies are limited to {limit} bytes.")
+    return body

@@ -1,0 +1,40 @@
+"""Ingest's Flask app factory: receives ATS webhooks and publishes applicants to Kafka."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask
+
+from services.ingest.api import bp
+from services.ingest.providers import Adapter, registry
+from services.ingest.repository import DeliveryRepository
+from shared import logs, mongo
+from shared.http import create_base_app
+from shared.kafka import Publisher, broker_reachable
+from shared.settings import Settings
+from shared.tenants import TenantRepository
+
+
+@dataclass
+class IngestContext:
+    settings: Settings
+    tenants: TenantRepository
+    deliveries: DeliveryRepository
+    publisher: Publisher
+    adapters: dict[str, Adapter]
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    logs.configure("ingest")
+    db = mongo.connect(settings)
+    tenants = TenantRepository(db, settings)
+    deliveries = DeliveryRepository(db, ttl_s=settings.webhook_dedupe_ttl_s)
+    tenants.ensure_indexes()
+    deliveries.ensure_indexes()
+    app = create_base_app("ingest", ready_checks={"database": lambda: mongo.database_reachable(db),
+                                                  "broker": lambda: broker_reachable(settings)})
+    app.extensions["ingest"] = IngestContext(settings=settings, tenants=tenants, deliveries=deliveries,
+                                             publisher=Publisher(settings, client_id="ingest"), adapters=registry())
+    app.register_blueprint(bp)
+    return app

@@ -1,0 +1,31 @@
+"""The deliveries ingest has published, remembered for deduplication until their TTL runs out."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from pymongo import ASCENDING
+from pymongo.database import Database
+
+
+class DeliveryRepository:
+    def __init__(self, db: Database, *, ttl_s: int):
+        self.deliveries = db["webhook_deliveries"]
+        self.ttl_s = ttl_s
+
+    def ensure_indexes(self) -> None:
+        self.deliveries.create_index([("tenant", ASCENDING), ("provider", ASCENDING), ("delivery_id", ASCENDING)],
+                                     unique=True, name="delivery_natural_key")
+        # TTL longer than any provider's retry schedule, so a late retry is still recognised.
+        self.deliveries.create_index("expires_at", expireAfterSeconds=0, name="delivery_ttl")
+
+    def seen(self, *, tenant: str, provider: str, delivery_id: str) -> bool:
+        return self.deliveries.find_one({"tenant": tenant, "provider": provider, "delivery_id": delivery_id},
+                                        projection={"_id": 1}) is not None
+
+    def record(self, *, tenant: str, provider: str, delivery_id: str, application_id: str, events: int) -> None:
+        now = datetime.now(timezone.utc)
+        self.deliveries.update_one(
+            {"tenant": tenant, "provider": provider, "delivery_id": delivery_id},
+            {"$setOnInsert": {"application_id": application_id, "events": events, "published_at": now,
+                              "expires_at": now + timedelta(seconds=self.ttl_s)}},
+            upsert=True)

@@ -1,0 +1,54 @@
+"""Webhook authentication schemes: pure functions of the request's bytes, the secrets and the clock."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Iterable
+
+
+class AuthError(Exception):
+    """The request is not provably from the connection's ATS; the message says which check failed."""
+
+
+def hmac_sha256_hex(secret: str, message: bytes) -> str:
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def matches_any(expected_for: Iterable[str], presented: str) -> bool:
+    """Constant-time compare of `presented` with each candidate; every candidate is compared (rotation)."""
+    presented_b = presented.strip().lower().encode()
+    ok = False
+    for candidate in expected_for:
+        ok |= hmac.compare_digest(candidate.encode(), presented_b)
+    return ok
+
+
+def check_timestamp(raw: str | None, *, now: float, window_s: int) -> int:
+    """A signed unix timestamp within ±window of now (replay window)."""
+    if not raw:
+        raise AuthError("missing timestamp")
+    try:
+        ts = int(raw)
+    except ValueError:
+        raise AuthError("timestamp is not unix seconds") from None
+    if abs(now - ts) > window_s:
+        raise AuthError("timestamp outside the replay window")
+    return ts
+
+
+def verify_generic(*, secrets: Iterable[str], timestamp: str | None, signature: str | None, body: bytes,
+                   now: float, window_s: int) -> None:
+    """credbridge's own scheme: `X-Credbridge-Signature: sha256=<hex HMAC-SHA256(secret, ts + "." + body)>`."""
+    ts = check_timestamp(timestamp, now=now, window_s=window_s)
+    if not signature or not signature.startswith("sha256="):
+        raise AuthError("missing or malformed signature header")
+    signed = f"{ts}.".encode() + body
+    if not matches_any((hmac_sha256_hex(s, signed) for s in secrets), signature[len("sha256="):]):
+        raise AuthError("signature does not match")
+
+
+def sign_generic(secret: str, body: bytes, timestamp: int) -> dict[str, str]:
+    """The headers an ATS (or a test, or the demo) sends with a generic webhook."""
+    return {"X-Credbridge-Timestamp": str(timestamp),
+            "X-Credbridge-Signature": "sha256=" + hmac_sha256_hex(secret, f"{timestamp}.".encode() + body),
+            "Content-Type": "application/json"}

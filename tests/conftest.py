@@ -1,0 +1,55 @@
+"""Fixtures that start the real local servers (Apache Kafka, secantusdb) once per test session, on free ports.
+
+Unit tests never request them, so `pytest tests/unit` starts nothing.
+"""
+from __future__ import annotations
+
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "deploy" / "local"))
+import stack  # noqa: E402
+
+from shared import mongo  # noqa: E402
+from shared.kafka import ensure_topics  # noqa: E402
+from shared.settings import Settings  # noqa: E402
+
+
+class Servers:
+    def __init__(self, root: Path):
+        self.kafka = stack.KafkaServer(port=stack.free_port(), controller_port=stack.free_port(), data_dir=root / "kafka")
+        self.mongo = stack.MongoServer(port=stack.free_port(), storage=str(root / "mongo"), log_dir=root)
+
+    def settings(self, **overrides) -> Settings:
+        base = dict(kafka_bootstrap_servers=self.kafka.bootstrap, mongo_uri=self.mongo.uri,
+                    kafka_topic_partitions=3, consumer_backoff_s=0.05)
+        return Settings.from_env(**{**base, **overrides})
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory):
+    s = Servers(tmp_path_factory.mktemp("servers"))
+    s.kafka.start()
+    s.mongo.start()
+    ensure_topics(s.settings())
+    yield s
+    s.kafka.stop()
+    s.mongo.stop()
+
+
+@pytest.fixture
+def settings(servers) -> Settings:
+    """Settings for one test: the session's servers and a database of its own."""
+    return servers.settings(mongo_db=f"t_{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture
+def db(settings):
+    database = mongo.connect(settings)
+    yield database
+    database.client.drop_database(settings.mongo_db)
+    database.client.close()
