@@ -52,14 +52,15 @@ def cmd_demo_webhook(args, settings) -> int:
     """Sends one signed generic webhook carrying a freshly issued VC-JWT (for trying `make run`)."""
     import requests
 
+    from services.demo_issuer import Issuer
     from services.ingest.signatures import sign_generic
-    from services.verification.demo import demo_credential
 
     body = json.dumps({
         "event_id": f"demo-{int(time.time() * 1000)}",
         "application": {"id": args.application, "job_id": args.job},
         "candidate": {"id": "cand-1", "name": "Ada Example", "emails": ["ada@example.org"]},
-        "credentials": [{"jwt": demo_credential(args.competency)}],
+        "credentials": [{"jwt": Issuer.generate().vc_jwt(achievement_name=args.competency,
+                                                          subject_email="ada@example.org")}],
     }).encode()
     url = webhook_url(settings, "generic", args.tenant)
     resp = requests.post(url, data=body, headers=sign_generic(args.secret, body, int(time.time())), timeout=10)

@@ -10,6 +10,7 @@ from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from shared import events
+from shared.metrics import KAFKA_PUBLISHED
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ class Publisher:
             reconnect_backoff_max_ms=1000,
         )
 
-    def publish(self, batch: Iterable[events.Event]) -> None:
+    def publish(self, batch: list[events.Event]) -> None:
         deadline = time.monotonic() + self._timeout_s
         try:
             futures = [self._producer.send(e.topic, key=message_key(e), value=events.encode(e)) for e in batch]
@@ -52,6 +53,8 @@ class Publisher:
                 f.get(timeout=max(deadline - time.monotonic(), 0.05))
         except KafkaError as exc:
             raise PublishError(type(exc).__name__) from exc
+        for e in batch:
+            KAFKA_PUBLISHED.labels(topic=e.topic).inc()
 
     def publish_raw(self, topic: str, *, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]]) -> None:
         try:

@@ -1,0 +1,1 @@
+"""The verification service: verifies submitted micro-credentials and reports a verdict with its checks."""

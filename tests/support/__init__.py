@@ -1,0 +1,1 @@
+"""Helpers shared by unit, integration and end-to-end tests."""

@@ -1,0 +1,36 @@
+"""The matching HTTP app factory (gunicorn: `services.matching.app:create_app()`)."""
+from __future__ import annotations
+
+from functools import partial
+from typing import Callable
+
+from flask import Flask
+
+from shared.http import create_base_app
+from shared.kafka import broker_reachable
+from shared.mongo import connect, database_reachable
+from shared.settings import Settings
+from shared.tenants import TenantRepository
+
+from services.matching import api
+from services.matching.repository import MatchingRepository
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Connects to MongoDB here, after gunicorn forked, never at import."""
+    settings = settings or Settings.from_env()
+    db = connect(settings)
+    repo = MatchingRepository(db)
+    repo.ensure_indexes()
+    return build_app(repo=repo, tenants=TenantRepository(db, settings),
+                     ready_checks={"database": partial(database_reachable, db),
+                                   "broker": partial(broker_reachable, settings)})
+
+
+def build_app(*, repo: MatchingRepository, tenants: TenantRepository,
+              ready_checks: dict[str, Callable[[], bool]]) -> Flask:
+    """The app around already-built adapters; tests hand it in-memory ones."""
+    app = create_base_app("matching", ready_checks=ready_checks)
+    app.extensions["matching"] = api.Context(repo=repo, tenants=tenants)
+    app.register_blueprint(api.bp)
+    return app

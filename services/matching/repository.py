@@ -1,0 +1,259 @@
+"""The matching service's MongoDB collections (roles, applications, evidence, scores) behind named methods."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable, Iterable
+
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.collection import Collection
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+HISTORY_LENGTH = 5  # previous scores kept on a score document, newest last
+_NO_ID = {"_id": False}
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    """Whether a score write applied, and the document it replaced (None for the first score)."""
+    applied: bool
+    previous: dict | None = None
+
+
+def role_coverage(role_id: str, job_ids: Iterable[str]) -> list[str]:
+    """The job ids a role scores: its own id (the ATS job id) and any extra ones it names."""
+    return sorted({role_id, *job_ids})
+
+
+class MatchingRepository:
+    def __init__(self, db: Database):
+        self.roles: Collection = db["roles"]
+        self.applications: Collection = db["applications"]
+        self.evidence: Collection = db["evidence"]
+        self.scores: Collection = db["scores"]
+
+    def ensure_indexes(self) -> None:
+        self.roles.create_index([("tenant", ASCENDING), ("role_id", ASCENDING)], unique=True)
+        self.roles.create_index([("tenant", ASCENDING), ("job_ids", ASCENDING)])
+        self.roles.create_index([("rescoring.active", ASCENDING)])
+        self.applications.create_index([("tenant", ASCENDING), ("application_id", ASCENDING)], unique=True)
+        self.applications.create_index([("tenant", ASCENDING), ("job_id", ASCENDING), ("application_id", ASCENDING)])
+        self.evidence.create_index([("tenant", ASCENDING), ("credential_id", ASCENDING)], unique=True)
+        self.evidence.create_index([("tenant", ASCENDING), ("application_id", ASCENDING)])
+        # Also serves GET score by (tenant, application_id) through its prefix.
+        self.scores.create_index([("tenant", ASCENDING), ("application_id", ASCENDING), ("role_id", ASCENDING)],
+                                 unique=True)
+
+    # --- roles -------------------------------------------------------------------------------
+    def put_role(self, tenant: str, role_id: str, *, title: str, requirements: list[dict],
+                 job_ids: list[str]) -> tuple[dict, bool]:
+        """Creates or replaces a role; returns it and whether it is new (or revived after a delete)."""
+        fields = {"title": title, "requirements": requirements, "job_ids": sorted(set(job_ids)), "deleted": False}
+        return self._change_role(tenant, role_id, fields=fields, new_coverage=role_coverage(role_id, job_ids))
+
+    def delete_role(self, tenant: str, role_id: str) -> bool:
+        """Leaves a tombstone, so the revision keeps counting up and the role's applications get re-scored."""
+        if self.get_role(tenant, role_id) is None:
+            return False
+        self._change_role(tenant, role_id, fields={"requirements": [], "job_ids": [], "deleted": True}, new_coverage=[])
+        return True
+
+    def _change_role(self, tenant: str, role_id: str, *, fields: dict, new_coverage: list[str]) -> tuple[dict, bool]:
+        # Compare-and-swap on the revision: the rescoring plan must cover the jobs of the version
+        # being replaced, so the read and the write cannot interleave with another PUT.
+        while True:
+            current = self.roles.find_one({"tenant": tenant, "role_id": role_id})
+            now = _now()
+            if current is None:
+                doc = {"tenant": tenant, "role_id": role_id, **fields, "revision": 1, "created_at": now,
+                       "updated_at": now, "rescoring": _rescoring_plan(new_coverage)}
+                try:
+                    self.roles.insert_one(doc)
+                except DuplicateKeyError:
+                    continue  # another writer created it first; replace that version instead
+                doc.pop("_id", None)
+                return doc, True
+            plan = _rescoring_plan(sorted(set(new_coverage) | set(_pending_coverage(current))))
+            doc = self.roles.find_one_and_update(
+                {"_id": current["_id"], "revision": current["revision"]},
+                {"$set": {**fields, "updated_at": now, "rescoring": plan}, "$inc": {"revision": 1}},
+                projection=_NO_ID, return_document=ReturnDocument.AFTER)
+            if doc is not None:
+                return doc, bool(current.get("deleted"))
+
+    def get_role(self, tenant: str, role_id: str) -> dict | None:
+        return self.roles.find_one({"tenant": tenant, "role_id": role_id, "deleted": False}, _NO_ID)
+
+    def role_for_rescoring(self, tenant: str, role_id: str) -> dict | None:
+        """The role document even when deleted: its tombstone still drives the re-scoring of its applications."""
+        return self.roles.find_one({"tenant": tenant, "role_id": role_id}, _NO_ID)
+
+    def list_roles(self, tenant: str, *, after: str, limit: int) -> list[dict]:
+        cursor = self.roles.find({"tenant": tenant, "deleted": False, "role_id": {"$gt": after}}, _NO_ID)
+        return list(cursor.sort("role_id", ASCENDING).limit(limit))
+
+    def resolve_role(self, tenant: str, job_id: str) -> dict | None:
+        """The role scoring a job: the one whose id is the job id, else the first (by id) that lists it."""
+        exact = self.get_role(tenant, job_id)
+        if exact is not None:
+            return exact
+        found = self.roles.find({"tenant": tenant, "job_ids": job_id, "deleted": False}, _NO_ID)
+        return next(iter(found.sort("role_id", ASCENDING).limit(1)), None)
+
+    def roles_to_rescore(self, *, limit: int = 100) -> list[tuple[str, str]]:
+        docs = self.roles.find({"rescoring.active": True}, {"_id": False, "tenant": True, "role_id": True})
+        return [(d["tenant"], d["role_id"]) for d in docs.limit(limit)]
+
+    def advance_rescoring(self, tenant: str, role_id: str, *, revision: int, cursor: str, new_cursor: str,
+                          done: int) -> bool:
+        """Moves the role's re-scoring cursor on, unless the role changed or another worker moved it first."""
+        result = self.roles.update_one(
+            {"tenant": tenant, "role_id": role_id, "revision": revision, "rescoring.cursor": cursor},
+            {"$set": {"rescoring.cursor": new_cursor}, "$inc": {"rescoring.done": done}})
+        return result.modified_count == 1
+
+    def finish_rescoring(self, tenant: str, role_id: str, *, revision: int, cursor: str) -> bool:
+        result = self.roles.update_one(
+            {"tenant": tenant, "role_id": role_id, "revision": revision, "rescoring.cursor": cursor},
+            {"$set": {"rescoring.active": False}})
+        return result.modified_count == 1
+
+    # --- applications ------------------------------------------------------------------------
+    def record_application(self, tenant: str, application_id: str, *, job_id: str, candidate_id: str,
+                           credential_ids: list[str]) -> dict:
+        """Stores what the application event says and bumps its revision; returns the stored document."""
+        now = _now()
+        return _upsert(lambda: self.applications.find_one_and_update(
+            {"tenant": tenant, "application_id": application_id},
+            {"$set": {"job_id": job_id, "candidate_id": candidate_id, "credential_ids": list(credential_ids),
+                      "updated_at": now},
+             "$inc": {"revision": 1}, "$setOnInsert": {"created_at": now}},
+            projection=_NO_ID, upsert=True, return_document=ReturnDocument.AFTER))
+
+    def touch_application(self, tenant: str, application_id: str, *, candidate_id: str) -> dict:
+        """Bumps the revision for a new verdict; creates a stub (no job yet) if the application is unknown."""
+        now = _now()
+        return _upsert(lambda: self.applications.find_one_and_update(
+            {"tenant": tenant, "application_id": application_id},
+            {"$set": {"updated_at": now}, "$inc": {"revision": 1},
+             "$setOnInsert": {"job_id": None, "candidate_id": candidate_id, "credential_ids": [], "created_at": now}},
+            projection=_NO_ID, upsert=True, return_document=ReturnDocument.AFTER))
+
+    def bump_application(self, tenant: str, application_id: str) -> dict | None:
+        """Bumps the revision of an existing application whose role changed; None if it is gone."""
+        return self.applications.find_one_and_update(
+            {"tenant": tenant, "application_id": application_id},
+            {"$set": {"updated_at": _now()}, "$inc": {"revision": 1}},
+            projection=_NO_ID, return_document=ReturnDocument.AFTER)
+
+    def get_application(self, tenant: str, application_id: str) -> dict | None:
+        return self.applications.find_one({"tenant": tenant, "application_id": application_id}, _NO_ID)
+
+    def applications_for_jobs(self, tenant: str, job_ids: list[str], *, after: str, limit: int) -> list[str]:
+        docs = self.applications.find(_jobs_filter(tenant, job_ids, after), {"_id": False, "application_id": True})
+        return [d["application_id"] for d in docs.sort("application_id", ASCENDING).limit(limit)]
+
+    def count_applications_for_jobs(self, tenant: str, job_ids: list[str], *, after: str) -> int:
+        return self.applications.count_documents(_jobs_filter(tenant, job_ids, after))
+
+    # --- evidence ----------------------------------------------------------------------------
+    def record_evidence(self, tenant: str, credential_id: str, *, application_id: str, candidate_id: str,
+                        report: dict) -> None:
+        now = _now()
+        _upsert(lambda: self.evidence.update_one(
+            {"tenant": tenant, "credential_id": credential_id},
+            {"$set": {"application_id": application_id, "candidate_id": candidate_id, "report": report,
+                      "updated_at": now},
+             "$setOnInsert": {"created_at": now}},
+            upsert=True))
+
+    def evidence_for(self, tenant: str, application_id: str, *, credential_ids: list[str]) -> list[dict]:
+        """Evidence for the credentials an application lists, and for any verified on its behalf."""
+        query = {"tenant": tenant, "$or": [{"application_id": application_id}]}
+        if credential_ids:
+            query["$or"].append({"credential_id": {"$in": list(credential_ids)}})
+        return list(self.evidence.find(query, _NO_ID))
+
+    # --- scores ------------------------------------------------------------------------------
+    def save_score(self, doc: dict) -> SaveOutcome:
+        """Stores a score unless one computed from the same or a newer application revision is there.
+
+        Concurrent workers may compute one application at different revisions; only the newest may
+        land. The write is a compare-and-swap on the stored `input_revision`, so the replaced score
+        can be pushed onto `history` exactly; losing the race to an older writer just retries.
+        """
+        key = {k: doc[k] for k in ("tenant", "application_id", "role_id")}
+        while True:
+            current = self.scores.find_one(key, {"_id": False, "history": False})
+            if current is not None and current["input_revision"] >= doc["input_revision"]:
+                return SaveOutcome(applied=False, previous=current)
+            if current is None:
+                try:
+                    self.scores.insert_one({**doc, "history": []})
+                except DuplicateKeyError:
+                    continue  # a concurrent first write; compare against it
+                return SaveOutcome(applied=True)
+            result = self.scores.update_one(
+                {**key, "input_revision": current["input_revision"]},
+                {"$set": doc, "$push": {"history": {"$each": [_history_entry(current)], "$slice": -HISTORY_LENGTH}}})
+            if result.modified_count == 1:
+                return SaveOutcome(applied=True, previous=current)
+
+    def mark_published(self, *, tenant: str, application_id: str, role_id: str, input_revision: int,
+                       fingerprint: str) -> None:
+        self.scores.update_one(
+            {"tenant": tenant, "application_id": application_id, "role_id": role_id, "input_revision": input_revision},
+            {"$set": {"published_fingerprint": fingerprint, "pending_publish": False}})
+
+    def drop_superseded_scores(self, tenant: str, application_id: str, *, role_id: str, input_revision: int) -> None:
+        """Removes scores against a role the application no longer belongs to, computed before this one."""
+        self.scores.delete_many({"tenant": tenant, "application_id": application_id, "role_id": {"$ne": role_id},
+                                 "input_revision": {"$lt": input_revision}})
+
+    def latest_score(self, tenant: str, application_id: str) -> dict | None:
+        found = self.scores.find({"tenant": tenant, "application_id": application_id}, {"_id": False, "history": False})
+        return next(iter(found.sort("input_revision", DESCENDING).limit(1)), None)
+
+    def scored_at_revision(self, tenant: str, role_id: str, *, application_ids: list[str],
+                           role_revision: int) -> set[str]:
+        """Which of these applications already have a score from this role revision (or newer), announced."""
+        docs = self.scores.find({"tenant": tenant, "role_id": role_id, "application_id": {"$in": list(application_ids)},
+                                 "role_revision": {"$gte": role_revision}, "pending_publish": False},
+                                {"_id": False, "application_id": True})
+        return {d["application_id"] for d in docs}
+
+
+def _rescoring_plan(job_ids: list[str]) -> dict:
+    return {"active": True, "job_ids": job_ids, "cursor": "", "done": 0}
+
+
+def _pending_coverage(role: dict) -> list[str]:
+    """Jobs whose applications still need re-scoring for this role version: its own, and an unfinished plan's."""
+    own = [] if role.get("deleted") else role_coverage(role["role_id"], role.get("job_ids", []))
+    plan = role.get("rescoring") or {}
+    return own + (plan.get("job_ids", []) if plan.get("active") else [])
+
+
+def _jobs_filter(tenant: str, job_ids: list[str], after: str) -> dict:
+    return {"tenant": tenant, "job_id": {"$in": list(job_ids)}, "application_id": {"$gt": after}}
+
+
+def _history_entry(score: dict) -> dict:
+    return {k: score.get(k) for k in ("status", "score", "score_version", "computed_at", "role_id",
+                                      "input_revision", "role_revision")}
+
+
+def _upsert(write: Callable):
+    # Two concurrent upserts of one new key can both try to insert; the loser's retry then
+    # finds the winner's document and updates it.
+    try:
+        return write()
+    except DuplicateKeyError:
+        return write()
+
+
+def _now() -> datetime:
+    # BSON dates hold milliseconds: truncating here makes what a write returns equal what a read does.
+    now = datetime.now(timezone.utc)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)

@@ -1,0 +1,90 @@
+"""Re-scores a role's applications in the background after the role changes, recording progress on the role."""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from services.matching import metrics
+from services.matching.repository import MatchingRepository
+from services.matching.service import Clock, Publish, rescore_application, utcnow
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 100
+INTERVAL_S = 1.0
+
+
+@dataclass(frozen=True)
+class RescoreProgress:
+    done: int
+    complete: bool
+
+
+def rescore_role(tenant: str, role_id: str, *, repo: MatchingRepository, publish: Publish,
+                 batch_size: int = BATCH_SIZE, clock: Clock = utcnow) -> RescoreProgress:
+    """Re-scores the next batch of the role's applications; call again until the progress is complete.
+
+    Applications are walked in id order behind a cursor stored on the role, so progress survives a
+    restart and a PUT mid-way (which resets the cursor) starts the walk over for the new revision.
+    """
+    role = repo.role_for_rescoring(tenant, role_id)
+    plan = (role or {}).get("rescoring") or {}
+    if not plan.get("active"):
+        return RescoreProgress(done=plan.get("done", 0), complete=True)
+    revision, cursor = role["revision"], plan["cursor"]
+    batch = repo.applications_for_jobs(tenant, plan["job_ids"], after=cursor, limit=batch_size)
+    if not batch:
+        repo.finish_rescoring(tenant, role_id, revision=revision, cursor=cursor)
+        return RescoreProgress(done=plan["done"], complete=True)
+    # Applications a handler already scored against this revision need no second pass.
+    current = repo.scored_at_revision(tenant, role_id, application_ids=batch, role_revision=revision)
+    for application_id in batch:
+        if application_id not in current:
+            _rescore_one(tenant, application_id, repo=repo, publish=publish, clock=clock)
+    # If the role changed meanwhile this does nothing, and the next pass starts the new plan.
+    repo.advance_rescoring(tenant, role_id, revision=revision, cursor=cursor, new_cursor=batch[-1], done=len(batch))
+    return RescoreProgress(done=plan["done"] + len(batch), complete=False)
+
+
+def _rescore_one(tenant: str, application_id: str, *, repo: MatchingRepository, publish: Publish,
+                 clock: Clock) -> None:
+    # The role is an input too: bump the revision so this score outranks any computed from the old role.
+    application = repo.bump_application(tenant, application_id)
+    if application is not None:
+        rescore_application(tenant, application, repo=repo, publish=publish, clock=clock)
+
+
+class Rescorer(threading.Thread):
+    """Every INTERVAL_S, re-scores one batch for each role with an unfinished re-scoring plan."""
+
+    def __init__(self, *, repo: MatchingRepository, publish: Publish, interval_s: float = INTERVAL_S,
+                 batch_size: int = BATCH_SIZE):
+        super().__init__(name="matching-rescorer", daemon=True)
+        self.repo, self.publish = repo, publish
+        self.interval_s, self.batch_size = interval_s, batch_size
+        self._stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self._stopping.wait(self.interval_s):
+            self.tick()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    def tick(self) -> int:
+        """One pass over the roles being re-scored; returns how many were worked on."""
+        roles = self.repo.roles_to_rescore()
+        for tenant, role_id in roles:
+            if self._stopping.is_set():
+                break
+            self._work_on(tenant, role_id)
+        return len(roles)
+
+    def _work_on(self, tenant: str, role_id: str) -> None:
+        try:
+            rescore_role(tenant, role_id, repo=self.repo, publish=self.publish, batch_size=self.batch_size)
+            metrics.ROLES_RESCORED.labels(outcome="ok").inc()
+        except Exception:  # noqa: BLE001 - the thread's policy: one failing role must not stop the others, or the thread
+            metrics.ROLES_RESCORED.labels(outcome="error").inc()
+            log.exception("re-scoring a role failed; retrying next pass", extra={"tenant": tenant, "role_id": role_id})

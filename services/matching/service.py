@@ -1,0 +1,187 @@
+"""The matching service layer: re-score an application, manage roles, and build what the API shows."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Callable, Iterable
+
+from shared.events import Event, derive_id, new_event
+
+from services.matching import metrics, scoring
+from services.matching.repository import MatchingRepository, role_coverage
+
+Publish = Callable[[list[Event]], None]
+Clock = Callable[[], datetime]
+
+AWAITING_APPLICATION = "awaiting_application"
+
+
+class NotFound(Exception):
+    """The tenant has no such role or application (another tenant's counts as none)."""
+
+
+def utcnow() -> datetime:
+    # Milliseconds, as BSON stores them, so the published computed_at equals the stored one.
+    now = datetime.now(timezone.utc)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+# --- scoring an application ----------------------------------------------------------------------
+def rescore_application(tenant: str, application: dict, *, repo: MatchingRepository, publish: Publish,
+                        clock: Clock = utcnow, trace_id: str | None = None) -> dict | None:
+    """Scores an application as stored right after its revision bump; returns the score if it was stored.
+
+    Every input is read after the bump, so the computation with the highest revision has seen
+    every input written before any bump: storing only newer revisions makes concurrent workers
+    converge on the right score.
+    """
+    if not application.get("job_id"):
+        return None  # a verdict came first; the application event will trigger the score
+    role = repo.resolve_role(tenant, application["job_id"])
+    evidence = repo.evidence_for(tenant, application["application_id"],
+                                 credential_ids=application.get("credential_ids", []))
+    result = scoring.score_application(requirements=requirements_of(role), computed_at=clock(),
+                                       credentials=credentials_of(application, evidence))
+    doc = score_document(tenant, application, role=role, result=result)
+    outcome = repo.save_score(doc)
+    if not outcome.applied:
+        return None  # a newer computation already stored its score and published it
+    repo.drop_superseded_scores(tenant, doc["application_id"], role_id=doc["role_id"],
+                                input_revision=doc["input_revision"])
+    metrics.record_score(status=result.status, score=result.score)
+    # Publish only what a recruiter would see change; a score stored but never announced (a
+    # crash or broker outage in between) differs from the last announced one and goes out now.
+    if doc["fingerprint"] != (outcome.previous or {}).get("published_fingerprint"):
+        _publish_score(doc, publish=publish, trace_id=trace_id)
+    repo.mark_published(tenant=tenant, application_id=doc["application_id"], role_id=doc["role_id"],
+                        input_revision=doc["input_revision"], fingerprint=doc["fingerprint"])
+    return doc
+
+
+def requirements_of(role: dict | None) -> list[scoring.Requirement] | None:
+    if role is None:
+        return None
+    return [scoring.Requirement(id=r["id"], competency=r["competency"], importance=r["importance"],
+                                weight=float(r["weight"])) for r in role.get("requirements", [])]
+
+
+def credentials_of(application: dict, evidence: Iterable[dict]) -> list[scoring.Credential]:
+    """Every credential the application lists or that was verified for it; unverified ones have no verdict."""
+    by_id = {e["credential_id"]: e for e in evidence}
+    ids = set(application.get("credential_ids") or []) | set(by_id)
+    return [_credential(cid, by_id.get(cid)) for cid in sorted(ids)]
+
+
+def _credential(credential_id: str, evidence: dict | None) -> scoring.Credential:
+    if evidence is None:
+        return scoring.Credential(credential_id=credential_id)
+    report = evidence.get("report") or {}
+    achievement = report.get("achievement") or {}
+    issuer = report.get("issuer") or {}
+    return scoring.Credential(credential_id=credential_id, verdict=report.get("verdict"),
+                              achievement=_text(achievement.get("name")),
+                              issuer_id=_text(issuer.get("id")), issuer_name=_text(issuer.get("name")))
+
+
+def _text(value) -> str | None:
+    # Reports carry issuer-supplied JSON; anything but a non-empty string is treated as absent.
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def score_document(tenant: str, application: dict, *, role: dict | None, result: scoring.ScoreResult) -> dict:
+    body = result.to_dict()
+    doc = {"tenant": tenant, "application_id": application["application_id"], "job_id": application["job_id"],
+           # Without a role the score is filed under the job id, which is the id its role will have.
+           "role_id": role["role_id"] if role else application["job_id"],
+           "role_revision": role["revision"] if role else 0,
+           "input_revision": application["revision"], **body,
+           # Cleared once the score is announced (or needs no announcing): until then the
+           # rescorer must not count it as done.
+           "pending_publish": True}
+    doc["fingerprint"] = _fingerprint(doc)
+    return doc
+
+
+def _fingerprint(doc: dict) -> str:
+    # What a recruiter would see change; computed_at and revisions alone are not a new score.
+    content = {k: v for k, v in doc.items()
+               if k not in ("computed_at", "input_revision", "role_revision", "tenant", "pending_publish")}
+    return derive_id("score-content", json.dumps(content, sort_keys=True, default=str))
+
+
+def _publish_score(doc: dict, *, publish: Publish, trace_id: str | None) -> None:
+    event = new_event(
+        "score.computed", tenant=doc["tenant"], trace_id=trace_id,
+        event_id=derive_id("score", doc["tenant"], doc["application_id"], str(doc["input_revision"])),
+        payload={"application_id": doc["application_id"], "role_id": doc["role_id"], "status": doc["status"],
+                 "score": doc["score"], "score_version": doc["score_version"],
+                 "computed_at": doc["computed_at"].isoformat()})
+    publish([event])
+
+
+# --- roles ---------------------------------------------------------------------------------------
+def put_role(tenant: str, role_id: str, *, body: dict, repo: MatchingRepository) -> tuple[dict, bool]:
+    """Creates or replaces a role; the worker's rescorer re-scores its applications in the background."""
+    role, created = repo.put_role(tenant, role_id, title=body["title"], requirements=body["requirements"],
+                                  job_ids=body.get("job_ids", []))
+    return role_view(tenant, role, repo=repo), created
+
+
+def get_role(tenant: str, role_id: str, *, repo: MatchingRepository) -> dict:
+    role = repo.get_role(tenant, role_id)
+    if role is None:
+        raise NotFound(f"no role {role_id!r}")
+    return role_view(tenant, role, repo=repo)
+
+
+def delete_role(tenant: str, role_id: str, *, repo: MatchingRepository) -> None:
+    if not repo.delete_role(tenant, role_id):
+        raise NotFound(f"no role {role_id!r}")
+
+
+def list_roles(tenant: str, *, after: str, limit: int, repo: MatchingRepository) -> dict:
+    roles = repo.list_roles(tenant, after=after, limit=limit)
+    return {"roles": [_role_fields(r) for r in roles],
+            "next_after": roles[-1]["role_id"] if len(roles) == limit else None}
+
+
+def role_view(tenant: str, role: dict, *, repo: MatchingRepository) -> dict:
+    return {**_role_fields(role), "rescoring": rescoring_progress(tenant, role, repo=repo)}
+
+
+def _role_fields(role: dict) -> dict:
+    return {k: role.get(k) for k in ("role_id", "title", "requirements", "job_ids", "revision",
+                                     "created_at", "updated_at")}
+
+
+def rescoring_progress(tenant: str, role: dict, *, repo: MatchingRepository) -> dict:
+    plan = role.get("rescoring") or {}
+    if not plan.get("active"):
+        return {"pending": 0, "done": plan.get("done", 0)}
+    job_ids = plan.get("job_ids") or role_coverage(role["role_id"], role.get("job_ids", []))
+    pending = repo.count_applications_for_jobs(tenant, job_ids, after=plan.get("cursor", ""))
+    return {"pending": pending, "done": plan.get("done", 0)}
+
+
+# --- what a recruiter sees -----------------------------------------------------------------------
+def score_view(tenant: str, application_id: str, *, repo: MatchingRepository) -> dict:
+    application = repo.get_application(tenant, application_id)
+    if application is None:
+        raise NotFound(f"no application {application_id!r}")
+    if not application.get("job_id"):
+        return _placeholder(tenant, application, repo=repo, status=AWAITING_APPLICATION,
+                            reason="credentials were verified before the application itself arrived")
+    stored = repo.latest_score(tenant, application_id)
+    if stored is None:
+        return _placeholder(tenant, application, repo=repo, status=scoring.UNSCORED, reason="scoring in progress")
+    return {k: stored.get(k) for k in ("application_id", "role_id", "status", "score", "score_version",
+                                       "computed_at", "reason", "requirements", "credentials")}
+
+
+def _placeholder(tenant: str, application: dict, *, repo: MatchingRepository, status: str, reason: str) -> dict:
+    evidence = repo.evidence_for(tenant, application["application_id"],
+                                 credential_ids=application.get("credential_ids", []))
+    return {"application_id": application["application_id"], "role_id": application.get("job_id"),
+            "status": status, "score": None, "score_version": scoring.SCORE_VERSION, "computed_at": None,
+            "reason": reason, "requirements": [],
+            "credentials": [c.to_dict() for c in credentials_of(application, evidence)]}

@@ -1,0 +1,49 @@
+"""The matching Kafka worker: scores applications as applications and verdicts arrive (`python -m services.matching.worker`)."""
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+from shared import logs
+from shared.consumer import ConsumerLoop
+from shared.events import APPLICATIONS_RECEIVED, CREDENTIALS_VERIFIED
+from shared.kafka import Publisher, ensure_topics
+from shared.metrics import serve_worker_metrics
+from shared.mongo import connect
+from shared.settings import Settings
+
+from services.matching.handlers import handle_application_received, handle_credential_verified
+from services.matching.repository import MatchingRepository
+from services.matching.rescorer import Rescorer
+
+log = logging.getLogger(__name__)
+
+RESCORER_JOIN_TIMEOUT_S = 10.0
+
+
+def main() -> None:
+    logs.configure("matching")
+    settings = Settings.from_env()
+    repo = MatchingRepository(connect(settings))
+    repo.ensure_indexes()
+    ensure_topics(settings)
+    publisher = Publisher(settings, client_id="matching-worker")
+    rescorer = Rescorer(repo=repo, publish=publisher.publish)
+    loop = ConsumerLoop(settings=settings, group_id="matching", publisher=publisher, handlers={
+        APPLICATIONS_RECEIVED: partial(handle_application_received, repo=repo, publish=publisher.publish),
+        CREDENTIALS_VERIFIED: partial(handle_credential_verified, repo=repo, publish=publisher.publish),
+    })
+    serve_worker_metrics(settings.worker_metrics_port, settings.worker_metrics_addr)
+    rescorer.start()
+    log.info("matching worker started")
+    try:
+        loop.run()
+    finally:
+        # Let a batch in flight finish before the producer it publishes with is closed.
+        rescorer.stop()
+        rescorer.join(timeout=RESCORER_JOIN_TIMEOUT_S)
+        publisher.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""The verification blueprint: POST /v1/verify answers a report synchronously; nothing is stored."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from flask import Blueprint, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from services.verification.schemas import (JSON_TYPES, JWT_TYPES, MAX_BODY_BYTES, REPORT, VERIFY_JWT_BODY,
+                                           VERIFY_QUERY)
+from services.verification.verify import verify_credential
+from shared.problems import Problem
+
+bp = Blueprint("verification", __name__)
+
+
+@bp.post("/v1/verify")
+def verify():
+    VERIFY_QUERY.load(request.args)  # ?email= is accepted; the recipient check is "not checked yet"
+    submission = _submission()
+    report = verify_credential(**submission, now=datetime.now(timezone.utc),
+                               settings=current_app.config["SETTINGS"])
+    return REPORT.dump(report), 200
+
+
+def _submission() -> dict:
+    """{"jwt": ...} or {"document": ...} from the body, or a 4xx problem saying what is wrong with it."""
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        raise _too_large()
+    mimetype = request.mimetype
+    if mimetype not in JWT_TYPES + JSON_TYPES:
+        raise Problem(415, "Unsupported Media Type", f"Send one of: {', '.join(JSON_TYPES + JWT_TYPES)}.")
+    body = _body()
+    if mimetype in JWT_TYPES:
+        # Undecodable bytes are not rejected here: the verifier reports them as a failed jwt.decode.
+        return {"jwt": body.decode("utf-8", errors="replace").strip()}
+    return _json_submission(body)
+
+
+def _body() -> bytes:
+    # Bounds the read itself, so a streamed body without Content-Length cannot exceed the limit
+    # either. werkzeug's limited stream stops silently at its limit, so one byte more than allowed
+    # is read on purpose: that is how an over-long body is told from one exactly at the limit.
+    request.max_content_length = MAX_BODY_BYTES + 1
+    try:
+        body = _read_at_most(request.stream, MAX_BODY_BYTES + 1)
+    except RequestEntityTooLarge:
+        raise _too_large() from None
+    if len(body) > MAX_BODY_BYTES:
+        raise _too_large()
+    if not body.strip():
+        raise Problem(400, "Bad Request", "The body is empty.")
+    return body
+
+
+def _read_at_most(stream, limit: int) -> bytes:
+    chunks, size = [], 0
+    while size < limit:
+        chunk = stream.read(min(65536, limit - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def _json_submission(body: bytes) -> dict:
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise Problem(400, "Bad Request", "The body is not JSON.") from None
+    if not isinstance(data, dict):
+        raise Problem(400, "Bad Request", "The body is not a JSON object.")
+    if "jwt" in data:
+        return {"jwt": VERIFY_JWT_BODY.load(data)["jwt"]}
+    return {"document": data}
+
+
+def _too_large() -> Problem:
+    return Problem(413, "Content Too Large", f"Bodies are limited to {MAX_BODY_BYTES} bytes.")

@@ -1,0 +1,102 @@
+"""did:key resolution without I/O: a did:key (or did:key URL) to the public key it encodes.
+
+Follows the W3C CCG "The did:key Method v0.7" (https://w3c-ccg.github.io/did-method-key/):
+§2 format `did:key:<mb-value>`, §3.1.3 Decode Public Key Algorithm (multibase base58-btc, then an
+unsigned-varint multicodec header), §3.1.2 key-length table. Only Ed25519 keys are usable now;
+every other key type the table knows raises UnsupportedKey so the report says "unsupported".
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import base58
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+PREFIX = "did:key:"
+ED25519_PUB = 0xED
+
+# multicodec code -> (name, raw public key length or None when variable); did:key §3.1.2.
+_CODECS: dict[int, tuple[str, int | None]] = {
+    0xED: ("ed25519-pub", 32),
+    0xEC: ("x25519-pub", 32),
+    0xE7: ("secp256k1-pub", 33),
+    0xEB: ("bls12_381-g2-pub", 96),
+    0x1200: ("p256-pub", 33),
+    0x1201: ("p384-pub", 49),
+    0x1202: ("p521-pub", None),
+    0x1205: ("rsa-pub", None),
+}
+# did:key §2: the method-specific id is a base58-btc multibase value ('z' header).
+_MB_VALUE = re.compile(r"z[1-9A-HJ-NP-Za-km-z]+")
+_MAX_VARINT_BYTES = 9  # multiformats unsigned-varint: at most 9 bytes (63 bits)
+
+
+class InvalidDidKey(ValueError):
+    """The identifier is not a well-formed did:key: the signature can never be checked with it."""
+
+
+class UnsupportedKey(Exception):
+    """A well-formed did:key whose key type this service cannot use yet (P-256, secp256k1, ...)."""
+
+    def __init__(self, codec_name: str):
+        super().__init__(f"did:key keys of type {codec_name} are not supported yet; only ed25519-pub")
+        self.codec_name = codec_name
+
+
+@dataclass(frozen=True)
+class DecodedKey:
+    codec: int
+    codec_name: str
+    raw: bytes
+
+
+def split_did_url(did_url: str) -> tuple[str, str | None]:
+    """('did:key:z…', 'z…' or None) from a DID URL; a query or path is not part of a did:key URL."""
+    did, sep, fragment = did_url.partition("#")
+    return did, (fragment if sep else None)
+
+
+def decode(did: str) -> DecodedKey:
+    """did:key §3.1.3 Decode Public Key Algorithm, with the §3.1.2 length check."""
+    if not did.startswith(PREFIX):
+        raise InvalidDidKey("not a did:key identifier")
+    mb_value = did[len(PREFIX):]
+    if not _MB_VALUE.fullmatch(mb_value):
+        raise InvalidDidKey("the did:key value is not base58-btc multibase (it must start with 'z')")
+    data = base58.b58decode(mb_value[1:])
+    codec, offset = _read_uvarint(data)
+    if codec not in _CODECS:
+        raise InvalidDidKey(f"the did:key names an unknown multicodec 0x{codec:x}")
+    name, length = _CODECS[codec]
+    raw = data[offset:]
+    if length is not None and len(raw) != length:
+        raise InvalidDidKey(f"a {name} key is {length} bytes, this one is {len(raw)}")
+    return DecodedKey(codec=codec, codec_name=name, raw=raw)
+
+
+def ed25519_key(did_url: str) -> Ed25519PublicKey:
+    """The Ed25519 key a did:key (or a did:key URL naming its key) encodes.
+
+    A did:key document has exactly one signing verification method, `<did>#<mb-value>`
+    (§3.1.1 Document Creation Algorithm), so any other fragment names no key of this DID.
+    """
+    did, fragment = split_did_url(did_url)
+    if fragment is not None and fragment != did[len(PREFIX):]:
+        raise InvalidDidKey("the key fragment does not name the did:key's own key")
+    key = decode(did)
+    if key.codec != ED25519_PUB:
+        raise UnsupportedKey(key.codec_name)
+    return Ed25519PublicKey.from_public_bytes(key.raw)
+
+
+def _read_uvarint(data: bytes) -> tuple[int, int]:
+    """(value, bytes consumed) of a multiformats unsigned varint; rejects over-long and non-minimal forms."""
+    value = 0
+    for i, byte in enumerate(data[:_MAX_VARINT_BYTES]):
+        value |= (byte & 0x7F) << (7 * i)
+        if not byte & 0x80:
+            if byte == 0 and i > 0:
+                raise InvalidDidKey("the multicodec header is not minimally encoded")
+            return value, i + 1
+    raise InvalidDidKey("the did:key has no complete multicodec header")

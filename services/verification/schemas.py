@@ -1,0 +1,30 @@
+"""Marshmallow schemas for what crosses the verification API's boundary."""
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from shared.events import ReportSchema
+
+MAX_BODY_BYTES = 1_048_576  # 1 MiB: far above any real credential, far below a memory problem
+
+# Content types POST /v1/verify accepts, by how the body is read.
+JWT_TYPES = ("application/vc+jwt", "application/jwt")
+JSON_TYPES = ("application/json", "application/ld+json", "application/vc+ld+json", "application/vc")
+
+
+class VerifyQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # other query parameters are ignored, as on any GET-style URL
+
+    # Recipient binding is a later issue: the address is validated now so the contract will not change.
+    email = fields.Email(load_default=None)
+
+
+class VerifyJwtBodySchema(Schema):
+    """`{"jwt": "<compact VC-JWT>"}`; unknown members are rejected (marshmallow's default)."""
+    jwt = fields.String(required=True, validate=validate.Length(min=1, max=MAX_BODY_BYTES))
+
+
+VERIFY_QUERY = VerifyQuerySchema()
+VERIFY_JWT_BODY = VerifyJwtBodySchema()
+REPORT = ReportSchema()

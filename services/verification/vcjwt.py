@@ -1,0 +1,274 @@
+"""VC-JWT verification without I/O: an EdDSA compact JWS by a did:key issuer, to checks and claimed content.
+
+Sources: RFC 7515 (JWS) §3.1 compact serialisation, §4.1.11 `crit`, §5.2 validation; RFC 8037 §3.1
+(EdDSA signatures over the JWS signing input); RFC 7519 §4.1.4/§4.1.5 (`exp`/`nbf`, with leeway);
+VC Data Model 1.1 §6.3.1 (the `vc` claim; `iss`/`nbf`/`exp` stand for issuer/validFrom/validUntil);
+Open Badges 3.0 §8.2 (JSON Web Token Proof Format) and §9.1 (verification steps).
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from services.verification import credential, didkey
+from services.verification.report import (ISSUER_KEY, ISSUER_MATCHES_KEY, JWT_ALG, JWT_DECODE, PASSED,
+                                          PROOF_SIGNATURE, RECIPIENT, STRUCTURE_VC, VALIDITY_EXPIRY,
+                                          VALIDITY_NOT_BEFORE, Check, failed, passed, skipped, unsupported)
+
+FORMAT = "vc-jwt"
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+_DID_METHOD = re.compile(r"did:([a-z0-9]{1,32}):")
+_SYMMETRIC = ("HS256", "HS384", "HS512")
+
+
+class DecodeError(ValueError):
+    """The token is not a compact JWS with a JSON object header and payload."""
+
+
+@dataclass(frozen=True)
+class Jws:
+    header: dict
+    payload: dict
+    signing_input: bytes
+    signature: bytes
+
+
+@dataclass(frozen=True)
+class Result:
+    checks: list[Check]
+    achievement: dict | None = None
+    issuer: dict | None = None
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+
+@dataclass
+class _Window:
+    start: datetime | None = None
+    end: datetime | None = None
+    checks: list[Check] = field(default_factory=list)
+
+
+def shape(token: str) -> str:
+    """'jws', 'jwe' or 'sd-jwt' by segment count, so the dispatcher can name formats it cannot verify yet."""
+    if "~" in token:
+        return "sd-jwt"  # SD-JWT: <jws>~<disclosure>~...~ (draft-ietf-oauth-selective-disclosure-jwt §4)
+    return "jwe" if token.count(".") == 4 else "jws"
+
+
+def verify(token: str, *, now: datetime, clock_skew_s: int) -> Result:
+    """Every check a VC-JWT gets, in order; a token that does not decode gets only jwt.decode."""
+    try:
+        jws = parse_compact(token)
+    except DecodeError as exc:
+        return Result([failed(JWT_DECODE, str(exc))])
+    vc = jws.payload.get("vc")
+    alg = _check_alg(jws.header)
+    owner, key, key_check = _resolve_key(jws.header, jws.payload)
+    window = _validity(jws.payload, vc, now=now, skew=timedelta(seconds=clock_skew_s))
+    checks = [
+        passed(JWT_DECODE, "the token is a compact JWS with a JSON header and payload"),
+        alg,
+        key_check,
+        _check_signature(jws, key if alg.status == PASSED else None),
+        _check_issuer(owner, jws.payload, vc),
+        *window.checks,
+        _check_structure(jws.payload, vc),
+        skipped(RECIPIENT, "not checked yet"),
+    ]
+    return Result(checks, achievement=credential.achievement(vc),
+                  issuer=credential.issuer(vc, fallback_id=_str(jws.payload.get("iss"))),
+                  valid_from=window.start, valid_until=window.end)
+
+
+# --- decoding ----------------------------------------------------------------------------------
+
+def parse_compact(token: str) -> Jws:
+    """RFC 7515 §3.1 / §5.2 steps 1-4, strictly: base64url without padding, JSON objects, no duplicate names."""
+    if not token.isascii():
+        raise DecodeError("the token contains characters a compact JWS cannot")
+    parts = token.split(".")
+    if len(parts) != 3 or not all(parts):
+        raise DecodeError("the token is not three non-empty dot-separated parts (header.payload.signature)")
+    header = _json_object(_b64url(parts[0], "header"), "header")
+    payload = _json_object(_b64url(parts[1], "payload"), "payload")
+    return Jws(header=header, payload=payload, signing_input=f"{parts[0]}.{parts[1]}".encode("ascii"),
+               signature=_b64url(parts[2], "signature"))
+
+
+def _b64url(segment: str, name: str) -> bytes:
+    # base64.urlsafe_b64decode silently skips stray characters; RFC 7515 §2 allows none, and no padding.
+    if not _B64URL.fullmatch(segment) or len(segment) % 4 == 1:
+        raise DecodeError(f"the {name} is not base64url")
+    try:
+        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except (binascii.Error, ValueError):
+        raise DecodeError(f"the {name} is not base64url") from None
+
+
+def _json_object(raw: bytes, name: str) -> dict:
+    try:
+        value = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError) as exc:
+        reason = str(exc) if isinstance(exc, DecodeError) else "not JSON"
+        raise DecodeError(f"the {name} is {reason}") from None
+    if not isinstance(value, dict):
+        raise DecodeError(f"the {name} is not a JSON object")
+    return value
+
+
+def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
+    # RFC 7515 §4 / RFC 7519 §4: duplicate member names must be rejected or resolved one way; two
+    # parsers resolving them differently is how "what was signed" and "what was read" diverge.
+    names = [k for k, _ in pairs]
+    if len(names) != len(set(names)):
+        raise DecodeError("JSON with duplicate member names")
+    return dict(pairs)
+
+
+def _no_constant(name: str) -> None:
+    raise DecodeError(f"JSON with a non-standard constant {name}")
+
+
+# --- header and key ----------------------------------------------------------------------------
+
+def _check_alg(header: dict) -> Check:
+    alg = header.get("alg")
+    if not isinstance(alg, str) or not alg:
+        return failed(JWT_ALG, "the header names no alg")
+    if header.get("crit") is not None:
+        # RFC 7515 §4.1.11: a recipient that does not understand a critical extension must reject.
+        return unsupported(JWT_ALG, "critical header extensions (crit) are not supported yet")
+    if alg == "EdDSA":
+        return passed(JWT_ALG, "alg is EdDSA")
+    if alg == "none":
+        return failed(JWT_ALG, "alg none: the token is not signed")
+    if alg in _SYMMETRIC:
+        return failed(JWT_ALG, "a shared-secret MAC cannot show who issued a credential")
+    return unsupported(JWT_ALG, f"alg {alg[:16]} is not supported yet; only EdDSA")
+
+
+def _key_reference(header: dict, payload: dict) -> str | None:
+    kid, iss = _str(header.get("kid")), _str(payload.get("iss"))
+    if kid and kid.startswith("#") and iss:
+        return iss + kid  # a relative DID URL: the fragment of the issuer's DID (DID Core §3.2.2)
+    return kid or iss
+
+
+def _resolve_key(header: dict, payload: dict) -> tuple[str | None, Ed25519PublicKey | None, Check]:
+    """(DID that owns the key, the key, issuer.key check)."""
+    ref = _key_reference(header, payload)
+    if ref is None:
+        return None, None, failed(ISSUER_KEY, "neither kid nor iss names the signing key")
+    did, _ = didkey.split_did_url(ref)
+    method = _DID_METHOD.match(did)
+    if method is None:
+        return None, None, unsupported(ISSUER_KEY, "the key is not named by a DID; only did:key is supported yet")
+    if method.group(1) != "key":
+        return did, None, unsupported(ISSUER_KEY, f"did:{method.group(1)} issuers are not supported yet; only did:key")
+    try:
+        key = didkey.ed25519_key(ref)
+    except didkey.UnsupportedKey as exc:
+        return did, None, unsupported(ISSUER_KEY, str(exc))
+    except didkey.InvalidDidKey as exc:
+        return did, None, failed(ISSUER_KEY, str(exc))
+    return did, key, passed(ISSUER_KEY, "the key resolves to an Ed25519 key via did:key")
+
+
+def _check_signature(jws: Jws, key: Ed25519PublicKey | None) -> Check:
+    if key is None:
+        return skipped(PROOF_SIGNATURE, "not checked: it needs a supported alg and a resolved key")
+    try:
+        key.verify(jws.signature, jws.signing_input)  # RFC 8037 §3.1
+    except InvalidSignature:
+        return failed(PROOF_SIGNATURE, "the signature does not match: the token was altered or signed with another key")
+    return passed(PROOF_SIGNATURE, "the EdDSA signature verifies with the issuer's key")
+
+
+def _check_issuer(owner: str | None, payload: dict, vc: object) -> Check:
+    """VC DM 1.1 §6.3.1: `iss` is the issuer; it, and vc.issuer when given, must be the key's DID."""
+    if owner is None:
+        return skipped(ISSUER_MATCHES_KEY, "not checked: no DID owns the signing key")
+    iss = _str(payload.get("iss"))
+    if iss is None:
+        return failed(ISSUER_MATCHES_KEY, "the payload has no iss claim naming the issuer")
+    claimed = [("iss", iss)]
+    stated, vc_issuer = credential.issuer_id(vc)
+    if stated:
+        claimed.append(("vc.issuer", vc_issuer))
+    wrong = [name for name, value in claimed if value != owner]
+    if wrong:
+        return failed(ISSUER_MATCHES_KEY, f"{' and '.join(wrong)} do not name the DID that owns the signing key")
+    return passed(ISSUER_MATCHES_KEY, "the issuer the credential names owns the signing key")
+
+
+# --- validity ----------------------------------------------------------------------------------
+
+def _validity(payload: dict, vc: object, *, now: datetime, skew: timedelta) -> _Window:
+    """The validity window is the intersection of the JWT claims and the credential's own dates."""
+    window = _Window()
+    try:
+        starts = _numeric_dates(payload, "nbf") + credential.dates(vc, "validFrom", "issuanceDate")
+        window.start = max((moment for _, moment in starts), default=None)
+        window.checks.append(_not_before(window.start, now=now, skew=skew))
+    except ValueError as exc:
+        window.checks.append(failed(VALIDITY_NOT_BEFORE, str(exc)))
+    try:
+        ends = _numeric_dates(payload, "exp") + credential.dates(vc, "validUntil", "expirationDate")
+        window.end = min((moment for _, moment in ends), default=None)
+        window.checks.append(_expiry(window.end, now=now, skew=skew))
+    except ValueError as exc:
+        window.checks.append(failed(VALIDITY_EXPIRY, str(exc)))
+    return window
+
+
+def _not_before(start: datetime | None, *, now: datetime, skew: timedelta) -> Check:
+    if start is None:
+        return passed(VALIDITY_NOT_BEFORE, "no start of validity is stated")
+    if now + skew < start:  # RFC 7519 §4.1.5, with leeway for clock skew
+        return failed(VALIDITY_NOT_BEFORE, f"not valid before {start.isoformat()}")
+    return passed(VALIDITY_NOT_BEFORE, f"valid from {start.isoformat()}")
+
+
+def _expiry(end: datetime | None, *, now: datetime, skew: timedelta) -> Check:
+    if end is None:
+        return passed(VALIDITY_EXPIRY, "no expiry is stated")
+    if now - skew >= end:  # RFC 7519 §4.1.4: valid only while now is before exp (plus leeway)
+        return failed(VALIDITY_EXPIRY, f"expired at {end.isoformat()}")
+    return passed(VALIDITY_EXPIRY, f"valid until {end.isoformat()}")
+
+
+def _numeric_dates(payload: dict, claim: str) -> list[tuple[str, datetime]]:
+    raw = payload.get(claim)
+    if raw is None:
+        return []
+    # RFC 7519 §2 NumericDate: seconds since the epoch, possibly fractional. A bool is not one.
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not math.isfinite(raw):
+        raise ValueError(f"{claim} is not a NumericDate")
+    try:
+        return [(claim, datetime.fromtimestamp(raw, tz=timezone.utc))]
+    except (OverflowError, OSError, ValueError):
+        raise ValueError(f"{claim} is out of range") from None
+
+
+# --- credential body ---------------------------------------------------------------------------
+
+def _check_structure(payload: dict, vc: object) -> Check:
+    if vc is None:
+        if credential.is_credential(payload):
+            # VC-JOSE-COSE (VC DM 2.0) signs the credential itself as the payload, with no `vc` claim.
+            return unsupported(STRUCTURE_VC, "a credential as the whole payload (VC-JOSE-COSE) is not supported yet")
+        return failed(STRUCTURE_VC, "the payload has no vc claim")
+    return credential.check_structure(vc)
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None

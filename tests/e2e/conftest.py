@@ -1,0 +1,92 @@
+"""The running credbridge: every service as its own process (gunicorn apps, Kafka workers) on the real servers."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+import requests
+
+import stack
+from services.ingest.signatures import sign_generic
+
+
+@pytest.fixture(scope="session")
+def e2e_settings(servers):
+    return servers.settings(mongo_db="credbridge_e2e")
+
+
+@pytest.fixture(scope="session")
+def running(servers, e2e_settings, tmp_path_factory):
+    env = dict(os.environ, KAFKA_BOOTSTRAP_SERVERS=e2e_settings.kafka_bootstrap_servers,
+               MONGO_URI=e2e_settings.mongo_uri, MONGO_DB=e2e_settings.mongo_db,
+               CONSUMER_BACKOFF_SECONDS="0.05", GUNICORN_WORKERS="2")
+    ports = stack.Ports(ingest=stack.free_port(), verification=stack.free_port(), matching=stack.free_port(),
+                        verification_worker_metrics=stack.free_port(), matching_worker_metrics=stack.free_port())
+    services = stack.Services(env=env, ports=ports, log_dir=tmp_path_factory.mktemp("services")).start()
+    yield services
+    services.stop()
+
+
+class Api:
+    """A recruiter's and an ATS's view of the running services."""
+
+    def __init__(self, running, settings):
+        self.running, self.settings = running, settings
+        p = running.ports
+        self.ingest = f"http://127.0.0.1:{p.ingest}"
+        self.verification = f"http://127.0.0.1:{p.verification}"
+        self.matching = f"http://127.0.0.1:{p.matching}"
+
+    def cli(self, *args: str) -> dict:
+        env = dict(os.environ, KAFKA_BOOTSTRAP_SERVERS=self.settings.kafka_bootstrap_servers,
+                   MONGO_URI=self.settings.mongo_uri, MONGO_DB=self.settings.mongo_db,
+                   CREDBRIDGE_PUBLIC_URL=self.ingest)
+        out = subprocess.run([os.path.join(os.path.dirname(sys.executable), "credbridge"), *args],
+                             capture_output=True, text=True, env=env, check=True)
+        return json.loads(out.stdout)
+
+    def new_tenant(self) -> dict:
+        tenant = self.cli("tenant", "create", f"Employer {uuid.uuid4().hex[:6]}")
+        conn = self.cli("connection", "add", tenant["tenant"], "generic")
+        return {**tenant, **conn}
+
+    def send(self, tenant: dict, *, application_id: str, job_id: str, credentials: list[dict],
+             emails=("ada@example.org",), event_id: str | None = None) -> requests.Response:
+        body = json.dumps({"event_id": event_id or uuid.uuid4().hex,
+                           "application": {"id": application_id, "job_id": job_id},
+                           "candidate": {"id": f"cand-{application_id}", "name": "Ada", "emails": list(emails)},
+                           "credentials": credentials}).encode()
+        return requests.post(tenant["webhook_url"], data=body,
+                             headers=sign_generic(tenant["secret"], body, int(time.time())), timeout=30)
+
+    def auth(self, tenant: dict) -> dict:
+        return {"Authorization": f"Bearer {tenant['api_key']}"}
+
+    def put_role(self, tenant: dict, role_id: str, requirements: list[dict], title="Engineer") -> requests.Response:
+        return requests.put(f"{self.matching}/v1/roles/{role_id}", json={"title": title, "requirements": requirements},
+                            headers=self.auth(tenant), timeout=10)
+
+    def score(self, tenant: dict, application_id: str) -> requests.Response:
+        return requests.get(f"{self.matching}/v1/applications/{application_id}/score", headers=self.auth(tenant), timeout=10)
+
+    def wait_score(self, tenant: dict, application_id: str, *, until=lambda doc: True, timeout_s: float = 30) -> dict:
+        deadline = time.monotonic() + timeout_s
+        last = None
+        while time.monotonic() < deadline:
+            resp = self.score(tenant, application_id)
+            if resp.status_code == 200:
+                last = resp.json()
+                if until(last):
+                    return last
+            time.sleep(0.2)
+        raise AssertionError(f"no score for {application_id} within {timeout_s}s; last: {last}")
+
+
+@pytest.fixture
+def api(running, e2e_settings):
+    return Api(running, e2e_settings)

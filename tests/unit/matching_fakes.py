@@ -1,0 +1,197 @@
+"""In-memory stand-ins for the matching repository and tenant keys, for unit tests that run no servers."""
+from __future__ import annotations
+
+import copy
+from datetime import datetime, timezone
+
+from services.matching.repository import (HISTORY_LENGTH, SaveOutcome, _history_entry, _pending_coverage,
+                                          _rescoring_plan, role_coverage)
+
+
+class FakeMatchingRepository:
+    """Same methods and guarantees as MatchingRepository, over dicts; returns copies like a database would."""
+
+    def __init__(self):
+        self.roles: dict[tuple, dict] = {}
+        self.applications: dict[tuple, dict] = {}
+        self.evidence: dict[tuple, dict] = {}
+        self.scores: dict[tuple, dict] = {}
+
+    # --- roles ---------------------------------------------------------------------------------
+    def put_role(self, tenant, role_id, *, title, requirements, job_ids):
+        fields = {"title": title, "requirements": copy.deepcopy(requirements), "job_ids": sorted(set(job_ids)),
+                  "deleted": False}
+        return self._change_role(tenant, role_id, fields, role_coverage(role_id, job_ids))
+
+    def delete_role(self, tenant, role_id):
+        if self.get_role(tenant, role_id) is None:
+            return False
+        self._change_role(tenant, role_id, {"requirements": [], "job_ids": [], "deleted": True}, [])
+        return True
+
+    def _change_role(self, tenant, role_id, fields, coverage):
+        current = self.roles.get((tenant, role_id))
+        now = _now()
+        if current is None:
+            doc = {"tenant": tenant, "role_id": role_id, **fields, "revision": 1, "created_at": now,
+                   "updated_at": now, "rescoring": _rescoring_plan(coverage)}
+            created = True
+        else:
+            plan = _rescoring_plan(sorted(set(coverage) | set(_pending_coverage(current))))
+            doc = {**current, **fields, "revision": current["revision"] + 1, "updated_at": now, "rescoring": plan}
+            created = bool(current.get("deleted"))
+        self.roles[(tenant, role_id)] = doc
+        return copy.deepcopy(doc), created
+
+    def get_role(self, tenant, role_id):
+        doc = self.roles.get((tenant, role_id))
+        return copy.deepcopy(doc) if doc and not doc["deleted"] else None
+
+    def role_for_rescoring(self, tenant, role_id):
+        return copy.deepcopy(self.roles.get((tenant, role_id)))
+
+    def list_roles(self, tenant, *, after, limit):
+        live = sorted((r for (t, rid), r in self.roles.items() if t == tenant and not r["deleted"] and rid > after),
+                      key=lambda r: r["role_id"])
+        return copy.deepcopy(live[:limit])
+
+    def resolve_role(self, tenant, job_id):
+        exact = self.get_role(tenant, job_id)
+        if exact is not None:
+            return exact
+        covering = sorted((r for (t, _), r in self.roles.items()
+                           if t == tenant and not r["deleted"] and job_id in r["job_ids"]), key=lambda r: r["role_id"])
+        return copy.deepcopy(covering[0]) if covering else None
+
+    def roles_to_rescore(self, *, limit=100):
+        return [k for k, r in self.roles.items() if r["rescoring"]["active"]][:limit]
+
+    def advance_rescoring(self, tenant, role_id, *, revision, cursor, new_cursor, done):
+        role = self.roles.get((tenant, role_id))
+        if role is None or role["revision"] != revision or role["rescoring"]["cursor"] != cursor:
+            return False
+        role["rescoring"]["cursor"] = new_cursor
+        role["rescoring"]["done"] += done
+        return True
+
+    def finish_rescoring(self, tenant, role_id, *, revision, cursor):
+        role = self.roles.get((tenant, role_id))
+        if role is None or role["revision"] != revision or role["rescoring"]["cursor"] != cursor:
+            return False
+        role["rescoring"]["active"] = False
+        return True
+
+    # --- applications --------------------------------------------------------------------------
+    def record_application(self, tenant, application_id, *, job_id, candidate_id, credential_ids):
+        doc = self._application(tenant, application_id)
+        doc.update(job_id=job_id, candidate_id=candidate_id, credential_ids=list(credential_ids))
+        doc["revision"] += 1
+        return copy.deepcopy(doc)
+
+    def touch_application(self, tenant, application_id, *, candidate_id):
+        doc = self._application(tenant, application_id, stub={"job_id": None, "candidate_id": candidate_id,
+                                                              "credential_ids": []})
+        doc["revision"] += 1
+        return copy.deepcopy(doc)
+
+    def _application(self, tenant, application_id, stub=None):
+        key = (tenant, application_id)
+        if key not in self.applications:
+            self.applications[key] = {"tenant": tenant, "application_id": application_id, "revision": 0,
+                                      "created_at": _now(), **(stub or {})}
+        return self.applications[key]
+
+    def bump_application(self, tenant, application_id):
+        doc = self.applications.get((tenant, application_id))
+        if doc is None:
+            return None
+        doc["revision"] += 1
+        return copy.deepcopy(doc)
+
+    def get_application(self, tenant, application_id):
+        return copy.deepcopy(self.applications.get((tenant, application_id)))
+
+    def applications_for_jobs(self, tenant, job_ids, *, after, limit):
+        return self._for_jobs(tenant, job_ids, after)[:limit]
+
+    def count_applications_for_jobs(self, tenant, job_ids, *, after):
+        return len(self._for_jobs(tenant, job_ids, after))
+
+    def _for_jobs(self, tenant, job_ids, after):
+        return sorted(a["application_id"] for (t, aid), a in self.applications.items()
+                      if t == tenant and a.get("job_id") in job_ids and aid > after)
+
+    # --- evidence ------------------------------------------------------------------------------
+    def record_evidence(self, tenant, credential_id, *, application_id, candidate_id, report):
+        self.evidence[(tenant, credential_id)] = {"tenant": tenant, "credential_id": credential_id,
+                                                  "application_id": application_id, "candidate_id": candidate_id,
+                                                  "report": copy.deepcopy(report)}
+
+    def evidence_for(self, tenant, application_id, *, credential_ids):
+        return [copy.deepcopy(e) for (t, cid), e in self.evidence.items()
+                if t == tenant and (e["application_id"] == application_id or cid in credential_ids)]
+
+    # --- scores --------------------------------------------------------------------------------
+    def save_score(self, doc):
+        key = (doc["tenant"], doc["application_id"], doc["role_id"])
+        current = self.scores.get(key)
+        if current is not None and current["input_revision"] >= doc["input_revision"]:
+            return SaveOutcome(applied=False, previous=_without_history(current))
+        history = [] if current is None else (current["history"] + [_history_entry(current)])[-HISTORY_LENGTH:]
+        kept = {"published_fingerprint": current["published_fingerprint"]} if current and "published_fingerprint" in current else {}
+        self.scores[key] = {**kept, **copy.deepcopy(doc), "history": history}
+        return SaveOutcome(applied=True, previous=_without_history(current) if current else None)
+
+    def mark_published(self, *, tenant, application_id, role_id, input_revision, fingerprint):
+        doc = self.scores.get((tenant, application_id, role_id))
+        if doc is not None and doc["input_revision"] == input_revision:
+            doc.update(published_fingerprint=fingerprint, pending_publish=False)
+
+    def drop_superseded_scores(self, tenant, application_id, *, role_id, input_revision):
+        for key in [k for k, s in self.scores.items() if k[:2] == (tenant, application_id)
+                    and k[2] != role_id and s["input_revision"] < input_revision]:
+            del self.scores[key]
+
+    def latest_score(self, tenant, application_id):
+        mine = [s for k, s in self.scores.items() if k[:2] == (tenant, application_id)]
+        return _without_history(max(mine, key=lambda s: s["input_revision"])) if mine else None
+
+    def scored_at_revision(self, tenant, role_id, *, application_ids, role_revision):
+        return {aid for (t, aid, rid), s in self.scores.items()
+                if t == tenant and rid == role_id and aid in application_ids and s["role_revision"] >= role_revision
+                and s["pending_publish"] is False}
+
+    def scores_of(self, tenant, application_id) -> list[dict]:
+        """Test helper: every stored score of one application."""
+        return [copy.deepcopy(s) for k, s in self.scores.items() if k[:2] == (tenant, application_id)]
+
+
+class FakeTenants:
+    """Answers TenantRepository.tenant_for_api_key from a fixed key -> tenant map."""
+
+    def __init__(self, keys: dict[str, str]):
+        self.keys = keys
+
+    def tenant_for_api_key(self, presented: str) -> str | None:
+        return self.keys.get(presented)
+
+
+class RecordingPublisher:
+    """A `publish` callable that keeps what it was given, and can be told to fail the next calls."""
+
+    def __init__(self):
+        self.events = []
+        self.failures: list[Exception] = []
+
+    def __call__(self, batch) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.events.extend(batch)
+
+
+def _without_history(doc):
+    return {k: copy.deepcopy(v) for k, v in doc.items() if k != "history"}
+
+
+def _now():
+    return datetime.now(timezone.utc)

@@ -1,0 +1,190 @@
+"""Matching handlers: idempotent storage, verdicts before applications, stale writes, and score events."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from shared.events import SCORES_COMPUTED, derive_id, new_event
+from shared.kafka import PublishError
+
+from services.matching import service
+from services.matching.handlers import handle_application_received, handle_credential_verified
+from tests.unit.matching_fakes import FakeMatchingRepository, RecordingPublisher
+
+T0 = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+
+
+class Clock:
+    """Ticks a second per call, so each computation has its own time."""
+
+    def __init__(self):
+        self.now = T0
+
+    def __call__(self):
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+@pytest.fixture
+def world():
+    repo, publish, clock = FakeMatchingRepository(), RecordingPublisher(), Clock()
+
+    class World:
+        def application(self, app_id="a1", *, job_id="job-1", credential_ids=("c1", "c2"), tenant="t1"):
+            event = new_event("application.received", tenant=tenant, payload={
+                "provider": "generic", "delivery_id": f"d-{app_id}", "application": {"id": app_id, "job_id": job_id},
+                "candidate": {"id": "cand-1", "name": "Ada Lovelace", "emails": ["ada@example.test"]},
+                "credential_ids": list(credential_ids)})
+            handle_application_received(event, repo=repo, publish=publish, clock=clock)
+            return event
+
+        def verdict(self, credential_id, name, *, verdict="verified", app_id="a1", tenant="t1"):
+            event = new_event("credential.verified", tenant=tenant, payload={
+                "credential_id": credential_id, "application_id": app_id, "candidate_id": "cand-1",
+                "report": {"verdict": verdict, "format": "ob3-vc-jwt", "checks": [], "checked_at": T0.isoformat(),
+                           "achievement": {"id": f"urn:ach:{name}", "name": name, "type": "Course"},
+                           "issuer": {"id": "did:web:example.edu", "name": "Example University"}}})
+            handle_credential_verified(event, repo=repo, publish=publish, clock=clock)
+            return event
+
+        def role(self, role_id="job-1", *requirements, job_ids=(), tenant="t1"):
+            reqs = [{"id": f"r{i}", "competency": c, "importance": imp, "weight": w}
+                    for i, (c, imp, w) in enumerate(requirements)]
+            return repo.put_role(tenant, role_id, title="Backend engineer", requirements=reqs, job_ids=list(job_ids))[0]
+
+        def view(self, app_id="a1", tenant="t1"):
+            return service.score_view(tenant, app_id, repo=repo)
+
+    w = World()
+    w.repo, w.publish, w.clock = repo, publish, clock
+    return w
+
+
+def test_an_application_with_verified_credentials_is_scored_against_its_role(world):
+    world.role("job-1", ("Python", "essential", 3), ("SQL", "preferred", 1))
+    world.verdict("c1", "Python")
+    world.application()
+    view = world.view()
+    assert (view["status"], view["score"], view["role_id"]) == ("scored", 75, "job-1")
+    assert [r["status"] for r in view["requirements"]] == ["met", "missing"]
+    assert [(c["credential_id"], c["verdict"]) for c in view["credentials"]] == [("c1", "verified"), ("c2", None)]
+
+
+def test_a_verdict_arriving_before_its_application_is_kept_and_counted_once_the_application_arrives(world):
+    world.role("job-1", ("Python", "essential", 1))
+    world.verdict("c1", "Python")
+    assert world.view()["status"] == "awaiting_application"
+    assert world.view()["credentials"][0]["verdict"] == "verified"
+    assert world.publish.events == []  # nothing to score yet
+
+    world.application()
+    assert (world.view()["status"], world.view()["score"]) == ("scored", 100)
+
+
+def test_a_verdict_arriving_after_its_application_rescores_it(world):
+    world.role("job-1", ("Python", "essential", 1), ("SQL", "preferred", 1))
+    world.application()
+    assert world.view()["score"] == 0
+    world.verdict("c2", "SQL")
+    assert world.view()["score"] == 40  # 50 capped: the essential Python is still missing
+    world.verdict("c1", "python")
+    assert world.view()["score"] == 100
+
+
+def test_an_application_whose_role_does_not_exist_yet_is_unscored_not_zero(world):
+    world.verdict("c1", "Python")
+    world.application()
+    view = world.view()
+    assert (view["status"], view["score"], view["reason"]) == ("unscored", None, "role has no requirements")
+
+
+def test_a_role_covering_extra_job_ids_scores_their_applications(world):
+    world.role("backend", ("Python", "essential", 1), job_ids=["job-7"])
+    world.verdict("c1", "Python")
+    world.application(job_id="job-7")
+    view = world.view()
+    assert (view["role_id"], view["score"]) == ("backend", 100)
+
+
+def test_a_redelivered_application_event_leaves_one_score_and_publishes_once(world):
+    world.role("job-1", ("Python", "essential", 1))
+    world.verdict("c1", "Python")
+    world.application()
+    world.application()  # the same message again after a crash
+    assert len(world.repo.scores_of("t1", "a1")) == 1
+    assert [e.payload["score"] for e in world.publish.events] == [100]
+
+
+def test_a_redelivered_verdict_does_not_publish_a_second_score_event(world):
+    world.role("job-1", ("Python", "essential", 1))
+    world.application()
+    world.verdict("c1", "Python")
+    world.verdict("c1", "Python")
+    assert [e.payload["score"] for e in world.publish.events] == [0, 100]
+
+
+def test_a_score_event_carries_the_score_and_an_id_derived_from_the_application_revision(world):
+    world.role("job-1", ("Python", "essential", 1))
+    world.application()
+    event = world.publish.events[-1]
+    revision = world.repo.get_application("t1", "a1")["revision"]
+    assert event.topic == SCORES_COMPUTED and event.type == "score.computed"
+    assert event.event_id == derive_id("score", "t1", "a1", str(revision))
+    assert event.payload == {"application_id": "a1", "role_id": "job-1", "status": "scored", "score": 0,
+                             "score_version": service.scoring.SCORE_VERSION,
+                             "computed_at": world.clock.now.isoformat()}
+
+
+def test_a_score_event_lost_to_a_broker_outage_is_published_when_the_message_is_redelivered(world):
+    world.role("job-1", ("Python", "essential", 1))
+    world.verdict("c1", "Python")
+    world.publish.failures.append(PublishError("KafkaTimeoutError"))
+    with pytest.raises(PublishError):  # the consumer loop retries this message
+        world.application()
+    assert world.publish.events == []
+    world.application()
+    assert [e.payload["score"] for e in world.publish.events] == [100]
+
+
+def test_an_older_computation_cannot_replace_a_newer_score(world):
+    world.role("job-1", ("Python", "essential", 1))
+    world.application()
+    stale = world.repo.get_application("t1", "a1")  # a worker read revision 1 ...
+    world.verdict("c1", "Python")                  # ... another stored revision 2 meanwhile
+    published = len(world.publish.events)
+    assert service.rescore_application("t1", stale, repo=world.repo, publish=world.publish, clock=world.clock) is None
+    assert world.view()["score"] == 100
+    assert len(world.publish.events) == published
+
+
+def test_moving_an_application_to_another_job_leaves_only_the_new_roles_score(world):
+    world.role("job-1", ("Python", "essential", 1))
+    world.role("job-2", ("Go", "essential", 1))
+    world.application(job_id="job-1")
+    world.application(job_id="job-2")
+    assert [s["role_id"] for s in world.repo.scores_of("t1", "a1")] == ["job-2"]
+    assert world.view()["role_id"] == "job-2"
+
+
+def test_evidence_and_applications_are_kept_apart_per_tenant(world):
+    world.role("job-1", ("Python", "essential", 1), tenant="t1")
+    world.role("job-1", ("Python", "essential", 1), tenant="t2")
+    world.verdict("c1", "Python", tenant="t1")
+    world.application(tenant="t1")
+    world.application(tenant="t2")
+    assert world.view(tenant="t1")["score"] == 100
+    assert world.view(tenant="t2")["score"] == 0
+
+
+def test_another_tenants_application_is_not_found(world):
+    world.application(tenant="t1")
+    with pytest.raises(service.NotFound):
+        world.view(tenant="t2")
+
+
+def test_no_candidate_name_or_email_is_stored(world):
+    world.application()
+    world.verdict("c1", "Python")
+    stored = repr([world.repo.applications, world.repo.evidence, world.repo.scores])
+    assert "Ada" not in stored and "ada@example.test" not in stored
