@@ -31,6 +31,7 @@ class Settings:
     clock_skew_s: int = field(default=60, metadata={"env": "VERIFY_CLOCK_SKEW_SECONDS", "doc": "Clock skew tolerated on credential validity dates."})
     consumer_max_attempts: int = field(default=5, metadata={"env": "CONSUMER_MAX_ATTEMPTS", "doc": "Attempts at a transient failure before a message is dead-lettered."})
     consumer_backoff_s: float = field(default=0.2, metadata={"env": "CONSUMER_BACKOFF_SECONDS", "doc": "First retry delay; doubles each attempt."})
+    consumer_session_timeout_ms: int = field(default=10_000, metadata={"env": "CONSUMER_SESSION_TIMEOUT_MS", "doc": "How soon a crashed consumer's partitions move to the survivors."})
     worker_metrics_addr: str = field(default="127.0.0.1", metadata={"env": "WORKER_METRICS_ADDR", "doc": "Address a worker's /metrics binds to (0.0.0.0 in containers)."})
     worker_metrics_port: int = field(default=0, metadata={"env": "WORKER_METRICS_PORT", "doc": "Port a Kafka worker serves /metrics on (0: none)."})
 

@@ -24,7 +24,7 @@ def e2e_settings(servers):
 def running(servers, e2e_settings, tmp_path_factory):
     env = dict(os.environ, KAFKA_BOOTSTRAP_SERVERS=e2e_settings.kafka_bootstrap_servers,
                MONGO_URI=e2e_settings.mongo_uri, MONGO_DB=e2e_settings.mongo_db,
-               CONSUMER_BACKOFF_SECONDS="0.05", GUNICORN_WORKERS="2")
+               CONSUMER_BACKOFF_SECONDS="0.05", CONSUMER_SESSION_TIMEOUT_MS="6000", GUNICORN_WORKERS="2")
     ports = stack.Ports(ingest=stack.free_port(), verification=stack.free_port(), matching=stack.free_port(),
                         verification_worker_metrics=stack.free_port(), matching_worker_metrics=stack.free_port())
     services = stack.Services(env=env, ports=ports, log_dir=tmp_path_factory.mktemp("services")).start()
@@ -90,3 +90,22 @@ class Api:
 @pytest.fixture
 def api(running, e2e_settings):
     return Api(running, e2e_settings)
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+@pytest.fixture(autouse=True)
+def service_logs_on_failure(request):
+    """When an end-to-end test fails, show what the services logged: the cause is usually there."""
+    yield
+    report = getattr(request.node, "rep_call", None)
+    running = request.getfixturevalue("running") if report is not None and report.failed else None
+    if running is not None:
+        for log in sorted(running.log_dir.glob("*.log")):
+            print(f"\n----- {log.name} (last 40 lines) -----")
+            print("\n".join(log.read_text(errors="replace").splitlines()[-40:]))
