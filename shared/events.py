@@ -7,14 +7,20 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, ValidationError, fields, validate
+from marshmallow import Schema as _Schema
 
 # Topic names: one per event type, so a consumer subscribes to exactly what it handles.
+# applications.received: what a webhook said, as accepted (ingest's worker resolves it further);
+# applications.ready: the application with the ids of every credential found for it.
 APPLICATIONS_RECEIVED = "applications.received"
+APPLICATIONS_READY = "applications.ready"
 CREDENTIALS_SUBMITTED = "credentials.submitted"
+CREDENTIALS_UNAVAILABLE = "credentials.unavailable"
 CREDENTIALS_VERIFIED = "credentials.verified"
 SCORES_COMPUTED = "scores.computed"
-ALL_TOPICS = (APPLICATIONS_RECEIVED, CREDENTIALS_SUBMITTED, CREDENTIALS_VERIFIED, SCORES_COMPUTED)
+ALL_TOPICS = (APPLICATIONS_RECEIVED, APPLICATIONS_READY, CREDENTIALS_SUBMITTED, CREDENTIALS_UNAVAILABLE,
+              CREDENTIALS_VERIFIED, SCORES_COMPUTED)
 
 
 def dlq_topic(topic: str) -> str:
@@ -22,6 +28,13 @@ def dlq_topic(topic: str) -> str:
 
 
 VERDICTS = ("verified", "failed", "indeterminate", "unsupported")
+
+
+class Schema(_Schema):
+    """Event schemas are tolerant readers: a field added by a newer producer is ignored, not fatal."""
+
+    class Meta:
+        unknown = EXCLUDE
 
 
 class CandidateRefSchema(Schema):
@@ -35,12 +48,50 @@ class ApplicationRefSchema(Schema):
     job_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
+class IntakeApplicationRefSchema(ApplicationRefSchema):
+    # A thin webhook (Lever, SmartRecruiters, Teamtailor) may name the job only once its API is asked.
+    job_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
+
+
+class CredentialRefSchema(Schema):
+    """A credential found in a delivery: exactly one of document, jwt, url; provenance says where."""
+    provenance = fields.String(required=True)
+    document = fields.Dict(load_default=None, allow_none=True)
+    jwt = fields.String(load_default=None, allow_none=True)
+    url = fields.String(load_default=None, allow_none=True)
+
+
+class LinkSchema(Schema):
+    """A place that may hold credentials (candidate link, attachment, custom field), scanned by ingest's worker."""
+    provenance = fields.String(required=True)
+    url = fields.String(load_default=None, allow_none=True)
+    text = fields.String(load_default=None, allow_none=True)
+
+
 class ApplicationReceivedSchema(Schema):
+    provider = fields.String(required=True)
+    delivery_id = fields.String(required=True)
+    application = fields.Nested(IntakeApplicationRefSchema, required=True)
+    candidate = fields.Nested(CandidateRefSchema, required=True)
+    credentials = fields.List(fields.Nested(CredentialRefSchema), load_default=list)
+    links = fields.List(fields.Nested(LinkSchema), load_default=list)
+    # Set by adapters whose webhook is thin: what to fetch from the ATS API ({"kind": ..., "ref": ...}).
+    enrich = fields.Dict(load_default=None, allow_none=True)
+
+
+class ApplicationReadySchema(Schema):
     provider = fields.String(required=True)
     delivery_id = fields.String(required=True)
     application = fields.Nested(ApplicationRefSchema, required=True)
     candidate = fields.Nested(CandidateRefSchema, required=True)
     credential_ids = fields.List(fields.String(), required=True)
+
+
+class CredentialUnavailableSchema(Schema):
+    application_id = fields.String(required=True)
+    candidate_id = fields.String(required=True)
+    provenance = fields.String(required=True)
+    reason = fields.String(required=True)
 
 
 class CredentialSubmittedSchema(Schema):
@@ -89,6 +140,8 @@ class ScoreComputedSchema(Schema):
 # event type -> (topic, payload schema). Versions bump when a payload changes incompatibly.
 EVENT_TYPES: dict[str, tuple[str, Schema]] = {
     "application.received": (APPLICATIONS_RECEIVED, ApplicationReceivedSchema()),
+    "application.ready": (APPLICATIONS_READY, ApplicationReadySchema()),
+    "credential.unavailable": (CREDENTIALS_UNAVAILABLE, CredentialUnavailableSchema()),
     "credential.submitted": (CREDENTIALS_SUBMITTED, CredentialSubmittedSchema()),
     "credential.verified": (CREDENTIALS_VERIFIED, CredentialVerifiedSchema()),
     "score.computed": (SCORES_COMPUTED, ScoreComputedSchema()),

@@ -198,6 +198,7 @@ class Ports:
     ingest: int = 8001
     verification: int = 8002
     matching: int = 8003
+    ingest_worker_metrics: int = 9101
     verification_worker_metrics: int = 9102
     matching_worker_metrics: int = 9103
 
@@ -209,6 +210,7 @@ def service_commands(ports: Ports) -> dict[str, list[str]]:
         "ingest": gunicorn + ["-b", f"127.0.0.1:{ports.ingest}", "services.ingest.app:create_app()"],
         "verification": gunicorn + ["-b", f"127.0.0.1:{ports.verification}", "services.verification.app:create_app()"],
         "matching": gunicorn + ["-b", f"127.0.0.1:{ports.matching}", "services.matching.app:create_app()"],
+        "ingest-worker": [PY, "-m", "services.ingest.worker"],
         "verification-worker": [PY, "-m", "services.verification.worker"],
         "matching-worker": [PY, "-m", "services.matching.worker"],
     }

@@ -10,7 +10,7 @@ from marshmallow import ValidationError
 from pymongo.errors import PyMongoError
 
 from services.ingest import metrics
-from services.ingest.model import to_events
+from services.ingest.model import received_event
 from services.ingest.providers import Adapter, Delivery
 from services.ingest.repository import DeliveryRepository
 from services.ingest.signatures import AuthError
@@ -44,7 +44,7 @@ def accept(delivery: Delivery, *, adapter: Adapter, tenants: TenantRepository, d
     if deliveries.seen(tenant=delivery.tenant, provider=adapter.name, delivery_id=application.delivery_id):
         metrics.DUPLICATES.labels(provider=adapter.name).inc()
         return Accepted(adapter.success_status, True, application.application_id, 0)
-    batch = to_events(application, trace_id=trace_id)
+    batch = [received_event(application, trace_id=trace_id)]
     try:
         publish(batch)
     except PublishError:

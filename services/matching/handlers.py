@@ -7,7 +7,7 @@ from services.matching.repository import MatchingRepository
 from services.matching.service import Clock, Publish, rescore_application, utcnow
 
 
-def handle_application_received(event: Event, *, repo: MatchingRepository, publish: Publish,
+def handle_application_ready(event: Event, *, repo: MatchingRepository, publish: Publish,
                                 clock: Clock = utcnow) -> None:
     """Upserts the application (job, candidate id, credential ids; no names or emails) and scores it."""
     payload = event.payload

@@ -38,7 +38,7 @@ def test_consumers_killed_mid_stream_and_restarted_leave_exactly_one_score_and_o
                      credentials=[{"jwt": issuer.vc_jwt(achievement_name="Python Programming")}])
         assert r.status_code == 202, r.text
 
-    workers = ["verification-worker", "matching-worker"]
+    workers = ["ingest-worker", "verification-worker", "matching-worker"]
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(send, apps[:70]))
         running.stop(workers, sig=signal.SIGKILL)  # no chance to commit what is in hand

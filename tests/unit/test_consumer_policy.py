@@ -19,7 +19,7 @@ class RecordingPublisher:
 def application_event() -> bytes:
     return events.encode(events.new_event("application.received", tenant="t1", payload={
         "provider": "generic", "delivery_id": "d1", "application": {"id": "a1", "job_id": "j1"},
-        "candidate": {"id": "c1", "emails": []}, "credential_ids": []}))
+        "candidate": {"id": "c1", "emails": []}}))
 
 
 def loop(handler, attempts=3):

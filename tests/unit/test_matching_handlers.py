@@ -9,7 +9,7 @@ from shared.events import SCORES_COMPUTED, derive_id, new_event
 from shared.kafka import PublishError
 
 from services.matching import service
-from services.matching.handlers import handle_application_received, handle_credential_verified
+from services.matching.handlers import handle_application_ready, handle_credential_verified
 from tests.unit.matching_fakes import FakeMatchingRepository, RecordingPublisher
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
@@ -32,11 +32,11 @@ def world():
 
     class World:
         def application(self, app_id="a1", *, job_id="job-1", credential_ids=("c1", "c2"), tenant="t1"):
-            event = new_event("application.received", tenant=tenant, payload={
+            event = new_event("application.ready", tenant=tenant, payload={
                 "provider": "generic", "delivery_id": f"d-{app_id}", "application": {"id": app_id, "job_id": job_id},
                 "candidate": {"id": "cand-1", "name": "Ada Lovelace", "emails": ["ada@example.test"]},
                 "credential_ids": list(credential_ids)})
-            handle_application_received(event, repo=repo, publish=publish, clock=clock)
+            handle_application_ready(event, repo=repo, publish=publish, clock=clock)
             return event
 
         def verdict(self, credential_id, name, *, verdict="verified", app_id="a1", tenant="t1"):
