@@ -73,9 +73,18 @@ def _out(doc: dict) -> None:
     sys.stdout.write("\n")
 
 
+# Other command groups live beside the code they drive; each module has register(subparsers).
+# Each command's function is called as func(args, settings) and returns the exit code.
+EXTRA_COMMAND_MODULES: list[str] = []
+
+
 def parser() -> argparse.ArgumentParser:
+    import importlib
+
     p = argparse.ArgumentParser(prog="credbridge", description=__doc__)
     sub = p.add_subparsers(dest="group", required=True)
+    for module in EXTRA_COMMAND_MODULES:
+        importlib.import_module(module).register(sub)
 
     tenant = sub.add_parser("tenant", help="employers").add_subparsers(dest="action", required=True)
     create = tenant.add_parser("create", help="create a tenant and its first recruiter API key (shown once)")
