@@ -30,7 +30,14 @@ Try it (in another terminal):
 """
 
 
+def _interrupt(*_args):
+    raise KeyboardInterrupt  # `make stop` sends SIGTERM: shut down exactly as for Ctrl-C
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _interrupt)
+    stack.RUN_DIR.mkdir(parents=True, exist_ok=True)
+    (stack.RUN_DIR / "run.pid").write_text(str(os.getpid()))
     kafka, mongo = stack.up()
     ports = stack.Ports()
     settings = Settings.from_env(kafka_bootstrap_servers=kafka.bootstrap, mongo_uri=mongo.uri)
@@ -46,7 +53,6 @@ def main() -> int:
     procfile.write_text("\n".join(lines) + "\n")
     honcho = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "honcho"), "-f", str(procfile),
                                "-d", str(stack.ROOT), "start"], env=base_env)
-    (stack.RUN_DIR / "honcho.pid").write_text(str(honcho.pid))
     try:
         for name in ("ingest", "verification", "matching"):
             port = getattr(ports, name)
@@ -55,11 +61,12 @@ def main() -> int:
         print(BANNER.format(p=ports, kafka=kafka.bootstrap, mongo=mongo.uri), flush=True)
         return honcho.wait()
     except KeyboardInterrupt:
-        honcho.send_signal(signal.SIGINT)
-        honcho.wait(timeout=30)
         return 0
     finally:
-        (stack.RUN_DIR / "honcho.pid").unlink(missing_ok=True)
+        if honcho.poll() is None:
+            honcho.send_signal(signal.SIGTERM)  # honcho stops every service, then exits
+            honcho.wait(timeout=60)
+        (stack.RUN_DIR / "run.pid").unlink(missing_ok=True)
         kafka.stop()
         mongo.stop()
         print("stopped Kafka and secantusdb", flush=True)

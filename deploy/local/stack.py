@@ -53,9 +53,10 @@ def _spawn(argv: list[str], *, log: Path, env: dict | None = None, cwd: Path = R
     return subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd, start_new_session=True)
 
 
-def stop_pid(pid: int, *, timeout_s: float = 20.0, sig: int = signal.SIGTERM) -> None:
+def stop_pid(pid: int, *, timeout_s: float = 20.0, sig: int = signal.SIGTERM, group: bool = True) -> None:
+    """Signals a process (by default its whole process group, as _spawn made it), then waits; SIGKILL after timeout."""
     try:
-        os.killpg(pid, sig)
+        os.killpg(pid, sig) if group else os.kill(pid, sig)
     except ProcessLookupError:
         return
     deadline = time.monotonic() + timeout_s
@@ -71,7 +72,7 @@ def stop_pid(pid: int, *, timeout_s: float = 20.0, sig: int = signal.SIGTERM) ->
             return
         time.sleep(0.1)
     try:
-        os.killpg(pid, signal.SIGKILL)
+        os.killpg(pid, signal.SIGKILL) if group else os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
 
@@ -122,11 +123,12 @@ class KafkaServer:
         props = self.data_dir / "server.properties"
         props.write_text(self._properties())
         classpath = f"{lib}/*"
+        log = self.data_dir / "kafka.log"
         if not (self.data_dir / "logs" / "meta.properties").exists():
             cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-            subprocess.run(["java", "-cp", classpath, "kafka.tools.StorageTool", "format", "-t", cluster_id,
-                            "-c", str(props)], check=True, stdout=subprocess.DEVNULL)
-        log = self.data_dir / "kafka.log"
+            with open(log, "ab") as out:
+                subprocess.run(["java", "-cp", classpath, "kafka.tools.StorageTool", "format", "-t", cluster_id,
+                                "-c", str(props)], check=True, stdout=out, stderr=subprocess.STDOUT)
         self.proc = _spawn(["java", "-Xmx1g", "-Xms256m", "-cp", classpath, "kafka.Kafka", str(props)], log=log)
         (self.data_dir / "kafka.pid").write_text(str(self.proc.pid))
         wait_for(self.ready, what="Kafka", timeout_s=timeout_s, proc=self.proc, log=log)
@@ -217,7 +219,7 @@ def service_commands(ports: Ports) -> dict[str, list[str]]:
 
 
 def service_env(name: str, base: dict, *, metrics_root: Path, ports: Ports) -> dict:
-    """One multiprocess-metrics folder per service, shared by its web workers and its consumer."""
+    """One multiprocess-metrics folder per process group (gunicorn's workers share one; each worker its own)."""
     service = name.removesuffix("-worker")
     env = dict(base, PROMETHEUS_MULTIPROC_DIR=str(metrics_root / name), PYTHONUNBUFFERED="1")
     if name.endswith("-worker"):
@@ -284,7 +286,12 @@ def up() -> tuple[KafkaServer, MongoServer]:
 
 
 def down() -> None:
-    for pid_file in (RUN_DIR / "honcho.pid", LOCAL / "kafka-data" / "kafka.pid", RUN_DIR / "mongo.pid"):
+    """`make stop`: ask `make run` to shut down in order (services, then servers); clean up what is left."""
+    run_pid = RUN_DIR / "run.pid"
+    if run_pid.exists():
+        stop_pid(int(run_pid.read_text()), group=False, timeout_s=60)
+        run_pid.unlink(missing_ok=True)
+    for pid_file in (LOCAL / "kafka-data" / "kafka.pid", RUN_DIR / "mongo.pid"):
         if pid_file.exists():
             stop_pid(int(pid_file.read_text()))
             pid_file.unlink(missing_ok=True)
