@@ -1,0 +1,198 @@
+"""Pipeline benchmark: (a) signed webhooks accepted per second vs a bare Flask 202, (b) webhook-202-to-score latency.
+
+Starts its own Apache Kafka and secantusdb (deploy/local/stack.py) and the services, on free ports.
+Prints figures; asserts nothing. Run with `make bench` (about 4 minutes on 2 cores).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "deploy" / "local")]
+import requests  # noqa: E402
+import stack  # noqa: E402
+from kafka import KafkaConsumer  # noqa: E402
+
+from services.demo_issuer import Issuer  # noqa: E402
+from services.ingest.signatures import sign_generic  # noqa: E402
+from shared import events, mongo  # noqa: E402
+from shared.kafka import ensure_topics  # noqa: E402
+from shared.settings import Settings  # noqa: E402
+from shared.tenants import TenantRepository  # noqa: E402
+
+
+def _body(i: int, jwt: str | None = None, *, prefix: str) -> bytes:
+    return json.dumps({"event_id": f"{prefix}-{i}", "application": {"id": f"{prefix}-app-{i}", "job_id": "job-bench"},
+                       "candidate": {"id": f"c{i}", "name": "Bench", "emails": ["bench@example.org"]},
+                       "credentials": [{"jwt": jwt}] if jwt else []}).encode()
+
+
+def _client(url: str, secret: str, seconds: float, threads: int, prefix: str, out) -> None:
+    """One load process: `threads` keep-alive clients posting distinct signed webhooks as fast as answered."""
+    counts = []
+
+    def run(t: int):
+        session, n, i = requests.Session(), 0, 0
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            body = _body(i, prefix=f"{prefix}-{os.getpid()}-{t}")
+            r = session.post(url, data=body, headers=sign_generic(secret, body, int(time.time())), timeout=30)
+            n += r.status_code == 202
+            i += 1
+        counts.append(n)
+
+    ts = [threading.Thread(target=run, args=(t,)) for t in range(threads)]
+    [t.start() for t in ts]
+    [t.join() for t in ts]
+    out.put(sum(counts))
+
+
+def throughput(url: str, secret: str, *, seconds: float, procs: int = 2, threads: int = 8) -> float:
+    q = mp.Queue()
+    ps = [mp.Process(target=_client, args=(url, secret, seconds, threads, uuid.uuid4().hex[:6], q)) for _ in range(procs)]
+    [p.start() for p in ps]
+    total = sum(q.get() for _ in ps)
+    [p.join() for p in ps]
+    return total / seconds
+
+
+def _gunicorn(app: str, port: int, env: dict, log: Path) -> subprocess.Popen:
+    return stack._spawn([stack.PY, "-m", "gunicorn", "-c", str(ROOT / "deploy/gunicorn.conf.py"), "-b",
+                         f"127.0.0.1:{port}", app], log=log, env=env, cwd=ROOT)
+
+
+def bench_throughput(servers_env: dict, tenant: str, secret: str, workdir: Path, seconds: float) -> None:
+    ing_port, bare_port = stack.free_port(), stack.free_port()
+    env = dict(servers_env, PROMETHEUS_MULTIPROC_DIR=str(workdir / "m-ingest"))
+    stack.reset_metrics_dir(workdir / "m-ingest")
+    ingest = _gunicorn("services.ingest.app:create_app()", ing_port, env, workdir / "ingest.log")
+    bare = _gunicorn("bench.bare_app:create_app()", bare_port, dict(servers_env), workdir / "bare.log")
+    try:
+        for port in (ing_port, bare_port):
+            stack.wait_for(lambda: requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code in (200, 404),
+                           what="app", timeout_s=60)
+        base = f"/v1/webhooks/generic/{tenant}"
+        throughput(f"http://127.0.0.1:{ing_port}{base}", secret, seconds=3)  # warm-up
+        bare_rate = throughput(f"http://127.0.0.1:{bare_port}{base}", secret, seconds=seconds)
+        ingest_rate = throughput(f"http://127.0.0.1:{ing_port}{base}", secret, seconds=seconds)
+        print(f"(a) webhooks accepted/s: ingest {ingest_rate:,.0f}   bare Flask 202 {bare_rate:,.0f}   "
+              f"ratio {ingest_rate / bare_rate:.2f}   (gunicorn {os.environ.get('GUNICORN_WORKERS', 2)} workers "
+              f"x {os.environ.get('GUNICORN_THREADS', 4)} threads, 2 load processes x 8 keep-alive clients, {seconds:.0f}s each)")
+    finally:
+        stack.stop_pid(ingest.pid)
+        stack.stop_pid(bare.pid)
+
+
+def bench_latency(settings: Settings, servers_env: dict, tenant: str, secret: str, api_key: str, workdir: Path,
+                  *, rates: list[int], seconds: float) -> None:
+    ports = stack.Ports(ingest=stack.free_port(), verification=stack.free_port(), matching=stack.free_port(),
+                        ingest_worker_metrics=stack.free_port(), verification_worker_metrics=stack.free_port(),
+                        matching_worker_metrics=stack.free_port())
+    services = stack.Services(env=servers_env, ports=ports, log_dir=workdir / "services").start()
+    ingest = f"http://127.0.0.1:{ports.ingest}/v1/webhooks/generic/{tenant}"
+    matching = f"http://127.0.0.1:{ports.matching}"
+    auth = {"Authorization": f"Bearer {api_key}"}
+    requests.put(f"{matching}/v1/roles/job-bench", headers=auth, timeout=10, json={
+        "title": "Bench", "requirements": [{"id": "py", "competency": "Python Programming",
+                                           "importance": "essential", "weight": 1}]}).raise_for_status()
+    issuer = Issuer.generate()
+    try:
+        for rate in rates:
+            lat = _steady(ingest, matching, auth, secret, settings, issuer, rate=rate, seconds=seconds)
+            q = statistics.quantiles(lat, n=100) if len(lat) > 1 else [float("nan")] * 99
+            print(f"(b) at {rate}/s for {seconds:.0f}s: {len(lat)} scored, 202→score readable "
+                  f"p50 {q[49] * 1000:.0f} ms  p99 {q[98] * 1000:.0f} ms  max {max(lat) * 1000:.0f} ms")
+    finally:
+        services.stop()
+
+
+def _steady(ingest, matching, auth, secret, settings, issuer, *, rate: int, seconds: float) -> list[float]:
+    """Sends `rate` signed webhooks a second; for each, the time from its 202 to its score answering over HTTP."""
+    prefix = uuid.uuid4().hex[:6]
+    accepted: dict[str, float] = {}
+    readable: dict[str, float] = {}
+    consumer = KafkaConsumer(events.SCORES_COMPUTED, bootstrap_servers=settings.kafka_bootstrap_servers,
+                             group_id=f"bench-{prefix}", auto_offset_reset="latest", enable_auto_commit=False)
+    consumer.poll(timeout_ms=1000)  # join the group before sending
+    sending_done = threading.Event()
+
+    def watch():
+        # A score event means the score is stored; one GET confirms it is readable, as a recruiter would.
+        http = requests.Session()
+        give_up = None
+        while True:
+            for records in consumer.poll(timeout_ms=200).values():
+                for r in records:
+                    app_id = json.loads(r.value)["payload"]["application_id"]
+                    if app_id in accepted and app_id not in readable and \
+                            http.get(f"{matching}/v1/applications/{app_id}/score", headers=auth, timeout=10).ok:
+                        readable[app_id] = time.monotonic()
+            if sending_done.is_set():
+                give_up = give_up or time.monotonic() + 60
+                if len(readable) >= len(accepted) or time.monotonic() > give_up:
+                    return
+
+    jwts = [issuer.vc_jwt(achievement_name="Python Programming") for _ in range(int(rate * seconds))]
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    local = threading.local()
+
+    def send(i: int):
+        session = getattr(local, "session", None) or setattr(local, "session", requests.Session()) or local.session
+        body = _body(i, jwts[i], prefix=prefix)
+        r = session.post(ingest, data=body, headers=sign_generic(secret, body, int(time.time())), timeout=30)
+        if r.status_code == 202:
+            accepted[f"{prefix}-app-{i}"] = time.monotonic()
+
+    from concurrent.futures import ThreadPoolExecutor
+    start = time.monotonic()
+    with ThreadPoolExecutor(16) as pool:
+        for i in range(len(jwts)):
+            delay = start + i / rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            pool.submit(send, i)
+    sending_done.set()
+    watcher.join()
+    consumer.close()
+    return [readable[a] - accepted[a] for a in readable if a in accepted]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--seconds", type=float, default=15, help="duration of each throughput run")
+    ap.add_argument("--latency-seconds", type=float, default=60)
+    ap.add_argument("--rates", default="50,100")
+    args = ap.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="credbridge-bench-"))
+    kafka = stack.KafkaServer(port=stack.free_port(), controller_port=stack.free_port(), data_dir=workdir / "kafka").start()
+    db = stack.MongoServer(port=stack.free_port(), storage=str(workdir / "mongo"), log_dir=workdir).start()
+    try:
+        settings = Settings.from_env(kafka_bootstrap_servers=kafka.bootstrap, mongo_uri=db.uri, mongo_db="bench")
+        ensure_topics(settings)
+        tenants = TenantRepository(mongo.connect(settings), settings)
+        tenants.ensure_indexes()
+        tenant, api_key = tenants.create_tenant("Bench")
+        secret = tenants.add_connection(tenant, "generic")
+        env = dict(os.environ, KAFKA_BOOTSTRAP_SERVERS=kafka.bootstrap, MONGO_URI=db.uri, MONGO_DB="bench")
+        bench_throughput(env, tenant, secret, workdir, args.seconds)
+        bench_latency(settings, env, tenant, secret, api_key, workdir,
+                      rates=[int(r) for r in args.rates.split(",")], seconds=args.latency_seconds)
+    finally:
+        kafka.stop()
+        db.stop()
+
+
+if __name__ == "__main__":
+    main()
