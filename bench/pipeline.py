@@ -169,7 +169,13 @@ def _steady(ingest, matching, auth, secret, settings, issuer, *, rate: int, seco
     return [readable[a] - accepted[a] for a in readable if a in accepted]
 
 
+def _interrupted(*_args):
+    raise KeyboardInterrupt  # so the finally blocks stop every server and service this bench started
+
+
 def main() -> None:
+    import signal
+    signal.signal(signal.SIGTERM, _interrupted)
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seconds", type=float, default=15, help="duration of each throughput run")
     ap.add_argument("--latency-seconds", type=float, default=60)

@@ -1,0 +1,89 @@
+"""The consumer loop on the real broker: commit after handling, stop cleanly mid-stream, dead-letter poison."""
+from __future__ import annotations
+
+import threading
+import uuid
+
+from kafka import KafkaConsumer, TopicPartition
+
+from shared import events
+from shared.consumer import ConsumerLoop
+from shared.kafka import Publisher, message_key
+from tests.support.kafka_probe import TopicReader
+
+
+def ready_event(tenant: str, i: int) -> events.Event:
+    # One application id for all, so every message shares a key and a partition: order is observable.
+    return events.new_event("application.ready", tenant=tenant, payload={
+        "provider": "generic", "delivery_id": f"d{i}", "application": {"id": "app-x", "job_id": "j"},
+        "candidate": {"id": "c", "emails": []}, "credential_ids": [f"cred-{i}"]})
+
+
+def lag(settings, group: str, topic: str) -> int:
+    """Messages on `topic` that `group` has not committed past."""
+    probe = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=group, enable_auto_commit=False)
+    try:
+        tps = [TopicPartition(topic, p) for p in probe.partitions_for_topic(topic)]
+        ends = probe.end_offsets(tps)
+        return sum(ends[tp] - (probe.committed(tp) or 0) for tp in tps)
+    finally:
+        probe.close()
+
+
+def test_stopping_mid_stream_finishes_the_message_in_hand_and_commits_exactly_what_was_handled(settings):
+    tenant, group = f"t-{uuid.uuid4().hex[:8]}", f"g-{uuid.uuid4().hex[:8]}"
+    publisher = Publisher(settings)
+    batch = [ready_event(tenant, i) for i in range(6)]
+    publisher.publish(batch)
+    handled = []
+    loop = None
+
+    def handler(event):
+        if event.tenant != tenant:
+            return
+        handled.append(event.payload["delivery_id"])
+        if len(handled) == 3:
+            loop.stop()  # what SIGTERM does, arriving while message 3 is in hand
+
+    loop = ConsumerLoop(settings=settings, group_id=group, handlers={events.APPLICATIONS_READY: handler},
+                        publisher=publisher)
+    runner = threading.Thread(target=loop.run, kwargs={"install_signals": False, "idle_exit_after_s": 15})
+    runner.start()
+    runner.join(30)
+    assert not runner.is_alive()
+    assert handled == ["d0", "d1", "d2"]
+
+    # A new member of the group resumes right after the last handled message: nothing lost, nothing redone.
+    resumed = []
+    loop2 = ConsumerLoop(settings=settings, group_id=group, publisher=publisher, handlers={
+        events.APPLICATIONS_READY: lambda e: resumed.append(e.payload["delivery_id"]) if e.tenant == tenant else None})
+    loop2.run(install_signals=False, idle_exit_after_s=3)
+    assert resumed == ["d3", "d4", "d5"]
+    publisher.close()
+
+
+def test_a_poison_message_is_dead_lettered_with_its_error_and_its_offset_committed(settings, servers):
+    group = f"g-{uuid.uuid4().hex[:8]}"
+    publisher = Publisher(settings)
+    reader = TopicReader(servers.kafka.bootstrap, events.dlq_topic(events.APPLICATIONS_READY))
+    key = f"poison-{uuid.uuid4().hex}".encode()
+    publisher.publish_raw(events.APPLICATIONS_READY, key=key, value=b'{"not": "an envelope"}', headers=[])
+    loop = ConsumerLoop(settings=settings, group_id=group, publisher=publisher,
+                        handlers={events.APPLICATIONS_READY: lambda e: None})
+    loop.run(install_signals=False, idle_exit_after_s=3)
+    reader.read(until=lambda s: any(r.key == key for r in s[events.dlq_topic(events.APPLICATIONS_READY)]))
+    [dead] = [r for r in reader.seen[events.dlq_topic(events.APPLICATIONS_READY)] if r.key == key]
+    headers = dict(dead.headers)
+    assert dead.value == b'{"not": "an envelope"}'
+    assert b"invalid envelope" in headers["error"] and headers["original_topic"] == b"applications.ready"
+    assert lag(settings, group, events.APPLICATIONS_READY) == 0
+    reader.close()
+    publisher.close()
+
+
+def test_the_message_key_keeps_one_applications_events_on_one_partition():
+    a = ready_event("t1", 1)
+    b = events.new_event("credential.verified", tenant="t1", payload={
+        "credential_id": "c", "application_id": "app-x", "candidate_id": "c",
+        "report": {"verdict": "failed", "format": "vc-jwt", "checks": [], "checked_at": "now"}})
+    assert message_key(a) == message_key(b) == b"t1:app-x"
