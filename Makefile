@@ -22,7 +22,7 @@ stop:
 	$(PY) deploy/local/stack.py down
 
 test: install
-	$(PY) -m pytest tests
+	$(PY) -m pytest
 
 test-unit: install
 	$(PY) -m pytest tests/unit

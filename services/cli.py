@@ -28,9 +28,13 @@ def cmd_tenant_create(args, settings) -> int:
 
 
 def cmd_connection_add(args, settings) -> int:
-    secret = _tenants(settings).add_connection(args.tenant, args.provider, secret=args.secret)
+    from services.ingest.connections_cli import connection_options
+    options = connection_options(args)
+    secret = _tenants(settings).add_connection(args.tenant, args.provider, secret=args.secret, options=options,
+                                               api_key=args.api_key)
     _out({"tenant": args.tenant, "provider": args.provider, "secret": secret,
-          "webhook_url": webhook_url(settings, args.provider, args.tenant)})
+          "webhook_url": webhook_url(settings, args.provider, args.tenant),
+          "options": options, "api_key_stored": bool(args.api_key)})
     return 0
 
 
@@ -43,7 +47,7 @@ def cmd_connection_rotate(args, settings) -> int:
 
 def cmd_verify(args, settings) -> int:
     from services.verification.cli import verify_file
-    report, code = verify_file(args.file, email=args.email)
+    report, code = verify_file(args.file, email=args.email, tenant=args.tenant, settings=settings)
     _out(report)
     return code
 
@@ -75,7 +79,7 @@ def _out(doc: dict) -> None:
 
 # Other command groups live beside the code they drive; each module has register(subparsers).
 # Each command's function is called as func(args, settings) and returns the exit code.
-EXTRA_COMMAND_MODULES: list[str] = []
+EXTRA_COMMAND_MODULES: list[str] = ["shared.dlq_cli", "services.verification.trust_cli"]
 
 
 def parser() -> argparse.ArgumentParser:
@@ -96,6 +100,9 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("tenant")
     add.add_argument("provider", choices=PROVIDERS)
     add.add_argument("--secret", help="use this secret instead of generating one")
+    add.add_argument("--api-key", help="thin ATSs (lever, smartrecruiters, teamtailor): key for the ATS API, stored encrypted")
+    add.add_argument("--base-url", help="thin ATSs: the ATS API base URL (default: the provider's public API)")
+    add.add_argument("--teamtailor-v1", action="store_true", help="also accept Teamtailor's deprecated v1 signature")
     add.set_defaults(func=cmd_connection_add)
     rot = conn.add_parser("rotate", help="add a new secret; the previous one keeps verifying")
     rot.add_argument("tenant")
@@ -106,6 +113,7 @@ def parser() -> argparse.ArgumentParser:
     verify = sub.add_parser("verify", help="verify a credential file; exit 0 only when verified")
     verify.add_argument("file")
     verify.add_argument("--email", help="the applicant's email, for the recipient check")
+    verify.add_argument("--tenant", help="check the issuer against this tenant's trust registry")
     verify.set_defaults(func=cmd_verify)
 
     demo = sub.add_parser("demo-webhook", help="send a signed generic webhook with a fresh VC-JWT")

@@ -12,9 +12,9 @@ from kafka import KafkaConsumer, OffsetAndMetadata, TopicPartition
 from marshmallow import ValidationError
 from pymongo.errors import AutoReconnect, ConnectionFailure, NetworkTimeout
 
-from shared import events
+from shared import events, logs
 from shared.kafka import PublishError, Publisher
-from shared.metrics import KAFKA_CONSUMED, KAFKA_DEAD_LETTERED, KAFKA_RETRIED
+from shared.metrics import KAFKA_CONSUMED, KAFKA_DEAD_LETTERED, KAFKA_RETRIED, LagTracker, record_build_info
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,11 @@ class ConsumerLoop:
                 raise ValidationError(f"event type {event.type} does not belong on {topic}")
         except ValidationError as exc:
             return self._dead_letter(topic, key, value, f"invalid envelope: {exc.messages}")
+        # Every log line written while handling carries the event's trace_id (shared/logs.py).
+        with logs.trace(event.trace_id):
+            return self._handle(topic, key, value, event)
+
+    def _handle(self, topic: str, key: bytes | None, value: bytes, event: events.Event) -> Outcome:
         handler = self.handlers[topic]
         attempt = 0
         while True:
@@ -66,6 +71,8 @@ class ConsumerLoop:
             try:
                 handler(event)
                 KAFKA_CONSUMED.labels(topic=topic, outcome="handled").inc()
+                # One line per event, carrying the trace_id from context: how a webhook is followed to its score.
+                log.info("event handled", extra={"topic": topic, "attempts": attempt})
                 return Outcome(handled=True)
             except TRANSIENT as exc:
                 if attempt >= self.settings.consumer_max_attempts:
@@ -108,10 +115,13 @@ class ConsumerLoop:
             isolation_level="read_committed",
         )
         self._consumer = consumer
+        lag = LagTracker(self.group_id)
+        record_build_info(self.group_id)
         idle_since = time.monotonic()
         try:
             while not self._stopping:
                 batch = consumer.poll(timeout_ms=500)
+                lag.update(consumer)
                 if not batch:
                     if idle_exit_after_s is not None and time.monotonic() - idle_since > idle_exit_after_s:
                         break

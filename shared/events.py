@@ -119,6 +119,10 @@ class ReportSchema(Schema):
     valid_from = fields.String(load_default=None, allow_none=True)
     valid_until = fields.String(load_default=None, allow_none=True)
     checked_at = fields.String(required=True)
+    # {"revoked": bool|None, "suspended": bool|None} from the status lists; None when it has none.
+    status = fields.Dict(load_default=None, allow_none=True)
+    flags = fields.List(fields.String(), load_default=list)  # e.g. "issuer.unregistered"
+    recheck_at = fields.String(load_default=None, allow_none=True)  # when the verdict may change
 
 
 class CredentialVerifiedSchema(Schema):

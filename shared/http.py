@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from typing import Callable
 
 from flask import Flask, Response, g, request
@@ -10,7 +11,7 @@ from marshmallow import ValidationError
 from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
 
-from shared import metrics
+from shared import logs, metrics
 from shared.problems import Problem
 
 log = logging.getLogger(__name__)
@@ -20,6 +21,7 @@ def create_base_app(service: str, *, ready_checks: dict[str, Callable[[], bool]]
     """A Flask app with the service-independent routes and error handling already registered."""
     app = Flask(service)
     app.config["SERVICE"] = service
+    metrics.record_build_info(service)
     _register_errors(app)
     _register_metrics(app, service)
 
@@ -78,6 +80,13 @@ def _register_metrics(app: Flask, service: str) -> None:
     @app.before_request
     def start_timer():
         g._started = time.perf_counter()
+        # Every log line of this request carries one trace_id; ingest puts it on the events it publishes.
+        g._trace_token = logs.bind_trace(uuid.uuid4().hex)
+
+    @app.teardown_request
+    def end_trace(_exc):
+        if "_trace_token" in g:
+            logs.unbind_trace(g.pop("_trace_token"))
 
     @app.after_request
     def record(response):
@@ -85,8 +94,14 @@ def _register_metrics(app: Flask, service: str) -> None:
         if route != "/metrics":
             metrics.HTTP_REQUESTS.labels(service=service, route=route, method=request.method,
                                          status=str(response.status_code)).inc()
-            metrics.HTTP_LATENCY.labels(service=service, route=route, method=request.method).observe(
-                time.perf_counter() - g.get("_started", time.perf_counter()))
+            elapsed = time.perf_counter() - g.get("_started", time.perf_counter())
+            metrics.HTTP_LATENCY.labels(service=service, route=route, method=request.method).observe(elapsed)
+            if route not in ("/healthz", "/readyz"):
+                # The route template, never the path: paths hold tenant and application ids.
+                log.info("request handled", extra={"route": route, "method": request.method,
+                                                   "status": response.status_code, "ms": round(elapsed * 1000, 1)})
+        if logs.current_trace_id():
+            response.headers["X-Trace-Id"] = logs.current_trace_id()
         return response
 
 

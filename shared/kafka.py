@@ -61,6 +61,7 @@ class Publisher:
             self._producer.send(topic, key=key, value=value, headers=headers).get(timeout=self._timeout_s)
         except KafkaError as exc:
             raise PublishError(type(exc).__name__) from exc
+        KAFKA_PUBLISHED.labels(topic=topic).inc()  # dead letters (topic *.dlq) and replays count as published too
 
     def close(self) -> None:
         self._producer.close(timeout=self._timeout_s)

@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import os
+import time
+from importlib import metadata
 
-from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest,
+from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest,
                                start_http_server)
+from kafka.errors import KafkaError
 from prometheus_client import multiprocess
+from pymongo import monitoring
 
 # Labels come from small fixed sets only: route templates, methods, status codes, topic names.
 HTTP_REQUESTS = Counter("credbridge_http_requests_total", "HTTP requests answered.",
@@ -15,6 +19,22 @@ KAFKA_PUBLISHED = Counter("credbridge_kafka_published_total", "Events acknowledg
 KAFKA_CONSUMED = Counter("credbridge_kafka_consumed_total", "Messages consumed, by outcome.", ["topic", "outcome"])
 KAFKA_RETRIED = Counter("credbridge_kafka_retried_total", "Handler retries after a transient failure.", ["topic"])
 KAFKA_DEAD_LETTERED = Counter("credbridge_kafka_dead_lettered_total", "Messages sent to a dead-letter topic.", ["topic"])
+# One process owns a partition at a time and a revoked partition is set to 0 by its former owner,
+# so the most recent write across a service's processes is the true lag.
+KAFKA_LAG = Gauge("credbridge_kafka_consumer_lag", "Messages not yet committed (end offset minus position).",
+                  ["group", "topic", "partition"], multiprocess_mode="mostrecent")
+MONGO_SECONDS = Histogram("credbridge_mongo_command_seconds", "MongoDB command latency, by command and outcome.",
+                          ["command", "outcome"], buckets=(.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5))
+# A constant 1 whose labels say what is running; "max" keeps one series however many workers set it.
+BUILD_INFO = Gauge("credbridge_build_info", "Always 1; labels name the running version and commit.",
+                   ["service", "version", "commit"], multiprocess_mode="max")
+
+# Command names are the driver's, but a `runCommand` could send anything: unknown ones become "other".
+MONGO_COMMANDS = frozenset({
+    "find", "insert", "update", "delete", "findAndModify", "aggregate", "count", "distinct", "getMore",
+    "createIndexes", "listIndexes", "ping", "hello", "isMaster", "killCursors", "endSessions", "listCollections",
+    "dropDatabase", "drop", "bulkWrite",
+})
 
 
 def registry() -> CollectorRegistry:
@@ -35,3 +55,68 @@ def serve_worker_metrics(port: int, addr: str) -> None:
     """Kafka workers are not behind gunicorn: each serves its own /metrics when given a port."""
     if port:
         start_http_server(port, addr=addr, registry=registry())
+
+
+def record_build_info(service: str) -> None:
+    """Sets credbridge_build_info; the commit comes from CREDBRIDGE_COMMIT (stamped into the image)."""
+    from shared.settings import Settings
+    try:
+        version = metadata.version("credbridge")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    BUILD_INFO.labels(service=service, version=version, commit=Settings.from_env().build_commit or "unknown").set(1)
+
+
+class MongoCommandTimer(monitoring.CommandListener):
+    """pymongo command monitoring: latency by command name only (never the database, filter or document)."""
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        pass  # the succeeded/failed events carry the duration
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        self._observe(event.command_name, "ok", event.duration_micros)
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        self._observe(event.command_name, "error", event.duration_micros)
+
+    @staticmethod
+    def _observe(command: str, outcome: str, micros: int) -> None:
+        label = command if command in MONGO_COMMANDS else "other"
+        MONGO_SECONDS.labels(command=label, outcome=outcome).observe(micros / 1_000_000)
+
+
+class LagTracker:
+    """Sets credbridge_kafka_consumer_lag for a consumer's partitions, at most every `interval_s`.
+
+    Lag is the broker's end offset minus the group's committed offset. Partitions that moved to
+    another replica are set to 0 here, so the new owner's value is the only one that counts.
+    """
+
+    def __init__(self, group: str, *, interval_s: float = 5.0, clock=time.monotonic):
+        self.group, self.interval_s, self._clock = group, interval_s, clock
+        self._last = float("-inf")
+        self._reported: set = set()
+
+    def update(self, consumer) -> None:
+        now = self._clock()
+        if now - self._last < self.interval_s:
+            return
+        self._last = now
+        assigned = set(consumer.assignment())
+        for tp in self._reported - assigned:
+            KAFKA_LAG.labels(group=self.group, topic=tp.topic, partition=str(tp.partition)).set(0)
+        try:
+            ends = consumer.end_offsets(list(assigned)) if assigned else {}
+            # The committed offset, not the fetch position: a fetched batch is not done until committed.
+            positions = {tp: _committed_or_position(consumer, tp) for tp in assigned}
+        except KafkaError:
+            return  # a rebalance or broker hiccup: the next update reports it
+        for tp in assigned:
+            lag = max(ends.get(tp, 0) - positions[tp], 0)
+            KAFKA_LAG.labels(group=self.group, topic=tp.topic, partition=str(tp.partition)).set(lag)
+        self._reported = assigned
+
+
+def _committed_or_position(consumer, tp) -> int:
+    committed = consumer.committed(tp, timeout_ms=2000)
+    return committed if committed is not None else consumer.position(tp, timeout_ms=2000)

@@ -5,13 +5,14 @@ from pymongo import MongoClient
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
+from shared.metrics import MongoCommandTimer
 from shared.settings import Settings
 
 
 def connect(settings: Settings) -> Database:
     """Call from create_app() or main(), never at import: a MongoClient must not cross a fork."""
     client = MongoClient(settings.mongo_uri, serverSelectionTimeoutMS=3000, connectTimeoutMS=3000,
-                         tz_aware=True, appname="credbridge")
+                         tz_aware=True, appname="credbridge", event_listeners=[MongoCommandTimer()])
     return client[settings.mongo_db]
 
 

@@ -29,11 +29,25 @@ class Settings:
     webhook_max_body_bytes: int = field(default=1_048_576, metadata={"env": "WEBHOOK_MAX_BODY_BYTES", "doc": "Largest webhook body accepted (413 above)."})
     webhook_dedupe_ttl_s: int = field(default=7 * 24 * 3600, metadata={"env": "WEBHOOK_DEDUPE_TTL_SECONDS", "doc": "How long delivery ids are remembered for deduplication."})
     clock_skew_s: int = field(default=60, metadata={"env": "VERIFY_CLOCK_SKEW_SECONDS", "doc": "Clock skew tolerated on credential validity dates."})
+    status_ttl_s: int = field(default=300, metadata={"env": "VERIFY_STATUS_TTL_SECONDS", "doc": "How long a status list is cached when it states no ttl (and how soon an unreachable one is tried again)."})
+    recheck_interval_s: float = field(default=30.0, metadata={"env": "VERIFY_RECHECK_INTERVAL_SECONDS", "doc": "How often the verification worker looks for verdicts due a re-check (status list TTL, expiry)."})
     consumer_max_attempts: int = field(default=5, metadata={"env": "CONSUMER_MAX_ATTEMPTS", "doc": "Attempts at a transient failure before a message is dead-lettered."})
     consumer_backoff_s: float = field(default=0.2, metadata={"env": "CONSUMER_BACKOFF_SECONDS", "doc": "First retry delay; doubles each attempt."})
     consumer_session_timeout_ms: int = field(default=10_000, metadata={"env": "CONSUMER_SESSION_TIMEOUT_MS", "doc": "How soon a crashed consumer's partitions move to the survivors."})
     worker_metrics_addr: str = field(default="127.0.0.1", metadata={"env": "WORKER_METRICS_ADDR", "doc": "Address a worker's /metrics binds to (0.0.0.0 in containers)."})
     worker_metrics_port: int = field(default=0, metadata={"env": "WORKER_METRICS_PORT", "doc": "Port a Kafka worker serves /metrics on (0: none)."})
+    # An int, not a bool: from_env builds each value with type(default)(raw), and bool("0") is True.
+    fetch_allow_loopback: int = field(default=0, metadata={"env": "CREDBRIDGE_FETCH_ALLOW_LOOPBACK", "doc": "1: outbound fetches may also use http:// and loopback addresses (local runs and tests only; private ranges stay refused)."})
+    fetch_connect_timeout_s: float = field(default=5.0, metadata={"env": "FETCH_CONNECT_TIMEOUT_SECONDS", "doc": "Connect timeout of an outbound fetch."})
+    fetch_read_timeout_s: float = field(default=10.0, metadata={"env": "FETCH_READ_TIMEOUT_SECONDS", "doc": "Longest wait for the next bytes of an outbound fetch."})
+    fetch_deadline_s: float = field(default=20.0, metadata={"env": "FETCH_DEADLINE_SECONDS", "doc": "Total time one outbound fetch may take, redirects included (cuts off slow drips)."})
+    fetch_max_bytes: int = field(default=5 * 1024 * 1024, metadata={"env": "FETCH_MAX_BYTES", "doc": "Largest response body an outbound fetch reads."})
+    fetch_max_redirects: int = field(default=5, metadata={"env": "FETCH_MAX_REDIRECTS", "doc": "Redirects an outbound fetch follows."})
+    ingest_pull_attempts: int = field(default=3, metadata={"env": "INGEST_PULL_ATTEMPTS", "doc": "Attempts at a transiently failing credential or ATS fetch before it is reported unavailable."})
+    ingest_pull_backoff_s: float = field(default=1.0, metadata={"env": "INGEST_PULL_BACKOFF_SECONDS", "doc": "First delay between pull attempts; doubles each attempt."})
+    credly_api_base: str = field(default="https://api.credly.com/v1", metadata={"env": "CREDLY_API_BASE", "doc": "Credly's API, where a Credly badge page's Open Badges assertion is fetched (tests point it at a local host)."})
+    ingest_pull_budget_s: float = field(default=30.0, metadata={"env": "INGEST_PULL_BUDGET_SECONDS", "doc": "Total time ingest's worker spends pulling for one application before giving up on what is left."})
+    build_commit: str = field(default="", metadata={"env": "CREDBRIDGE_COMMIT", "doc": "Git commit the image was built from, shown by credbridge_build_info."})
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":

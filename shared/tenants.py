@@ -18,6 +18,10 @@ from shared.settings import Settings
 
 PROVIDERS = ("generic", "greenhouse", "lever", "workable", "ashby", "smartrecruiters", "teamtailor")
 MAX_LIVE_SECRETS = 2  # rotation: the new secret and the one it replaces both verify
+# SmartRecruiters keeps up to 16 unexpired keys and signs with each of them (one v1 entry per key).
+MAX_LIVE_SECRETS_BY_PROVIDER = {"smartrecruiters": 16}
+# Connection options an operator may set; api_key is not among them because it is stored encrypted.
+OPTION_KEYS = ("base_url", "teamtailor_v1")
 _DEV_KEY = base64.urlsafe_b64encode(hashlib.sha256(b"credbridge-development-only").digest())
 
 
@@ -31,6 +35,7 @@ class Connection:
     provider: str
     secrets: tuple[str, ...]
     options: dict
+    api_key: str | None = None  # thin ATSs: the key for the ATS API (decrypted; never logged)
 
 
 class TenantRepository:
@@ -76,14 +81,20 @@ class TenantRepository:
 
     # --- ATS connections -------------------------------------------------------------------
     def add_connection(self, tenant_id: str, provider: str, *, secret: str | None = None,
-                       options: dict | None = None) -> str:
+                       options: dict | None = None, api_key: str | None = None) -> str:
         if provider not in PROVIDERS:
             raise TenantError(f"unknown provider {provider!r}; one of {', '.join(PROVIDERS)}")
+        unknown = set(options or {}) - set(OPTION_KEYS)
+        if unknown:
+            raise TenantError(f"unknown connection options {sorted(unknown)}; known: {', '.join(OPTION_KEYS)}")
         self._require_tenant(tenant_id)
         secret = secret or secrets.token_urlsafe(32)
+        doc = {"tenant": tenant_id, "provider": provider, "created_at": _now(),
+               "secrets": [self._encrypt(secret)], "options": options or {}}
+        if api_key:
+            doc["api_key"] = self._encrypt(api_key)
         try:
-            self.connections.insert_one({"tenant": tenant_id, "provider": provider, "created_at": _now(),
-                                         "secrets": [self._encrypt(secret)], "options": options or {}})
+            self.connections.insert_one(doc)
         except DuplicateKeyError:
             raise TenantError(f"tenant {tenant_id} already has a {provider} connection; rotate its secret instead") from None
         return secret
@@ -92,7 +103,8 @@ class TenantRepository:
         secret = secret or secrets.token_urlsafe(32)
         result = self.connections.update_one(
             {"tenant": tenant_id, "provider": provider},
-            {"$push": {"secrets": {"$each": [self._encrypt(secret)], "$position": 0, "$slice": MAX_LIVE_SECRETS}}})
+            {"$push": {"secrets": {"$each": [self._encrypt(secret)], "$position": 0,
+                                   "$slice": MAX_LIVE_SECRETS_BY_PROVIDER.get(provider, MAX_LIVE_SECRETS)}}})
         if result.matched_count == 0:
             raise TenantError(f"tenant {tenant_id} has no {provider} connection")
         return secret
@@ -102,7 +114,8 @@ class TenantRepository:
         if doc is None:
             return None
         return Connection(tenant=tenant_id, provider=provider, options=doc.get("options", {}),
-                          secrets=tuple(self._decrypt(s) for s in doc["secrets"]))
+                          secrets=tuple(self._decrypt(s) for s in doc["secrets"]),
+                          api_key=self._decrypt(doc["api_key"]) if doc.get("api_key") else None)
 
     def _encrypt(self, secret: str) -> str:
         return self._fernet.encrypt(secret.encode()).decode()

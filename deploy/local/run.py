@@ -9,6 +9,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import stack  # noqa: E402
+import prometheus_local  # noqa: E402
 
 sys.path.insert(0, str(stack.ROOT))
 from shared.kafka import ensure_topics  # noqa: E402
@@ -34,6 +35,24 @@ def _interrupt(*_args):
     raise KeyboardInterrupt  # `make stop` sends SIGTERM: shut down exactly as for Ctrl-C
 
 
+def _start_prometheus(ports: stack.Ports):
+    """A local Prometheus with credbridge's alert rules, scraping every local service (deploy/local/prometheus_local.py)."""
+    if not prometheus_local.installed():
+        print("Prometheus not started: install Debian's `prometheus` package (apt-get install -y prometheus).", flush=True)
+        return None
+    server = prometheus_local.PrometheusServer(port=int(os.environ.get("LOCAL_PROMETHEUS_PORT", 9090)),
+                                               data_dir=stack.LOCAL / "prometheus",
+                                               targets=prometheus_local.scrape_targets(ports))
+    try:
+        server.start()
+    except (RuntimeError, TimeoutError) as exc:  # e.g. the port is taken: credbridge itself runs on without it
+        print(f"Prometheus did not start: {exc}", flush=True)
+        server.stop()
+        return None
+    print(f"  Prometheus    {server.url}    targets: {server.url}/targets   alerts: {server.url}/alerts", flush=True)
+    return server
+
+
 def main() -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     stack.RUN_DIR.mkdir(parents=True, exist_ok=True)
@@ -51,6 +70,7 @@ def main() -> int:
         stack.reset_metrics_dir(stack.Path(env["PROMETHEUS_MULTIPROC_DIR"]))
         lines.append(f"{name}: env {' '.join(f'{k}={shlex.quote(v)}' for k, v in env.items())} {shlex.join(argv)}")
     procfile.write_text("\n".join(lines) + "\n")
+    prometheus = None
     honcho = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "honcho"), "-f", str(procfile),
                                "-d", str(stack.ROOT), "start"], env=base_env)
     try:
@@ -59,6 +79,7 @@ def main() -> int:
             stack.wait_for(lambda: stack._http_ok(f"http://127.0.0.1:{port}/readyz"), what=name, timeout_s=60,
                            proc=honcho)
         print(BANNER.format(p=ports, kafka=kafka.bootstrap, mongo=mongo.uri), flush=True)
+        prometheus = _start_prometheus(ports)
         return honcho.wait()
     except KeyboardInterrupt:
         return 0
@@ -66,6 +87,8 @@ def main() -> int:
         if honcho.poll() is None:
             honcho.send_signal(signal.SIGTERM)  # honcho stops every service, then exits
             honcho.wait(timeout=60)
+        if prometheus is not None:
+            prometheus.stop()
         (stack.RUN_DIR / "run.pid").unlink(missing_ok=True)
         kafka.stop()
         mongo.stop()

@@ -88,6 +88,15 @@ def fetch_kafka() -> Path:
     return KAFKA_LIB
 
 
+def _cluster_id() -> str:
+    """A KRaft cluster id: 22 url-safe base64 chars. Like Kafka's own Uuid.randomUuid, never one starting
+    with '-', which StorageTool's argument parser would take for an option (1 run in 64 otherwise)."""
+    while True:
+        cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cid.startswith("-"):
+            return cid
+
+
 @dataclass
 class KafkaServer:
     port: int
@@ -125,7 +134,7 @@ class KafkaServer:
         classpath = f"{lib}/*"
         log = self.data_dir / "kafka.log"
         if not (self.data_dir / "logs" / "meta.properties").exists():
-            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            cluster_id = _cluster_id()
             with open(log, "ab") as out:
                 subprocess.run(["java", "-cp", classpath, "kafka.tools.StorageTool", "format", "-t", cluster_id,
                                 "-c", str(props)], check=True, stdout=out, stderr=subprocess.STDOUT)
@@ -260,6 +269,16 @@ class Services:
                 stop_pid(self.procs[name].pid, sig=sig)
                 self.procs.pop(name).wait(timeout=10)
 
+    def start_replica(self, name: str, replica: int) -> str:
+        """One more process of a Kafka worker, in the same consumer group; returns its name for stop()."""
+        key = f"{name}-{replica}"
+        # Its own metrics folder and port: a replica's /metrics must not also report its sibling's counts.
+        env = service_env(name, self.env, metrics_root=self.log_dir / "metrics" / key, ports=self.ports)
+        env["WORKER_METRICS_PORT"] = str(free_port())
+        reset_metrics_dir(Path(env["PROMETHEUS_MULTIPROC_DIR"]))
+        self.procs[key] = _spawn(service_commands(self.ports)[name], log=self.log_dir / f"{key}.log", env=env)
+        return key
+
 
 def _http_ok(url: str) -> bool:
     import urllib.request
@@ -291,7 +310,7 @@ def down() -> None:
     if run_pid.exists():
         stop_pid(int(run_pid.read_text()), group=False, timeout_s=60)
         run_pid.unlink(missing_ok=True)
-    for pid_file in (LOCAL / "kafka-data" / "kafka.pid", RUN_DIR / "mongo.pid"):
+    for pid_file in (LOCAL / "kafka-data" / "kafka.pid", RUN_DIR / "mongo.pid", LOCAL / "prometheus" / "prometheus.pid"):
         if pid_file.exists():
             stop_pid(int(pid_file.read_text()))
             pid_file.unlink(missing_ok=True)

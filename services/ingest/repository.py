@@ -19,13 +19,17 @@ class DeliveryRepository:
         self.deliveries.create_index("expires_at", expireAfterSeconds=0, name="delivery_ttl")
 
     def seen(self, *, tenant: str, provider: str, delivery_id: str) -> bool:
-        return self.deliveries.find_one({"tenant": tenant, "provider": provider, "delivery_id": delivery_id},
+        # Expired entries count as unseen even before the TTL monitor (which runs once a minute) removes them.
+        return self.deliveries.find_one({"tenant": tenant, "provider": provider, "delivery_id": delivery_id,
+                                         "expires_at": {"$gt": datetime.now(timezone.utc)}},
                                         projection={"_id": 1}) is not None
 
-    def record(self, *, tenant: str, provider: str, delivery_id: str, application_id: str, events: int) -> None:
+    def record(self, *, tenant: str, provider: str, delivery_id: str, application_id: str, events: int,
+               ttl_s: int | None = None) -> None:
+        """ttl_s is the provider's: longer than its whole retry schedule (and than its replay window)."""
         now = datetime.now(timezone.utc)
         self.deliveries.update_one(
             {"tenant": tenant, "provider": provider, "delivery_id": delivery_id},
             {"$setOnInsert": {"application_id": application_id, "events": events, "published_at": now,
-                              "expires_at": now + timedelta(seconds=self.ttl_s)}},
+                              "expires_at": now + timedelta(seconds=ttl_s or self.ttl_s)}},
             upsert=True)

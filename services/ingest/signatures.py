@@ -52,3 +52,20 @@ def sign_generic(secret: str, body: bytes, timestamp: int) -> dict[str, str]:
     return {"X-Credbridge-Timestamp": str(timestamp),
             "X-Credbridge-Signature": "sha256=" + hmac_sha256_hex(secret, f"{timestamp}.".encode() + body),
             "Content-Type": "application/json"}
+
+
+def verify_hex_hmac(*, secrets: Iterable[str], presented: str | None, message: bytes) -> None:
+    """`presented` must be hex HMAC-SHA256(secret, message) for one of the live secrets."""
+    if not presented:
+        raise AuthError("missing signature")
+    if not matches_any((hmac_sha256_hex(s, message) for s in secrets), presented):
+        raise AuthError("signature does not match")
+
+
+def content_digest(*parts: bytes | str) -> str:
+    """A delivery id for providers that send none: a digest of exactly what was signed."""
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "big") + data)  # length-prefixed, so parts cannot run together
+    return "sha256:" + h.hexdigest()

@@ -3,15 +3,14 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
-from marshmallow import ValidationError
 from pymongo.errors import PyMongoError
 
 from services.ingest import metrics
 from services.ingest.model import received_event
-from services.ingest.providers import Adapter, Delivery
+from services.ingest.providers import Ack, Adapter, Delivery
 from services.ingest.repository import DeliveryRepository
 from services.ingest.signatures import AuthError
 from shared.kafka import PublishError
@@ -27,6 +26,8 @@ class Accepted:
     duplicate: bool
     application_id: str | None
     events: int
+    outcome: str = "accepted"          # accepted | duplicate | ping (a small fixed set: a metric label)
+    headers: dict = field(default_factory=dict)
 
 
 def accept(delivery: Delivery, *, adapter: Adapter, tenants: TenantRepository, deliveries: DeliveryRepository,
@@ -35,15 +36,22 @@ def accept(delivery: Delivery, *, adapter: Adapter, tenants: TenantRepository, d
     connection = tenants.connection(delivery.tenant, adapter.name)
     if connection is None:
         raise Problem(404, "Not Found", "No such tenant or no connection for this provider.")
+    if adapter.handshake is not None and (ack := adapter.handshake(delivery)) is not None:
+        return _acked(ack)
+    if delivery.mimetype not in adapter.mimetypes:
+        raise Problem(415, "Unsupported Media Type", f"{adapter.name} webhooks must be sent as application/json.")
+    doc = _parse_json(delivery.body)
     try:
-        adapter.authenticate(delivery, secrets=connection.secrets, settings=settings)
+        adapter.authenticate(delivery, doc, secrets=connection.secrets, options=connection.options, settings=settings)
     except AuthError as exc:
         metrics.SIGNATURE_FAILURES.labels(provider=adapter.name).inc()
         raise Problem(401, "Unauthorized", f"Webhook authentication failed: {exc}.") from None
-    application = adapter.normalise(delivery, _parse_json(delivery.body))
+    application = adapter.normalise(delivery, doc)
+    if isinstance(application, Ack):
+        return _acked(application)
     if deliveries.seen(tenant=delivery.tenant, provider=adapter.name, delivery_id=application.delivery_id):
         metrics.DUPLICATES.labels(provider=adapter.name).inc()
-        return Accepted(adapter.success_status, True, application.application_id, 0)
+        return Accepted(adapter.success_status, True, application.application_id, 0, outcome="duplicate")
     batch = [received_event(application, trace_id=trace_id)]
     try:
         publish(batch)
@@ -52,11 +60,15 @@ def accept(delivery: Delivery, *, adapter: Adapter, tenants: TenantRepository, d
                       headers={"Retry-After": "10"}) from None
     try:
         deliveries.record(tenant=delivery.tenant, provider=adapter.name, delivery_id=application.delivery_id,
-                          application_id=application.application_id, events=len(batch))
+                          application_id=application.application_id, events=len(batch), ttl_s=adapter.dedupe_ttl_s)
     except PyMongoError:
         # Already published: a retry re-publishes the same event ids, which consumers treat as one.
         log.warning("delivery published but not remembered", extra={"trace_id": trace_id, "provider": adapter.name})
     return Accepted(adapter.success_status, False, application.application_id, len(batch))
+
+
+def _acked(ack: Ack) -> Accepted:
+    return Accepted(ack.status, False, None, 0, outcome="ping", headers=ack.headers)
 
 
 def _parse_json(body: bytes) -> dict:
@@ -69,4 +81,4 @@ def _parse_json(body: bytes) -> dict:
     return doc
 
 
-__all__ = ["accept", "Accepted", "ValidationError"]
+__all__ = ["accept", "Accepted"]

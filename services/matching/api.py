@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, Response, current_app, request, url_for
 
 from shared.http import json_body
 from shared.problems import Problem
 from shared.tenants import TenantRepository, bearer_tenant
 
-from services.matching import schemas, service
+from services.matching import openapi, recruiter, schemas, service
+from services.matching.queries import RecruiterQueries
 from services.matching.repository import MatchingRepository
 
 MAX_BODY_BYTES = 256 * 1024
@@ -23,6 +24,11 @@ _LIST_QUERY = schemas.RoleListQuerySchema()
 _ROLE_OUT = schemas.RoleViewSchema()
 _ROLES_OUT = schemas.RoleListSchema()
 _SCORE_OUT = schemas.ScoreViewSchema()
+_CANDIDATES_QUERY = schemas.CandidatesQuerySchema()
+_CANDIDATES_OUT = schemas.CandidatesPageSchema()
+_CANDIDATE_KEY = schemas.CandidateKeySchema()
+_CREDENTIALS_OUT = schemas.CandidateCredentialsSchema()
+_SYNONYMS = schemas.SynonymsSchema()
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,7 @@ class Context:
     """What the routes are handed by the app factory."""
     repo: MatchingRepository
     tenants: TenantRepository
+    queries: RecruiterQueries | None = None  # the read side; None in unit tests that run no database
 
 
 def _context() -> Context:
@@ -80,3 +87,45 @@ def get_score(application_id: str):
     tenant = _tenant()
     application_id = _APPLICATION_KEY.load({"application_id": application_id})["application_id"]
     return _SCORE_OUT.dump(service.score_view(tenant, application_id, repo=_context().repo))
+
+
+@bp.get("/roles/<role_id>/candidates")
+def list_candidates(role_id: str):
+    tenant = _tenant()
+    role_id = _ROLE_KEY.load({"role_id": role_id})["role_id"]
+    query = _CANDIDATES_QUERY.load(request.args.to_dict())
+    exists = _context().repo.get_role(tenant, role_id) is not None
+    page = recruiter.candidates_page(tenant, role_id, query=query, queries=_context().queries, role_exists=exists)
+    return _CANDIDATES_OUT.dump(page)
+
+
+@bp.get("/candidates/<candidate_id>/credentials")
+def candidate_credentials(candidate_id: str):
+    tenant = _tenant()
+    candidate_id = _CANDIDATE_KEY.load({"candidate_id": candidate_id})["candidate_id"]
+    return _CREDENTIALS_OUT.dump(recruiter.candidate_credentials(tenant, candidate_id, queries=_context().queries))
+
+
+@bp.get("/synonyms")
+def get_synonyms():
+    return _SYNONYMS.dump({"groups": _context().repo.get_synonyms(_tenant())})
+
+
+@bp.put("/synonyms")
+def put_synonyms():
+    tenant = _tenant()
+    body = _SYNONYMS.load(json_body(MAX_BODY_BYTES))
+    return _SYNONYMS.dump(service.put_synonyms(tenant, groups=body["groups"], repo=_context().repo))
+
+
+docs = Blueprint("matching_docs", __name__)
+
+
+@docs.get("/openapi.json")
+def openapi_json():
+    return openapi.spec_dict()
+
+
+@docs.get("/docs")
+def openapi_docs():
+    return Response(openapi.render_html(openapi.spec_dict()), mimetype="text/html")

@@ -13,6 +13,7 @@ from shared.settings import Settings
 from shared.tenants import TenantRepository
 
 from services.matching import api
+from services.matching.queries import RecruiterQueries
 from services.matching.repository import MatchingRepository
 
 
@@ -22,15 +23,16 @@ def create_app(settings: Settings | None = None) -> Flask:
     db = connect(settings)
     repo = MatchingRepository(db)
     repo.ensure_indexes()
-    return build_app(repo=repo, tenants=TenantRepository(db, settings),
+    return build_app(repo=repo, tenants=TenantRepository(db, settings), queries=RecruiterQueries(repo),
                      ready_checks={"database": partial(database_reachable, db),
                                    "broker": partial(broker_reachable, settings)})
 
 
 def build_app(*, repo: MatchingRepository, tenants: TenantRepository,
-              ready_checks: dict[str, Callable[[], bool]]) -> Flask:
+              ready_checks: dict[str, Callable[[], bool]], queries: RecruiterQueries | None = None) -> Flask:
     """The app around already-built adapters; tests hand it in-memory ones."""
     app = create_base_app("matching", ready_checks=ready_checks)
-    app.extensions["matching"] = api.Context(repo=repo, tenants=tenants)
+    app.extensions["matching"] = api.Context(repo=repo, tenants=tenants, queries=queries)
     app.register_blueprint(api.bp)
+    app.register_blueprint(api.docs)
     return app

@@ -32,6 +32,7 @@ class MatchingRepository:
         self.applications: Collection = db["applications"]
         self.evidence: Collection = db["evidence"]
         self.scores: Collection = db["scores"]
+        self.synonyms: Collection = db["synonyms"]
 
     def ensure_indexes(self) -> None:
         self.roles.create_index([("tenant", ASCENDING), ("role_id", ASCENDING)], unique=True)
@@ -44,6 +45,13 @@ class MatchingRepository:
         # Also serves GET score by (tenant, application_id) through its prefix.
         self.scores.create_index([("tenant", ASCENDING), ("application_id", ASCENDING), ("role_id", ASCENDING)],
                                  unique=True)
+        # The ranked-candidates query walks this index in order (queries.RecruiterQueries.ranked).
+        self.scores.create_index([("tenant", ASCENDING), ("role_id", ASCENDING), ("rank_score", DESCENDING),
+                                  ("application_id", ASCENDING)])
+        self.scores.create_index([("tenant", ASCENDING), ("role_id", ASCENDING), ("ranked_at", ASCENDING)])
+        self.evidence.create_index([("tenant", ASCENDING), ("candidate_id", ASCENDING)])
+        self.applications.create_index([("tenant", ASCENDING), ("candidate_id", ASCENDING)])
+        self.synonyms.create_index([("tenant", ASCENDING)], unique=True)
 
     # --- roles -------------------------------------------------------------------------------
     def put_role(self, tenant: str, role_id: str, *, title: str, requirements: list[dict],
@@ -175,6 +183,14 @@ class MatchingRepository:
             query["$or"].append({"credential_id": {"$in": list(credential_ids)}})
         return list(self.evidence.find(query, _NO_ID))
 
+    # --- synonyms ----------------------------------------------------------------------------
+    def get_synonyms(self, tenant: str) -> list[list[str]]:
+        doc = self.synonyms.find_one({"tenant": tenant}, _NO_ID)
+        return doc["groups"] if doc else []
+
+    def put_synonyms(self, tenant: str, groups: list[list[str]]) -> None:
+        self.synonyms.update_one({"tenant": tenant}, {"$set": {"groups": groups, "updated_at": _now()}}, upsert=True)
+
     # --- scores ------------------------------------------------------------------------------
     def save_score(self, doc: dict) -> SaveOutcome:
         """Stores a score unless one computed from the same or a newer application revision is there.
@@ -188,6 +204,7 @@ class MatchingRepository:
             current = self.scores.find_one(key, {"_id": False, "history": False})
             if current is not None and current["input_revision"] >= doc["input_revision"]:
                 return SaveOutcome(applied=False, previous=current)
+            doc = {**doc, "ranked_at": ranked_at(doc, current)}
             if current is None:
                 try:
                     self.scores.insert_one({**doc, "history": []})
@@ -222,6 +239,15 @@ class MatchingRepository:
                                  "role_revision": {"$gte": role_revision}, "pending_publish": False},
                                 {"_id": False, "application_id": True})
         return {d["application_id"] for d in docs}
+
+
+def ranked_at(doc: dict, previous: dict | None) -> datetime:
+    """When the application last moved in its role's ranking: kept while the rank score stays the same.
+
+    Cursors over the ranking leave out what moved after the walk began (see queries.py)."""
+    if previous is not None and previous.get("rank_score") == doc.get("rank_score") and previous.get("ranked_at"):
+        return previous["ranked_at"]
+    return doc["computed_at"]
 
 
 def _rescoring_plan(job_ids: list[str]) -> dict:

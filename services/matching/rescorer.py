@@ -75,6 +75,7 @@ class Rescorer(threading.Thread):
     def tick(self) -> int:
         """One pass over the roles being re-scored; returns how many were worked on."""
         roles = self.repo.roles_to_rescore()
+        metrics.RESCORE_BACKLOG.set(len(roles))
         for tenant, role_id in roles:
             if self._stopping.is_set():
                 break

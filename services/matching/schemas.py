@@ -9,6 +9,9 @@ from services.matching.scoring import IMPORTANCES
 
 MAX_ID = 200
 MAX_REQUIREMENTS = 200
+MAX_ALIASES = 50
+MAX_STACK = 50
+MAX_SYNONYM_GROUPS = 1000
 
 
 class PositiveNumber(fields.Field):
@@ -36,15 +39,65 @@ def _label(**kwargs) -> fields.String:
     return fields.String(validate=[validate.Length(min=1, max=MAX_ID), _not_blank], **kwargs)
 
 
+class LevelField(fields.Field):
+    """A minimum level: a rubric level's id or name (a string) or a numeric result."""
+
+    default_error_messages = {"invalid": "Must be a level name (string) or a finite number."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and value.strip() and len(value) <= MAX_ID:
+            return value.strip()
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            return value
+        raise self.make_error("invalid")
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
+class ConceptSchema(Schema):
+    """A competency's concept: ESCO / O*NET / CASE CFItem / the tenant's own framework, by code and/or uri."""
+    framework = _label(required=True)
+    code = _label(load_default=None)
+    uri = fields.Url(load_default=None, validate=validate.Length(max=1000))
+
+    @validates_schema
+    def names_the_concept(self, data, **_kwargs):
+        if not data.get("code") and not data.get("uri"):
+            raise ValidationError("Give the concept's code, its uri, or both.", field_name="code")
+
+
+class StackItemSchema(Schema):
+    label = _label(required=True)
+    aliases = fields.List(_label(), load_default=list, validate=validate.Length(max=MAX_ALIASES))
+    concept = fields.Nested(ConceptSchema, load_default=None, allow_none=True)
+
+
+class StackSchema(Schema):
+    """any_of: `count` of the listed achievements together satisfy the requirement."""
+    count = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_STACK))
+    of = fields.List(fields.Nested(StackItemSchema), required=True, validate=validate.Length(min=1, max=MAX_STACK))
+
+    @validates_schema
+    def count_fits(self, data, **_kwargs):
+        if "count" in data and "of" in data and data["count"] > len(data["of"]):
+            raise ValidationError("count cannot exceed the number of items in 'of'.", field_name="count")
+
+
 class RequirementSchema(Schema):
     id = _label(required=True)
     competency = _label(required=True)
+    concept = fields.Nested(ConceptSchema, load_default=None, allow_none=True)
+    aliases = fields.List(_label(), load_default=list, validate=validate.Length(max=MAX_ALIASES))
     importance = fields.String(required=True, validate=validate.OneOf(IMPORTANCES))
     weight = PositiveNumber(required=True)
+    min_level = LevelField(load_default=None, allow_none=True)
+    max_age_months = PositiveNumber(load_default=None, allow_none=True)
+    any_of = fields.Nested(StackSchema, load_default=None, allow_none=True)
 
     @post_load
     def tidy(self, data, **_kwargs):
-        # Stored as shown to recruiters; matching itself also ignores case and spacing.
+        # Stored as shown to recruiters; matching itself also ignores case, punctuation and plurals.
         data["competency"] = " ".join(data["competency"].split())
         return data
 
@@ -98,8 +151,13 @@ class RoleViewSchema(Schema):
     rescoring = fields.Nested(RescoringSchema)
 
 
+class RoleSummarySchema(RoleViewSchema):
+    class Meta:
+        exclude = ("rescoring",)
+
+
 class RoleListSchema(Schema):
-    roles = fields.List(fields.Nested(RoleViewSchema(exclude=("rescoring",))))
+    roles = fields.List(fields.Nested(RoleSummarySchema))
     next_after = fields.String(allow_none=True)
 
 
@@ -110,24 +168,97 @@ class IssuerSchema(Schema):
 
 class CredentialViewSchema(Schema):
     credential_id = fields.String()
-    verdict = fields.String(allow_none=True)
+    verdict = fields.String(allow_none=True, metadata={"description": "The verification report's verdict."})
+    status = fields.String(metadata={"description": "verified, failed, revoked, suspended, expired, indeterminate, "
+                                                    "unsupported or unverified (no verdict yet)."})
     achievement = fields.String(allow_none=True)
+    achieved_level = fields.String(allow_none=True)
+    issued_at = fields.DateTime(allow_none=True)
     issuer = fields.Nested(IssuerSchema)
 
 
-class RequirementScoreSchema(RequirementSchema):
-    status = fields.String()
+class UsedCredentialSchema(CredentialViewSchema):
+    match = fields.String(metadata={"description": "alignment, label, alias, synonym or vocabulary."})
+    credit = fields.Float()
+
+
+class RequirementScoreSchema(Schema):
+    id = fields.String()
+    competency = fields.String()
+    importance = fields.String()
+    weight = fields.Float()
+    status = fields.String(metadata={"description": "met, partial, missing or pending."})
+    credit = fields.Float(metadata={"description": "0 to 1: the share of this requirement's weight earned."})
     reason = fields.String()
-    credentials = fields.List(fields.Nested(CredentialViewSchema))
+    credentials = fields.List(fields.Nested(UsedCredentialSchema))
 
 
 class ScoreViewSchema(Schema):
     application_id = fields.String()
     role_id = fields.String(allow_none=True)
-    status = fields.String()
+    status = fields.String(metadata={"description": "scored, unscored or awaiting_application."})
     score = fields.Integer(allow_none=True)
     score_version = fields.String()
     computed_at = fields.DateTime(allow_none=True)
     reason = fields.String()
     requirements = fields.List(fields.Nested(RequirementScoreSchema))
     credentials = fields.List(fields.Nested(CredentialViewSchema))
+
+
+class CandidatesQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    min_score = fields.Integer(load_default=None, validate=validate.Range(min=0, max=100))
+    status = fields.String(load_default=None, validate=validate.OneOf(("scored", "unscored")))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(load_default=None, validate=validate.Length(min=1, max=1000))
+
+
+class CandidateRowSchema(Schema):
+    application_id = fields.String()
+    candidate_id = fields.String(allow_none=True)
+    status = fields.String()
+    score = fields.Integer(allow_none=True)
+    reason = fields.String(allow_none=True)
+    score_version = fields.String(allow_none=True)
+    computed_at = fields.DateTime(allow_none=True)
+    requirements = fields.Dict(keys=fields.String(), values=fields.String(),
+                               metadata={"description": "requirement id -> met / partial / missing / pending"})
+
+
+class CandidatesPageSchema(Schema):
+    role_id = fields.String()
+    as_of = fields.DateTime(metadata={"description": "The ranking this walk lists (see the cursor guarantee)."})
+    candidates = fields.List(fields.Nested(CandidateRowSchema))
+    moved_since_start = fields.Integer(metadata={"description": "Applications scored or re-scored after as_of, "
+                                                                "left out of this walk."})
+    next_cursor = fields.String(allow_none=True)
+
+
+class CheckViewSchema(Schema):
+    code = fields.String()
+    status = fields.String()
+    message = fields.String()
+
+
+class CandidateCredentialSchema(CredentialViewSchema):
+    application_id = fields.String(allow_none=True)
+    format = fields.String(allow_none=True)
+    checked_at = fields.DateTime(allow_none=True)
+    checks = fields.List(fields.Nested(CheckViewSchema))
+
+
+class CandidateCredentialsSchema(Schema):
+    candidate_id = fields.String()
+    credentials = fields.List(fields.Nested(CandidateCredentialSchema))
+
+
+class CandidateKeySchema(Schema):
+    candidate_id = _label(required=True)
+
+
+class SynonymsSchema(Schema):
+    """The tenant's groups of interchangeable words, e.g. [["k8s", "Kubernetes"]]; replaces the previous set."""
+    groups = fields.List(fields.List(_label(), validate=validate.Length(min=2, max=MAX_ALIASES)), required=True,
+                         validate=validate.Length(max=MAX_SYNONYM_GROUPS))

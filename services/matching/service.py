@@ -8,12 +8,15 @@ from typing import Callable, Iterable
 from shared.events import Event, derive_id, new_event
 
 from services.matching import metrics, scoring
+from services.matching.evidence import ConceptRef, Lexicon, Target, parse_time, standing_of
 from services.matching.repository import MatchingRepository, role_coverage
+from services.matching.terms import Synonyms, starter_vocabulary
 
 Publish = Callable[[list[Event]], None]
 Clock = Callable[[], datetime]
 
 AWAITING_APPLICATION = "awaiting_application"
+UNSCORED_RANK = -1
 
 
 class NotFound(Exception):
@@ -40,8 +43,10 @@ def rescore_application(tenant: str, application: dict, *, repo: MatchingReposit
     role = repo.resolve_role(tenant, application["job_id"])
     evidence = repo.evidence_for(tenant, application["application_id"],
                                  credential_ids=application.get("credential_ids", []))
-    result = scoring.score_application(requirements=requirements_of(role), computed_at=clock(),
-                                       credentials=credentials_of(application, evidence))
+    now = clock()
+    result = scoring.score_application(requirements=requirements_of(role), computed_at=now,
+                                       credentials=credentials_of(application, evidence, now=now),
+                                       lexicon=lexicon_for(tenant, repo=repo))
     doc = score_document(tenant, application, role=role, result=result)
     outcome = repo.save_score(doc)
     if not outcome.applied:
@@ -58,29 +63,76 @@ def rescore_application(tenant: str, application: dict, *, repo: MatchingReposit
     return doc
 
 
+def lexicon_for(tenant: str, *, repo: MatchingRepository) -> Lexicon:
+    return Lexicon(synonyms=Synonyms.from_groups(repo.get_synonyms(tenant)), vocabulary=starter_vocabulary())
+
+
 def requirements_of(role: dict | None) -> list[scoring.Requirement] | None:
     if role is None:
         return None
-    return [scoring.Requirement(id=r["id"], competency=r["competency"], importance=r["importance"],
-                                weight=float(r["weight"])) for r in role.get("requirements", [])]
+    return [_requirement(r) for r in role.get("requirements", [])]
 
 
-def credentials_of(application: dict, evidence: Iterable[dict]) -> list[scoring.Credential]:
+def _requirement(r: dict) -> scoring.Requirement:
+    stack = r.get("any_of")
+    return scoring.Requirement(
+        id=r["id"], competency=r["competency"], importance=r["importance"], weight=float(r["weight"]),
+        aliases=tuple(r.get("aliases") or ()), concept=_concept(r.get("concept")), min_level=r.get("min_level"),
+        max_age_months=r.get("max_age_months"),
+        any_of=scoring.Stack(count=stack["count"], of=tuple(_target(i) for i in stack["of"])) if stack else None)
+
+
+def _target(item: dict) -> Target:
+    return Target(item["label"], tuple(item.get("aliases") or ()), _concept(item.get("concept")))
+
+
+def _concept(node: dict | None) -> ConceptRef | None:
+    return ConceptRef(node.get("framework"), node.get("code"), node.get("uri")) if node else None
+
+
+def credentials_of(application: dict, evidence: Iterable[dict], *, now: datetime) -> list[scoring.Credential]:
     """Every credential the application lists or that was verified for it; unverified ones have no verdict."""
     by_id = {e["credential_id"]: e for e in evidence}
     ids = set(application.get("credential_ids") or []) | set(by_id)
-    return [_credential(cid, by_id.get(cid)) for cid in sorted(ids)]
+    return [_credential(cid, by_id.get(cid), now=now) for cid in sorted(ids)]
 
 
-def _credential(credential_id: str, evidence: dict | None) -> scoring.Credential:
+def _credential(credential_id: str, evidence: dict | None, *, now: datetime) -> scoring.Credential:
     if evidence is None:
         return scoring.Credential(credential_id=credential_id)
     report = evidence.get("report") or {}
     achievement = report.get("achievement") or {}
     issuer = report.get("issuer") or {}
-    return scoring.Credential(credential_id=credential_id, verdict=report.get("verdict"),
-                              achievement=_text(achievement.get("name")),
-                              issuer_id=_text(issuer.get("id")), issuer_name=_text(issuer.get("name")))
+    return scoring.Credential(
+        credential_id=credential_id, verdict=report.get("verdict"), standing=standing_of(report, now=now),
+        achievement=_text(achievement.get("name")), alignments=_alignments(achievement.get("alignments")),
+        achieved_level=_level_text(achievement.get("achieved_level")), levels=_levels(achievement),
+        issued_at=parse_time(report.get("valid_from")),
+        issuer_id=_text(issuer.get("id")), issuer_name=_text(issuer.get("name")))
+
+
+def _alignments(nodes) -> tuple[dict, ...]:
+    keys = ("targetUrl", "targetCode", "targetFramework", "targetName")
+    return tuple({k: _text(n.get(k)) for k in keys} for n in (nodes or []) if isinstance(n, dict))
+
+
+def _levels(achievement: dict) -> tuple[tuple[str, ...], ...]:
+    # The rubric's levels, lowest first (OB 3.0 orders allowed values low to high); each a name or {id, name}.
+    found = []
+    for level in achievement.get("levels") or achievement.get("rubric_levels") or []:
+        if isinstance(level, dict):
+            names = tuple(t for t in (_text(level.get("id")), _text(level.get("name"))) if t)
+            if names:
+                found.append(names)
+        elif _level_text(level):
+            found.append((_level_text(level),))
+    return tuple(found)
+
+
+def _level_text(value) -> str | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return _text(value)
 
 
 def _text(value) -> str | None:
@@ -94,7 +146,9 @@ def score_document(tenant: str, application: dict, *, role: dict | None, result:
            # Without a role the score is filed under the job id, which is the id its role will have.
            "role_id": role["role_id"] if role else application["job_id"],
            "role_revision": role["revision"] if role else 0,
-           "input_revision": application["revision"], **body,
+           "input_revision": application["revision"], "candidate_id": application.get("candidate_id"), **body,
+           # One sortable number: unscored applications rank below every score (see queries.py).
+           "rank_score": body["score"] if body["score"] is not None else UNSCORED_RANK,
            # Cleared once the score is announced (or needs no announcing): until then the
            # rescorer must not count it as done.
            "pending_publish": True}
@@ -105,7 +159,8 @@ def score_document(tenant: str, application: dict, *, role: dict | None, result:
 def _fingerprint(doc: dict) -> str:
     # What a recruiter would see change; computed_at and revisions alone are not a new score.
     content = {k: v for k, v in doc.items()
-               if k not in ("computed_at", "input_revision", "role_revision", "tenant", "pending_publish")}
+               if k not in ("computed_at", "input_revision", "role_revision", "tenant", "pending_publish",
+                            "rank_score", "candidate_id")}
     return derive_id("score-content", json.dumps(content, sort_keys=True, default=str))
 
 
@@ -184,4 +239,18 @@ def _placeholder(tenant: str, application: dict, *, repo: MatchingRepository, st
     return {"application_id": application["application_id"], "role_id": application.get("job_id"),
             "status": status, "score": None, "score_version": scoring.SCORE_VERSION, "computed_at": None,
             "reason": reason, "requirements": [],
-            "credentials": [c.to_dict() for c in credentials_of(application, evidence)]}
+            "credentials": [c.to_dict() for c in credentials_of(application, evidence, now=utcnow())]}
+
+
+# --- the tenant's synonyms -----------------------------------------------------------------------
+def put_synonyms(tenant: str, *, groups: list[list[str]], repo: MatchingRepository) -> dict:
+    """Replaces the tenant's synonyms and re-scores every role's applications with them (in the background)."""
+    repo.put_synonyms(tenant, groups)
+    after = ""
+    while roles := repo.list_roles(tenant, after=after, limit=100):
+        for role in roles:
+            # Re-putting the role unchanged bumps its revision, which plans its re-scoring.
+            repo.put_role(tenant, role["role_id"], title=role["title"], requirements=role["requirements"],
+                          job_ids=role.get("job_ids", []))
+        after = roles[-1]["role_id"]
+    return {"groups": repo.get_synonyms(tenant)}

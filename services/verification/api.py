@@ -9,19 +9,37 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from services.verification.schemas import (JSON_TYPES, JWT_TYPES, MAX_BODY_BYTES, REPORT, VERIFY_JWT_BODY,
                                            VERIFY_QUERY)
-from services.verification.verify import verify_credential
+from services.verification.verifier import Verifier
 from shared.problems import Problem
+from shared.tenants import bearer_tenant
 
 bp = Blueprint("verification", __name__)
 
 
 @bp.post("/v1/verify")
 def verify():
-    VERIFY_QUERY.load(request.args)  # ?email= is accepted; the recipient check is "not checked yet"
+    """The report for the body; `?email=` binds it to an applicant, a Bearer API key to a tenant's trust registry."""
+    email = VERIFY_QUERY.load(request.args)["email"]
+    tenant = _tenant()
     submission = _submission()
-    report = verify_credential(**submission, now=datetime.now(timezone.utc),
-                               settings=current_app.config["SETTINGS"])
+    report = _verifier()(submission, tenant=tenant, emails=[email] if email else [], now=datetime.now(timezone.utc))
     return REPORT.dump(report), 200
+
+
+def _tenant() -> str | None:
+    """The tenant of an optional `Authorization: Bearer <key>`; a key that is sent must be valid (else 401)."""
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    tenants = current_app.extensions.get("credbridge_tenants")
+    if tenants is None:
+        raise Problem(401, "Unauthorized", "This verifier has no tenants; send no Authorization header.")
+    return bearer_tenant(tenants, header)
+
+
+def _verifier() -> Verifier:
+    # create_app() binds one per process; a bare app (tests of the blueprint) verifies offline.
+    return current_app.extensions.get("credbridge_verifier") or Verifier(current_app.config["SETTINGS"])
 
 
 def _submission() -> dict:

@@ -4,10 +4,14 @@ from __future__ import annotations
 from flask import Flask
 
 from services.verification.api import bp
+from services.verification.fetching import Fetcher
 from services.verification.repository import VerdictRepository
+from services.verification.trust import TrustRepository
+from services.verification.verifier import Verifier
 from shared import kafka, mongo
 from shared.http import create_base_app
 from shared.settings import Settings
+from shared.tenants import TenantRepository
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -15,10 +19,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     db = mongo.connect(settings)
     VerdictRepository(db).ensure_indexes()
+    trust = TrustRepository(db)
     app = create_base_app("verification", ready_checks={
         "database": lambda: mongo.database_reachable(db),
         "broker": lambda: kafka.broker_reachable(settings),
     })
     app.config["SETTINGS"] = settings
+    app.extensions["credbridge_tenants"] = TenantRepository(db, settings)
+    app.extensions["credbridge_verifier"] = Verifier(settings, fetch=Fetcher(settings).get, registries=trust.registry)
     app.register_blueprint(bp)
     return app

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 import base58
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 PREFIX = "did:key:"
@@ -100,3 +101,22 @@ def _read_uvarint(data: bytes) -> tuple[int, int]:
                 raise InvalidDidKey("the multicodec header is not minimally encoded")
             return value, i + 1
     raise InvalidDidKey("the did:key has no complete multicodec header")
+
+
+P256_PUB = 0x1200
+
+
+def public_key(did_url: str):
+    """The Ed25519 or P-256 key a did:key (URL) encodes; UnsupportedKey for other key types."""
+    did, fragment = split_did_url(did_url)
+    if fragment is not None and fragment != did[len(PREFIX):]:
+        raise InvalidDidKey("the key fragment does not name the did:key's own key")
+    key = decode(did)
+    if key.codec == ED25519_PUB:
+        return Ed25519PublicKey.from_public_bytes(key.raw)
+    if key.codec == P256_PUB:
+        try:  # SEC 1 §2.3.4: a compressed point, 0x02/0x03 || x
+            return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), key.raw)
+        except ValueError:
+            raise InvalidDidKey("the p256-pub key is not a point on the curve") from None
+    raise UnsupportedKey(key.codec_name)

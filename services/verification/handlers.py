@@ -5,7 +5,8 @@ import logging
 from datetime import datetime, timezone
 from typing import Callable, Protocol
 
-from services.verification.verify import verify_credential
+from services.verification import stage
+from services.verification.verifier import Verifier
 from shared.events import Event, derive_id, new_event
 from shared.settings import Settings
 
@@ -20,7 +21,7 @@ class Verdicts(Protocol):
     def get(self, tenant: str, credential_id: str) -> dict | None: ...
 
     def save(self, *, tenant: str, credential_id: str, application_id: str, candidate_id: str,
-             source_event_id: str, report: dict) -> dict: ...
+             source_event_id: str, report: dict, recheck_basis: dict | None = None) -> dict: ...
 
 
 def _utcnow() -> datetime:
@@ -28,7 +29,8 @@ def _utcnow() -> datetime:
 
 
 def handle_credential_submitted(event: Event, *, repo: Verdicts, publish: Publish,
-                                now: Callable[[], datetime] = _utcnow, settings: Settings | None = None) -> None:
+                                now: Callable[[], datetime] = _utcnow, settings: Settings | None = None,
+                                verifier: Verifier | None = None) -> None:
     """Verifies once per (tenant, credential_id); a redelivery re-publishes the stored verdict.
 
     Order matters: store, then publish. If publishing fails the consumer retries; the retry finds the
@@ -37,23 +39,30 @@ def handle_credential_submitted(event: Event, *, repo: Verdicts, publish: Publis
     payload = event.payload
     stored = repo.get(event.tenant, payload["credential_id"])
     if stored is None:
-        report = verify_credential(jwt=payload.get("jwt"), document=payload.get("document"), url=payload.get("url"),
-                                   now=now(), settings=settings or Settings())
+        verifier = verifier or Verifier(settings or Settings())
+        submission = {k: payload[k] for k in ("jwt", "document", "url") if payload.get(k) is not None}
+        # The applicant's emails are used for the recipient check and never stored or logged.
+        report = verifier(submission, tenant=event.tenant, emails=payload["candidate"].get("emails") or [], now=now())
         stored = repo.save(tenant=event.tenant, credential_id=payload["credential_id"],
                            application_id=payload["application_id"], candidate_id=payload["candidate"]["id"],
-                           source_event_id=event.event_id, report=report)
-    publish([verified_event(event, stored)])
+                           source_event_id=event.event_id, report=report,
+                           recheck_basis=stage.recheck_basis(stage.claimed_credential(**submission), report))
+    publish([verified_event(stored, trace_id=event.trace_id)])
     log.info("verdict published", extra={"tenant": event.tenant, "trace_id": event.trace_id,
                                          "verdict": stored["report"]["verdict"],
                                          "format": stored["report"]["format"]})
 
 
-def verified_event(source: Event, stored: dict) -> Event:
-    """The credential.verified event for a stored verdict; its id depends only on (tenant, credential_id)."""
-    credential_id = stored["credential_id"]
+def verified_event(stored: dict, *, trace_id: str | None = None) -> Event:
+    """The credential.verified event for a stored verdict; its id depends only on (tenant, credential_id, revision).
+
+    Revision 0 keeps the original id; each re-checked revision gets its own, so one id never carries
+    two different reports.
+    """
+    tenant, credential_id, revision = stored["tenant"], stored["credential_id"], stored.get("revision", 0)
+    parts = ("verified", tenant, credential_id) + ((str(revision),) if revision else ())
     return new_event(
-        "credential.verified", tenant=source.tenant, trace_id=source.trace_id,
-        event_id=derive_id("verified", source.tenant, credential_id),
+        "credential.verified", tenant=tenant, trace_id=trace_id, event_id=derive_id(*parts),
         payload={"credential_id": credential_id, "application_id": stored["application_id"],
                  "candidate_id": stored["candidate_id"], "report": stored["report"]},
     )

@@ -22,6 +22,14 @@ VALIDITY_NOT_BEFORE = "validity.not_before"
 VALIDITY_EXPIRY = "validity.expiry"
 STRUCTURE_VC = "structure.vc"            # the credential body is a well-formed VC / OpenBadgeCredential
 RECIPIENT = "recipient"                  # the credential names the candidate (not checked yet)
+# Data Integrity proofs (issue 5 part A).
+PROOF_TYPE = "proof.type"                # the proof type / cryptosuite is one this service verifies
+PROOF_PURPOSE = "proof.purpose"          # proofPurpose is assertionMethod
+PROOF_CREATED = "proof.created"          # the proof was not created in the future
+PROOF_EXPIRES = "proof.expires"          # the proof has not expired
+ISSUER_KEY_PURPOSE = "issuer.key_purpose"  # the key is one of the issuer's assertionMethod keys
+JSONLD_CONTEXTS = "jsonld.contexts"      # every context is in the offline bundle (else indeterminate)
+JSONLD_TERMS = "jsonld.terms"            # every term is defined by the contexts (safe mode)
 
 
 @dataclass(frozen=True)

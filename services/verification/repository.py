@@ -1,11 +1,13 @@
-"""The `verdicts` collection: one stored report per (tenant, credential_id)."""
+"""The `verdicts` collection: one stored report per (tenant, credential_id), and when it is due a re-check."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
+
+_NO_ID = {"_id": False}
 
 
 class VerdictRepository:
@@ -16,23 +18,70 @@ class VerdictRepository:
         # The natural key: a redelivered credentials.submitted event finds the verdict already there.
         self.verdicts.create_index([("tenant", ASCENDING), ("credential_id", ASCENDING)], unique=True,
                                    name="tenant_credential_unique")
+        self.verdicts.create_index([("recheck_at", ASCENDING)], name="recheck_at")
+        self.verdicts.create_index([("unpublished", ASCENDING)], name="unpublished", sparse=True)
 
     def save(self, *, tenant: str, credential_id: str, application_id: str, candidate_id: str,
-             source_event_id: str, report: dict) -> dict:
+             source_event_id: str, report: dict, recheck_basis: dict | None = None) -> dict:
         """Upserts the verdict and returns the one stored.
 
         The first write wins ($setOnInsert): if two deliveries race, both publish the stored report, so
-        one derived event id never carries two different payloads.
+        one derived event id never carries two different payloads. `recheck_basis` (status entries,
+        validity end; no personal data) is what the scheduled re-check looks at again.
         """
         key = {"tenant": tenant, "credential_id": credential_id}
         fields = {"application_id": application_id, "candidate_id": candidate_id,
-                  "source_event_id": source_event_id, "report": report, "stored_at": datetime.now(timezone.utc)}
+                  "source_event_id": source_event_id, "report": report, "stored_at": _now(), "revision": 0,
+                  "recheck_basis": recheck_basis, "recheck_at": _moment(report)}
         try:
             return self.verdicts.find_one_and_update(key, {"$setOnInsert": fields}, upsert=True,
-                                                     return_document=ReturnDocument.AFTER, projection={"_id": False})
+                                                     return_document=ReturnDocument.AFTER, projection=_NO_ID)
         except DuplicateKeyError:
             # Two concurrent upserts on one unique key: the loser reads what the winner stored.
             return self.get(tenant, credential_id)
 
     def get(self, tenant: str, credential_id: str) -> dict | None:
-        return self.verdicts.find_one({"tenant": tenant, "credential_id": credential_id}, projection={"_id": False})
+        return self.verdicts.find_one({"tenant": tenant, "credential_id": credential_id}, projection=_NO_ID)
+
+    # --- re-verification ---------------------------------------------------------------------
+    def claim_due(self, now: datetime, *, limit: int, lease: timedelta) -> list[dict]:
+        """Up to `limit` verdicts whose re-check is due, each pushed `lease` ahead so no other worker takes it."""
+        claimed = []
+        for _ in range(limit):
+            doc = self.verdicts.find_one_and_update({"recheck_at": {"$lte": now}},
+                                                    {"$set": {"recheck_at": now + lease}},
+                                                    sort=[("recheck_at", ASCENDING)], projection=_NO_ID)
+            if doc is None:
+                break
+            claimed.append(doc)
+        return claimed
+
+    def replace_report(self, doc: dict, report: dict) -> dict | None:
+        """Stores a changed report as the next revision, marked unpublished; None if another writer got there first."""
+        key = {"tenant": doc["tenant"], "credential_id": doc["credential_id"], "revision": doc.get("revision", 0)}
+        return self.verdicts.find_one_and_update(
+            key, {"$set": {"report": report, "revision": doc.get("revision", 0) + 1, "recheck_at": _moment(report),
+                           "rechecked_at": _now(), "unpublished": True}},
+            return_document=ReturnDocument.AFTER, projection=_NO_ID)
+
+    def reschedule(self, doc: dict, report: dict) -> None:
+        """An unchanged verdict: keep the stored report, look again when the new one says."""
+        self.verdicts.update_one({"tenant": doc["tenant"], "credential_id": doc["credential_id"]},
+                                 {"$set": {"recheck_at": _moment(report), "rechecked_at": _now()}})
+
+    def unpublished(self, *, limit: int) -> list[dict]:
+        """Re-checked verdicts whose event did not reach the broker yet (published before they are marked)."""
+        return list(self.verdicts.find({"unpublished": True}, projection=_NO_ID).limit(limit))
+
+    def mark_published(self, doc: dict) -> None:
+        self.verdicts.update_one({"tenant": doc["tenant"], "credential_id": doc["credential_id"],
+                                  "revision": doc["revision"]}, {"$unset": {"unpublished": ""}})
+
+
+def _moment(report: dict) -> datetime | None:
+    raw = report.get("recheck_at")
+    return datetime.fromisoformat(raw) if raw else None
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)

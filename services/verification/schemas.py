@@ -16,7 +16,7 @@ class VerifyQuerySchema(Schema):
     class Meta:
         unknown = EXCLUDE  # other query parameters are ignored, as on any GET-style URL
 
-    # Recipient binding is a later issue: the address is validated now so the contract will not change.
+    # The applicant's address for the recipient check; without it the check says "not checked".
     email = fields.Email(load_default=None)
 
 

@@ -1,9 +1,12 @@
-"""VC-JWT verification without I/O: an EdDSA compact JWS by a did:key issuer, to checks and claimed content.
+"""VC-JWT verification: a compact JWS (EdDSA, ES256, ES384, RS256) to checks and claimed content.
 
-Sources: RFC 7515 (JWS) §3.1 compact serialisation, §4.1.11 `crit`, §5.2 validation; RFC 8037 §3.1
-(EdDSA signatures over the JWS signing input); RFC 7519 §4.1.4/§4.1.5 (`exp`/`nbf`, with leeway);
+Both shapes: Open Badges 3.0 / VC DM 1.1 (a `vc` claim) and VC-JOSE-COSE (the payload is the VC
+DM 2.0 credential itself). Keys come from `keys.Resolver` (did:key, did:jwk, did:web, kid URL).
+Sources: RFC 7515 (JWS) §3.1 compact serialisation, §4.1.11 `crit`, §5.2 validation; jose.py for
+the algorithms; RFC 7519 §4.1.4/§4.1.5 (`exp`/`nbf`, with leeway);
 VC Data Model 1.1 §6.3.1 (the `vc` claim; `iss`/`nbf`/`exp` stand for issuer/validFrom/validUntil);
-Open Badges 3.0 §8.2 (JSON Web Token Proof Format) and §9.1 (verification steps).
+Open Badges 3.0 §8.2 (JSON Web Token Proof Format) and §9.1 (verification steps); Securing VCs
+using JOSE and COSE §3.1.1 (payload is the credential; `iss`, when present, must be its issuer).
 """
 from __future__ import annotations
 
@@ -15,18 +18,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-from services.verification import credential, didkey
-from services.verification.report import (ISSUER_KEY, ISSUER_MATCHES_KEY, JWT_ALG, JWT_DECODE, PASSED,
-                                          PROOF_SIGNATURE, RECIPIENT, STRUCTURE_VC, VALIDITY_EXPIRY,
-                                          VALIDITY_NOT_BEFORE, Check, failed, passed, skipped, unsupported)
+from services.verification import credential, jose, keys
+from services.verification.report import (ISSUER_KEY, ISSUER_KEY_PURPOSE, ISSUER_MATCHES_KEY, JWT_ALG, JWT_DECODE,
+                                          PASSED, PROOF_SIGNATURE, STRUCTURE_VC, VALIDITY_EXPIRY,
+                                          VALIDITY_NOT_BEFORE, Check, failed, indeterminate, passed, skipped,
+                                          unsupported)
 
 FORMAT = "vc-jwt"
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
-_DID_METHOD = re.compile(r"did:([a-z0-9]{1,32}):")
-_SYMMETRIC = ("HS256", "HS384", "HS512")
 
 
 class DecodeError(ValueError):
@@ -48,6 +47,7 @@ class Result:
     issuer: dict | None = None
     valid_from: datetime | None = None
     valid_until: datetime | None = None
+    credential: dict | None = None  # the credential as claimed (vc claim, JOSE payload, or document)
 
 
 @dataclass
@@ -64,29 +64,31 @@ def shape(token: str) -> str:
     return "jwe" if token.count(".") == 4 else "jws"
 
 
-def verify(token: str, *, now: datetime, clock_skew_s: int) -> Result:
+def verify(token: str, *, now: datetime, clock_skew_s: int, resolver: keys.Resolver | None = None) -> Result:
     """Every check a VC-JWT gets, in order; a token that does not decode gets only jwt.decode."""
     try:
         jws = parse_compact(token)
     except DecodeError as exc:
         return Result([failed(JWT_DECODE, str(exc))])
-    vc = jws.payload.get("vc")
+    jose_cose = "vc" not in jws.payload and credential.is_credential(jws.payload)
+    vc = jws.payload if jose_cose else jws.payload.get("vc")  # VC-JOSE-COSE §3.1.1: the payload is the VC
     alg = _check_alg(jws.header)
-    owner, key, key_check = _resolve_key(jws.header, jws.payload)
-    window = _validity(jws.payload, vc, now=now, skew=timedelta(seconds=clock_skew_s))
+    method, key_check = _resolve_key(jws.header, jws.payload, resolver or keys.Resolver())
+    window = validity(jws.payload, vc, now=now, skew=timedelta(seconds=clock_skew_s))
     checks = [
         passed(JWT_DECODE, "the token is a compact JWS with a JSON header and payload"),
         alg,
         key_check,
-        _check_signature(jws, key if alg.status == PASSED else None),
-        _check_issuer(owner, jws.payload, vc),
+        _check_signature(jws, jws.header["alg"] if alg.status == PASSED else None, method),
+        _check_issuer(method, jws.payload, vc, jose_cose=jose_cose),
+        _check_purpose(method),
         *window.checks,
         _check_structure(jws.payload, vc),
-        skipped(RECIPIENT, "not checked yet"),
     ]
     return Result(checks, achievement=credential.achievement(vc),
                   issuer=credential.issuer(vc, fallback_id=_str(jws.payload.get("iss"))),
-                  valid_from=window.start, valid_until=window.end)
+                  valid_from=window.start, valid_until=window.end,
+                  credential=vc if isinstance(vc, dict) else None)
 
 
 # --- decoding ----------------------------------------------------------------------------------
@@ -147,13 +149,13 @@ def _check_alg(header: dict) -> Check:
     if header.get("crit") is not None:
         # RFC 7515 §4.1.11: a recipient that does not understand a critical extension must reject.
         return unsupported(JWT_ALG, "critical header extensions (crit) are not supported yet")
-    if alg == "EdDSA":
-        return passed(JWT_ALG, "alg is EdDSA")
+    if alg in jose.ALGS:
+        return passed(JWT_ALG, f"alg is {alg}")
     if alg == "none":
         return failed(JWT_ALG, "alg none: the token is not signed")
-    if alg in _SYMMETRIC:
+    if alg in jose.SYMMETRIC:
         return failed(JWT_ALG, "a shared-secret MAC cannot show who issued a credential")
-    return unsupported(JWT_ALG, f"alg {alg[:16]} is not supported yet; only EdDSA")
+    return unsupported(JWT_ALG, f"alg {alg[:16]} is not supported yet; only {', '.join(jose.ALGS)}")
 
 
 def _key_reference(header: dict, payload: dict) -> str | None:
@@ -163,56 +165,64 @@ def _key_reference(header: dict, payload: dict) -> str | None:
     return kid or iss
 
 
-def _resolve_key(header: dict, payload: dict) -> tuple[str | None, Ed25519PublicKey | None, Check]:
-    """(DID that owns the key, the key, issuer.key check)."""
+def _resolve_key(header: dict, payload: dict, resolver: keys.Resolver) -> tuple[keys.Method | None, Check]:
+    """(the verification method, issuer.key check): kid (or iss) as a DID URL, or kid as a JWK/JWKS URL."""
     ref = _key_reference(header, payload)
     if ref is None:
-        return None, None, failed(ISSUER_KEY, "neither kid nor iss names the signing key")
-    did, _ = didkey.split_did_url(ref)
-    method = _DID_METHOD.match(did)
-    if method is None:
-        return None, None, unsupported(ISSUER_KEY, "the key is not named by a DID; only did:key is supported yet")
-    if method.group(1) != "key":
-        return did, None, unsupported(ISSUER_KEY, f"did:{method.group(1)} issuers are not supported yet; only did:key")
+        if "jwk" in header:
+            # OB 3.0 §8.2.4 allows a key in the header, but nothing there ties it to the issuer.
+            return None, unsupported(ISSUER_KEY, "a key embedded in the header is not trusted: nothing ties it "
+                                                 "to the issuer; name it with kid")
+        return None, failed(ISSUER_KEY, "neither kid nor iss names the signing key")
     try:
-        key = didkey.ed25519_key(ref)
-    except didkey.UnsupportedKey as exc:
-        return did, None, unsupported(ISSUER_KEY, str(exc))
-    except didkey.InvalidDidKey as exc:
-        return did, None, failed(ISSUER_KEY, str(exc))
-    return did, key, passed(ISSUER_KEY, "the key resolves to an Ed25519 key via did:key")
+        method = resolver.resolve_jwk_url(ref) if ref.startswith(("https://", "http://")) else resolver.resolve(ref)
+    except keys.KeyUnsupported as exc:
+        return None, unsupported(ISSUER_KEY, str(exc))
+    except keys.KeyUnavailable as exc:
+        return None, indeterminate(ISSUER_KEY, str(exc))
+    except keys.KeyNotFound as exc:
+        return None, failed(ISSUER_KEY, str(exc))
+    return method, passed(ISSUER_KEY, "the key id resolves to a public key")
 
 
-def _check_signature(jws: Jws, key: Ed25519PublicKey | None) -> Check:
-    if key is None:
+def _check_signature(jws: Jws, alg: str | None, method: keys.Method | None) -> Check:
+    if alg is None or method is None:
         return skipped(PROOF_SIGNATURE, "not checked: it needs a supported alg and a resolved key")
-    try:
-        key.verify(jws.signature, jws.signing_input)  # RFC 8037 §3.1
-    except InvalidSignature:
+    if not jose.suits(alg, method.key):
+        return failed(PROOF_SIGNATURE, f"alg {alg} needs {jose.key_kind(alg)} key; the issuer's key is not one")
+    if not jose.verifies(alg, method.key, jws.signature, jws.signing_input):  # RFC 7515 §5.2 step 8
         return failed(PROOF_SIGNATURE, "the signature does not match: the token was altered or signed with another key")
-    return passed(PROOF_SIGNATURE, "the EdDSA signature verifies with the issuer's key")
+    return passed(PROOF_SIGNATURE, f"the {alg} signature verifies with the issuer's key")
 
 
-def _check_issuer(owner: str | None, payload: dict, vc: object) -> Check:
-    """VC DM 1.1 §6.3.1: `iss` is the issuer; it, and vc.issuer when given, must be the key's DID."""
-    if owner is None:
-        return skipped(ISSUER_MATCHES_KEY, "not checked: no DID owns the signing key")
+def _check_purpose(method: keys.Method | None) -> Check:
+    if method is None:
+        return skipped(ISSUER_KEY_PURPOSE, "not checked: no key was resolved")
+    if keys.ASSERTION not in method.purposes:
+        return failed(ISSUER_KEY_PURPOSE, "the key is not one of its controller's assertionMethod keys")
+    return passed(ISSUER_KEY_PURPOSE, "the key may assert credentials")
+
+
+def _check_issuer(method: keys.Method | None, payload: dict, vc: object, *, jose_cose: bool) -> Check:
+    """VC DM 1.1 §6.3.1 / VC-JOSE-COSE §3.1.1: iss (and the credential's issuer) must own the key."""
+    if method is None:
+        return skipped(ISSUER_MATCHES_KEY, "not checked: no key was resolved")
     iss = _str(payload.get("iss"))
-    if iss is None:
-        return failed(ISSUER_MATCHES_KEY, "the payload has no iss claim naming the issuer")
-    claimed = [("iss", iss)]
+    claimed = [("iss", iss)] if iss is not None or not jose_cose else []
     stated, vc_issuer = credential.issuer_id(vc)
     if stated:
-        claimed.append(("vc.issuer", vc_issuer))
-    wrong = [name for name, value in claimed if value != owner]
+        claimed.append(("issuer" if jose_cose else "vc.issuer", vc_issuer))
+    if not claimed:
+        return failed(ISSUER_MATCHES_KEY, "the token names no issuer")
+    wrong = [name for name, value in claimed if not keys.owns(method.controller, value)]
     if wrong:
-        return failed(ISSUER_MATCHES_KEY, f"{' and '.join(wrong)} do not name the DID that owns the signing key")
+        return failed(ISSUER_MATCHES_KEY, f"{' and '.join(wrong)} do not name the owner of the signing key")
     return passed(ISSUER_MATCHES_KEY, "the issuer the credential names owns the signing key")
 
 
 # --- validity ----------------------------------------------------------------------------------
 
-def _validity(payload: dict, vc: object, *, now: datetime, skew: timedelta) -> _Window:
+def validity(payload: dict, vc: object, *, now: datetime, skew: timedelta) -> _Window:
     """The validity window is the intersection of the JWT claims and the credential's own dates."""
     window = _Window()
     try:
@@ -263,10 +273,7 @@ def _numeric_dates(payload: dict, claim: str) -> list[tuple[str, datetime]]:
 
 def _check_structure(payload: dict, vc: object) -> Check:
     if vc is None:
-        if credential.is_credential(payload):
-            # VC-JOSE-COSE (VC DM 2.0) signs the credential itself as the payload, with no `vc` claim.
-            return unsupported(STRUCTURE_VC, "a credential as the whole payload (VC-JOSE-COSE) is not supported yet")
-        return failed(STRUCTURE_VC, "the payload has no vc claim")
+        return failed(STRUCTURE_VC, "the payload has no vc claim and is not itself a credential")
     return credential.check_structure(vc)
 
 

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from functools import partial
 
-from services.verification import credential, metrics, vcjwt
+from services.verification import credential, dataintegrity, keys, metrics, ob2, stage, trust, vcjwt
+from services.verification.fetching import Fetch
 from services.verification.report import (FORMAT, INPUT, PROOF_PRESENT, build_report, failed, unsupported)
 from shared.settings import Settings
 
@@ -22,23 +24,61 @@ _OB2_CONTEXT = "https://w3id.org/openbadges/v2"
 
 
 def verify_credential(*, jwt: str | None = None, document: dict | None = None, url: str | None = None,
-                      now: datetime, settings: Settings) -> dict:
+                      now: datetime, settings: Settings, emails: list[str] | tuple[str, ...] = (),
+                      registry: trust.Registry | trust.Unreachable | None = None, fetch: Fetch | None = None,
+                      caches: stage.Caches | None = None) -> dict:
     """The report for whichever of jwt / document / url was submitted (in that order of preference).
 
+    The format step checks the proof; the shared stage then checks the recipient against `emails`,
+    the issuer against the tenant's `registry`, and the credential's status lists (via `fetch`).
     Never raises on bad input: anything unverifiable becomes a failed or unsupported report.
     """
     started = time.perf_counter()
-    if jwt is not None:
-        report = _from_jwt(jwt, now=now, settings=settings)
-    elif document is not None:
-        report = _from_document(document, now=now, settings=settings)
-    elif url is not None:
-        report = build_report(format=URL_REFERENCE, now=now, checks=[
-            unsupported(FORMAT, "fetching credentials by URL is not supported yet")])
-    else:
-        report = build_report(format=UNKNOWN, now=now, checks=[failed(INPUT, "no credential was submitted")])
-    metrics.record(report["format"], report["verdict"], time.perf_counter() - started)
+    report, claimed = _open_badge_2(jwt=jwt, document=document, fetch=fetch, now=now, settings=settings)
+    if report is None:
+        report = _format_step(jwt=jwt, document=document, url=url, now=now, settings=settings)
+        claimed = stage.claimed_credential(jwt=jwt, document=document)
+    inputs = stage.Inputs(emails=tuple(emails or ()), registry=registry, fetch=fetch, caches=caches)
+    report = stage.apply(report, claimed=claimed, inputs=inputs, now=now, settings=settings,
+                         verify_list=partial(verify_list_credential, now=now, settings=settings))
+    metrics.record(report["format"], report["verdict"], time.perf_counter() - started, checks=report["checks"])
     return report
+
+
+def _open_badge_2(*, jwt: str | None, document: object, fetch: Fetch | None, now: datetime,
+                  settings: Settings) -> tuple[dict | None, dict | None]:
+    """(report, assertion) for an Open Badges 2.0 assertion, hosted (a JSON document) or signed (a JWS);
+    (None, None) for anything else, which the format step verifies."""
+    if isinstance(document, dict) and isinstance(document.get("jwt"), str) and len(document) == 1:
+        jwt, document = document["jwt"], None  # {"jwt": "..."}: a wrapped JWS, perhaps a signed OB 2.0 badge
+    if isinstance(document, dict) and ob2.is_assertion(document) and document.get("proof") is None:
+        result = ob2.verify_hosted(document, fetch=fetch, now=now, skew_s=settings.clock_skew_s)
+    elif isinstance(jwt, str) and vcjwt.shape(jwt.strip()) == "jws" and ob2.signed_payload(jwt.strip()) is not None:
+        result = ob2.verify_signed(jwt.strip(), fetch=fetch, now=now, skew_s=settings.clock_skew_s)
+    else:
+        return None, None
+    return build_report(format=OPEN_BADGES_2, now=now, checks=result.checks, achievement=result.achievement,
+                        issuer=result.issuer, valid_from=result.valid_from,
+                        valid_until=result.valid_until), result.assertion
+
+
+def verify_list_credential(*, jwt: str | None = None, document: dict | None = None, now: datetime,
+                           settings: Settings) -> tuple[dict, dict | None]:
+    """A status list credential through the same format step, so every format a credential may use works for lists."""
+    report = _format_step(jwt=jwt, document=document, url=None, now=now, settings=settings)
+    return report, stage.claimed_credential(jwt=jwt, document=document)
+
+
+def _format_step(*, jwt: str | None, document: dict | None, url: str | None, now: datetime,
+                 settings: Settings) -> dict:
+    if jwt is not None:
+        return _from_jwt(jwt, now=now, settings=settings)
+    if document is not None:
+        return _from_document(document, now=now, settings=settings)
+    if url is not None:
+        return build_report(format=URL_REFERENCE, now=now, checks=[
+            unsupported(FORMAT, "fetching credentials by URL is not supported yet")])
+    return build_report(format=UNKNOWN, now=now, checks=[failed(INPUT, "no credential was submitted")])
 
 
 def _from_jwt(token: str, *, now: datetime, settings: Settings) -> dict:
@@ -50,7 +90,7 @@ def _from_jwt(token: str, *, now: datetime, settings: Settings) -> dict:
     if kind == "jwe":
         return build_report(format=JWE, now=now, checks=[
             unsupported(FORMAT, "encrypted JWTs (JWE) are not supported yet")])
-    result = vcjwt.verify(token, now=now, clock_skew_s=settings.clock_skew_s)
+    result = vcjwt.verify(token, now=now, clock_skew_s=settings.clock_skew_s, resolver=keys.resolver_for(settings))
     return build_report(format=vcjwt.FORMAT, now=now, checks=result.checks, achievement=result.achievement,
                         issuer=result.issuer, valid_from=result.valid_from, valid_until=result.valid_until)
 
@@ -61,17 +101,22 @@ def _from_document(document: object, *, now: datetime, settings: Settings) -> di
     if isinstance(document.get("jwt"), str) and len(document) == 1:
         return _from_jwt(document["jwt"], now=now, settings=settings)  # {"jwt": "..."}: a wrapped VC-JWT
     fmt, check = _classify_document(document)
+    if fmt == DATA_INTEGRITY:
+        result = dataintegrity.verify(document, now=now, clock_skew_s=settings.clock_skew_s,
+                                      resolver=keys.resolver_for(settings))
+        return build_report(format=fmt, now=now, checks=result.checks, achievement=result.achievement,
+                            issuer=result.issuer, valid_from=result.valid_from, valid_until=result.valid_until)
     return build_report(format=fmt, now=now, checks=[check], achievement=credential.achievement(document),
                         issuer=credential.issuer(document))
 
 
 def _classify_document(document: dict):
-    """(format, the one check) for the JSON shapes this slice recognises but cannot verify."""
+    """(format, the one check) for the JSON shapes recognised; a Data Integrity proof gets its own checks."""
     if "EnvelopedVerifiableCredential" in credential.types_of(document):
         # VC DM 2.0 §4.13: an envelope whose id is a data: URL carrying a secured credential.
         return ENVELOPED, unsupported(FORMAT, "enveloped credentials are not supported yet")
     if document.get("proof") is not None:
-        return DATA_INTEGRITY, unsupported(FORMAT, "embedded Data Integrity proofs are not supported yet")
+        return DATA_INTEGRITY, None  # verified by dataintegrity.verify
     if _is_open_badge_2(document):
         return OPEN_BADGES_2, unsupported(FORMAT, "Open Badges 2.0 assertions are not supported yet")
     return UNKNOWN, failed(PROOF_PRESENT, "the credential carries no proof, so nothing shows who issued it")

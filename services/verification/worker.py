@@ -1,10 +1,15 @@
-"""The verification worker: consumes credentials.submitted, stores a verdict, publishes credentials.verified."""
+"""The verification worker: consumes credentials.submitted, stores a verdict, publishes credentials.verified;
+in the background, re-checks stored verdicts when they are due (status list TTL, expiry)."""
 from __future__ import annotations
 
 from functools import partial
 
+from services.verification.fetching import Fetcher
 from services.verification.handlers import handle_credential_submitted
 from services.verification.repository import VerdictRepository
+from services.verification.reverify import Rechecker
+from services.verification.trust import TrustRepository
+from services.verification.verifier import Verifier
 from shared import logs, mongo
 from shared.consumer import ConsumerLoop
 from shared.events import CREDENTIALS_SUBMITTED
@@ -16,19 +21,30 @@ from shared.settings import Settings
 def main() -> None:
     logs.configure("verification")
     settings = Settings.from_env()
-    repo = VerdictRepository(mongo.connect(settings))
+    db = mongo.connect(settings)
+    repo = VerdictRepository(db)
     repo.ensure_indexes()
+    trust = TrustRepository(db)
+    trust.ensure_indexes()
     ensure_topics(settings)
     publisher = Publisher(settings, client_id="verification")
+    # One fetcher (one requests session) per thread: the consumer's and the re-check loop's; caches are shared.
+    fetcher, recheck_fetcher = Fetcher(settings), Fetcher(settings)
+    verifier = Verifier(settings, fetch=fetcher.get, registries=trust.registry)
     loop = ConsumerLoop(
         settings=settings, group_id="verification", publisher=publisher,
         handlers={CREDENTIALS_SUBMITTED: partial(handle_credential_submitted, repo=repo,
-                                                 publish=publisher.publish, settings=settings)},
+                                                 publish=publisher.publish, verifier=verifier)},
     )
     serve_worker_metrics(settings.worker_metrics_port, settings.worker_metrics_addr)
+    rechecker = Rechecker(repo=repo, publish=publisher.publish, verifier=Verifier(
+        settings, fetch=recheck_fetcher.get, caches=verifier.caches, registries=trust.registry)).start()
     try:
         loop.run()
     finally:
+        rechecker.stop()
+        fetcher.close()
+        recheck_fetcher.close()
         publisher.close()
 
 

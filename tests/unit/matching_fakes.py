@@ -5,7 +5,7 @@ import copy
 from datetime import datetime, timezone
 
 from services.matching.repository import (HISTORY_LENGTH, SaveOutcome, _history_entry, _pending_coverage,
-                                          _rescoring_plan, role_coverage)
+                                          _rescoring_plan, ranked_at, role_coverage)
 
 
 class FakeMatchingRepository:
@@ -16,6 +16,7 @@ class FakeMatchingRepository:
         self.applications: dict[tuple, dict] = {}
         self.evidence: dict[tuple, dict] = {}
         self.scores: dict[tuple, dict] = {}
+        self.synonyms: dict[str, list] = {}
 
     # --- roles ---------------------------------------------------------------------------------
     def put_role(self, tenant, role_id, *, title, requirements, job_ids):
@@ -132,11 +133,18 @@ class FakeMatchingRepository:
                 if t == tenant and (e["application_id"] == application_id or cid in credential_ids)]
 
     # --- scores --------------------------------------------------------------------------------
+    def get_synonyms(self, tenant):
+        return copy.deepcopy(self.synonyms.get(tenant, []))
+
+    def put_synonyms(self, tenant, groups):
+        self.synonyms[tenant] = copy.deepcopy(groups)
+
     def save_score(self, doc):
         key = (doc["tenant"], doc["application_id"], doc["role_id"])
         current = self.scores.get(key)
         if current is not None and current["input_revision"] >= doc["input_revision"]:
             return SaveOutcome(applied=False, previous=_without_history(current))
+        doc = {**doc, "ranked_at": ranked_at(doc, current)}
         history = [] if current is None else (current["history"] + [_history_entry(current)])[-HISTORY_LENGTH:]
         kept = {"published_fingerprint": current["published_fingerprint"]} if current and "published_fingerprint" in current else {}
         self.scores[key] = {**kept, **copy.deepcopy(doc), "history": history}

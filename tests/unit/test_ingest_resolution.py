@@ -57,6 +57,6 @@ def test_the_same_credential_in_two_applications_gets_two_ids():
     assert a != b
 
 
-def test_a_thin_delivery_needing_the_ats_api_is_refused_plainly_until_enrichment_exists():
+def test_a_thin_delivery_is_refused_plainly_when_no_enrichment_is_bound():
     with pytest.raises(PermanentError, match="not supported yet"):
         resolve(delivery(enrich={"kind": "lever.opportunity", "ref": "o1"}))

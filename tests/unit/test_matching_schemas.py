@@ -82,7 +82,7 @@ def test_each_requirement_field_is_required(missing):
 
 
 def test_unknown_fields_are_refused_rather_than_silently_dropped():
-    assert "min_level" in errors_of(body(requirements=[requirement(min_level=3)]))["requirements"][0]
+    assert "minimum_level" in errors_of(body(requirements=[requirement(minimum_level=3)]))["requirements"][0]
 
 
 def test_listing_defaults_to_the_first_hundred_roles_and_caps_the_page_size():

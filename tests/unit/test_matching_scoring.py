@@ -90,7 +90,7 @@ def test_a_failed_credential_counts_for_nothing_and_is_named_in_the_explanation(
     python = by_id(result, "python")
     assert result.score == 50
     assert python.status == MISSING
-    assert python.reason == "A credential claiming 'Python' failed verification"
+    assert python.reason == "A credential claiming 'Python' failed verification; it counts for nothing"
     assert [(c.credential_id, c.verdict) for c in python.credentials] == [("urn:bad", "failed")]
 
 

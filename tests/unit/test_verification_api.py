@@ -57,14 +57,46 @@ def test_a_json_credential_document_is_answered_with_its_report(client):
            "credentialSubject": {"id": "did:example:1"}, "proof": {"type": "DataIntegrityProof"}}
     resp = client.post("/v1/verify", json=doc)
     assert resp.status_code == 200
-    assert (resp.json["verdict"], resp.json["format"]) == ("unsupported", "data-integrity")
+    # A DataIntegrityProof naming no cryptosuite, key or purpose is malformed: failed, not a server error.
+    assert (resp.json["verdict"], resp.json["format"]) == ("failed", "data-integrity")
 
 
-def test_an_email_query_parameter_is_accepted_and_the_recipient_is_not_checked_yet(client, token):
-    resp = client.post("/v1/verify?email=ada@example.org", data=token, content_type="application/vc+jwt")
-    assert resp.status_code == 200
-    recipient = next(c for c in resp.json["checks"] if c["code"] == "recipient")
-    assert (recipient["status"], recipient["message"]) == ("skipped", "not checked yet")
+def recipient_of(resp) -> tuple[str, str]:
+    check = next(c for c in resp.json["checks"] if c["code"] == "recipient")
+    return check["status"], check["message"]
+
+
+def test_an_email_query_parameter_binds_the_credential_to_that_applicant():
+    token = Issuer.generate().vc_jwt(subject_email="ada@example.org", nbf=datetime.now(timezone.utc) - timedelta(days=1))
+    client = _minimal_app().test_client()
+    ada = client.post("/v1/verify?email=ada@example.org", data=token, content_type="application/vc+jwt")
+    eve = client.post("/v1/verify?email=eve@example.org", data=token, content_type="application/vc+jwt")
+    assert (ada.json["verdict"], recipient_of(ada)[0]) == ("verified", "passed")
+    assert (eve.json["verdict"], recipient_of(eve)[0]) == ("failed", "failed")
+
+
+def test_without_an_email_the_recipient_is_reported_as_not_checked(client, token):
+    resp = client.post("/v1/verify", data=token, content_type="application/vc+jwt")
+    assert recipient_of(resp) == ("skipped", "not checked: no applicant email was given")
+
+
+def test_an_email_that_is_not_an_address_is_a_problem_response(client, token):
+    resp = client.post("/v1/verify?email=not-an-address", data=token, content_type="application/vc+jwt")
+    assert 400 <= resp.status_code < 500 and resp.mimetype == PROBLEM
+
+
+def test_an_authorization_header_a_bare_verifier_cannot_check_is_refused_with_401(client, token):
+    resp = client.post("/v1/verify", data=token, content_type="application/vc+jwt",
+                       headers={"Authorization": "Bearer cbk_nope.nope"})
+    assert resp.status_code == 401 and resp.mimetype == PROBLEM
+
+
+def test_the_report_says_when_it_must_be_checked_again_and_that_no_registry_was_consulted(client):
+    token = Issuer.generate().vc_jwt(nbf=datetime.now(timezone.utc) - timedelta(days=1),
+                                     exp=datetime.now(timezone.utc) + timedelta(days=1))
+    resp = client.post("/v1/verify", data=token, content_type="application/vc+jwt")
+    assert resp.json["recheck_at"] is not None
+    assert resp.json["flags"] == ["issuer.trust_not_checked"]
 
 
 @pytest.mark.parametrize("kwargs, status", [
@@ -144,8 +176,12 @@ def test_the_app_factory_builds_its_clients_when_called_and_ensures_the_verdicts
         def create_index(self, keys, **options):
             created_indexes.append((keys, options.get("unique")))
 
+    class FakeDatabase(dict):
+        def __missing__(self, name):
+            return FakeCollection()
+
     connected = []
-    monkeypatch.setattr(mongo, "connect", lambda settings: connected.append(settings) or {"verdicts": FakeCollection()})
+    monkeypatch.setattr(mongo, "connect", lambda settings: connected.append(settings) or FakeDatabase())
     monkeypatch.setattr(mongo, "database_reachable", lambda db: True)
     monkeypatch.setattr(kafka, "broker_reachable", lambda settings: False)
     assert connected == []  # importing the module opened nothing
@@ -153,6 +189,6 @@ def test_the_app_factory_builds_its_clients_when_called_and_ensures_the_verdicts
     app = app_module.create_app(Settings())
     client = app.test_client()
     assert len(connected) == 1
-    assert created_indexes == [([("tenant", 1), ("credential_id", 1)], True)]
+    assert ([("tenant", 1), ("credential_id", 1)], True) in created_indexes
     assert client.get("/readyz").json["checks"] == {"database": "ok", "broker": "unreachable"}
     assert client.post("/v1/verify", data=token, content_type="application/jwt").json["verdict"] == "verified"

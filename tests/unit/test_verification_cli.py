@@ -21,11 +21,11 @@ def test_a_file_holding_a_tampered_vc_jwt_fails_with_a_nonzero_exit_code(tmp_pat
     assert (report["verdict"], code) == ("failed", 1)
 
 
-def test_a_json_credential_with_an_embedded_proof_is_unsupported_with_a_nonzero_exit_code(tmp_path):
+def test_a_json_credential_with_a_malformed_embedded_proof_fails_with_a_nonzero_exit_code(tmp_path):
     path = tmp_path / "badge.json"
     path.write_text(json.dumps({"type": ["VerifiableCredential"], "proof": {"type": "DataIntegrityProof"}}))
     report, code = verify_file(path)
-    assert (report["verdict"], report["format"], code) == ("unsupported", "data-integrity", 1)
+    assert (report["verdict"], report["format"], code) == ("failed", "data-integrity", 1)
 
 
 def test_a_json_file_wrapping_a_jwt_with_a_byte_order_mark_is_read_as_that_jwt(tmp_path):

@@ -35,12 +35,15 @@ def ob3_document(**extra) -> dict:
     }
 
 
-def test_a_json_credential_with_an_embedded_data_integrity_proof_is_unsupported():
-    proof = {"type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022", "proofValue": "z3FXQ"}
+def test_a_json_credential_with_an_embedded_data_integrity_proof_goes_to_the_data_integrity_checks():
+    proof = {"type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022", "proofPurpose": "assertionMethod",
+             "verificationMethod": "did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp#"
+                                   "z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp", "proofValue": "z3FXQ"}
     report = run(document=ob3_document(proof=proof))
-    assert (report["verdict"], report["format"]) == ("unsupported", "data-integrity")
-    assert only_check(report) == ("format", "unsupported", "embedded Data Integrity proofs are not supported yet")
-    assert report["achievement"]["name"] == "SQL"  # what it claims is still shown, under an unsupported verdict
+    assert (report["verdict"], report["format"]) == ("failed", "data-integrity")
+    statuses = {c["code"]: c["status"] for c in report["checks"]}
+    assert statuses["issuer.matches_key"] == "passed" and statuses["proof.signature"] == "failed"
+    assert report["achievement"]["name"] == "SQL"  # what it claims is still shown, under a failed verdict
 
 
 def test_a_credential_given_by_url_is_unsupported():

@@ -24,10 +24,12 @@ class FakeVerdicts:
     def get(self, tenant, credential_id):
         return copy.deepcopy(self.docs.get((tenant, credential_id)))
 
-    def save(self, *, tenant, credential_id, application_id, candidate_id, source_event_id, report):
+    def save(self, *, tenant, credential_id, application_id, candidate_id, source_event_id, report,
+             recheck_basis=None):
         self.saves += 1
         doc = {"tenant": tenant, "credential_id": credential_id, "application_id": application_id,
-               "candidate_id": candidate_id, "source_event_id": source_event_id, "report": report}
+               "candidate_id": candidate_id, "source_event_id": source_event_id, "report": report,
+               "recheck_basis": recheck_basis}
         self.docs.setdefault((tenant, credential_id), doc)
         return copy.deepcopy(self.docs[(tenant, credential_id)])
 

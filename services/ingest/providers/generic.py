@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from services.ingest.model import Application, CredentialRef
-from services.ingest.providers import Adapter, Delivery
+from services.ingest.providers import DAY, Adapter, Delivery
 from services.ingest.schemas import GenericWebhookSchema
 from services.ingest.signatures import verify_generic
 
 _SCHEMA = GenericWebhookSchema()
 
 
-def authenticate(delivery: Delivery, *, secrets, settings) -> None:
+def authenticate(delivery: Delivery, doc: dict, *, secrets, options, settings) -> None:
     verify_generic(secrets=secrets, timestamp=delivery.headers.get("X-Credbridge-Timestamp"),
                    signature=delivery.headers.get("X-Credbridge-Signature"), body=delivery.body,
                    now=delivery.now, window_s=settings.webhook_replay_window_s)
@@ -25,4 +25,5 @@ def normalise(delivery: Delivery, doc: dict) -> Application:
                        name=cand["name"], emails=tuple(e.lower() for e in cand["emails"]), credentials=creds)
 
 
-ADAPTER = Adapter(name="generic", success_status=202, authenticate=authenticate, normalise=normalise)
+ADAPTER = Adapter(name="generic", success_status=202, authenticate=authenticate, normalise=normalise,
+                  dedupe_ttl_s=7 * DAY)

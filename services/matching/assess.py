@@ -1,0 +1,232 @@
+"""Assesses one requirement against a candidate's credentials: status, credit (0–1), the credentials used, a reason."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Sequence
+
+from services.matching import evidence
+from services.matching.evidence import Credential, Lexicon, Target
+from services.matching.terms import normalise
+
+# A candidate without an essential competency is not a fit however many extras they hold.
+ESSENTIAL_MISSING_CAP = 40
+# Evidence of the competency at a lower level than asked (or at no stated level) is worth half.
+LEVEL_BELOW_CREDIT = 0.5
+DAYS_PER_MONTH = 30.44
+
+ESSENTIAL, PREFERRED = "essential", "preferred"
+IMPORTANCES = (ESSENTIAL, PREFERRED)
+MET, PARTIAL, MISSING, PENDING = "met", "partial", "missing", "pending"
+
+# Recruiter words for each standing that is not evidence.
+_STANDING_WORDS = {evidence.FAILED: "failed verification", evidence.REVOKED: "was revoked by its issuer",
+                   evidence.SUSPENDED: "is suspended by its issuer", evidence.EXPIRED: "has expired",
+                   evidence.UNSUPPORTED: "is in a format that cannot be verified (unsupported)"}
+
+_DOUBT_ORDER = {evidence.INDETERMINATE: 0, evidence.REVOKED: 1, evidence.SUSPENDED: 2, evidence.EXPIRED: 3,
+                evidence.FAILED: 4, evidence.UNSUPPORTED: 5}
+
+
+@dataclass(frozen=True)
+class Stack:
+    """any_of: `count` distinct items of `of` together satisfy the requirement."""
+    count: int
+    of: tuple[Target, ...]
+
+
+@dataclass(frozen=True)
+class Requirement:
+    id: str
+    competency: str
+    importance: str
+    weight: float
+    aliases: tuple[str, ...] = ()
+    concept: evidence.ConceptRef | None = None
+    min_level: str | float | None = None
+    max_age_months: float | None = None
+    any_of: Stack | None = None
+
+    def __post_init__(self):
+        if self.importance not in IMPORTANCES:
+            raise ValueError(f"importance must be one of {IMPORTANCES}")
+        if not (self.weight > 0 and math.isfinite(self.weight)):
+            raise ValueError("weight must be a finite number above 0")
+
+    @property
+    def target(self) -> Target:
+        return Target(self.competency, self.aliases, self.concept)
+
+
+@dataclass(frozen=True)
+class Used:
+    """A credential cited under a requirement, how it matched, and what it earned."""
+    credential: Credential
+    match: str
+    credit: float = 0.0
+    note: str = ""
+
+    def to_dict(self) -> dict:
+        return {**self.credential.to_dict(), "match": self.match, "credit": round(self.credit, 4)}
+
+
+@dataclass(frozen=True)
+class RequirementResult:
+    requirement: Requirement
+    status: str
+    reason: str
+    credit: float = 0.0
+    used: tuple[Used, ...] = ()
+
+    @property
+    def credentials(self) -> tuple[Credential, ...]:
+        return tuple(u.credential for u in self.used)
+
+    def to_dict(self) -> dict:
+        r = self.requirement
+        return {"id": r.id, "competency": r.competency, "importance": r.importance, "weight": r.weight,
+                "status": self.status, "credit": round(self.credit, 4), "reason": self.reason,
+                "credentials": [u.to_dict() for u in self.used]}
+
+
+def assess_requirement(requirement: Requirement, credentials: Sequence[Credential], *, lexicon: Lexicon,
+                       now: datetime) -> RequirementResult:
+    if requirement.any_of is not None:
+        return _assess_stack(requirement, credentials, lexicon=lexicon)
+    claims = _claims(requirement.target, credentials, lexicon)
+    verified = [_earn(requirement, u, now=now) for u in claims if u.credential.standing == evidence.VERIFIED]
+    # Best evidence first: most credit, then the stronger kind of match, then credential id.
+    verified.sort(key=lambda u: (-u.credit, evidence.MATCH_RANK[u.match], u.credential.credential_id))
+    # Then the doubts: what may still turn into evidence before what never will.
+    others = sorted((u for u in claims if u.credential.standing != evidence.VERIFIED),
+                    key=lambda u: (_DOUBT_ORDER.get(u.credential.standing, 9), u.credential.credential_id))
+    used = tuple(verified + others)
+    if verified:
+        best = verified[0]
+        status = MET if best.credit >= 1 else PARTIAL
+        return RequirementResult(requirement, status, _evidence_reason(requirement, verified), best.credit, used)
+    return _without_evidence(requirement, used)
+
+
+def _claims(target: Target, credentials: Sequence[Credential], lexicon: Lexicon) -> list[Used]:
+    found = []
+    for c in credentials:
+        kind = evidence.match(target, c, lexicon)
+        if kind is not None:
+            found.append(Used(c, kind))
+    return sorted(found, key=lambda u: (evidence.MATCH_RANK[u.match], u.credential.credential_id))
+
+
+def _earn(requirement: Requirement, used: Used, *, now: datetime) -> Used:
+    level_credit, level_note = _level(requirement.min_level, used.credential)
+    age_credit, age_note = _recency(requirement.max_age_months, used.credential, now=now)
+    note = "; ".join(n for n in (level_note, age_note) if n)
+    return Used(used.credential, used.match, level_credit * age_credit, note)
+
+
+def _level(min_level, credential: Credential) -> tuple[float, str]:
+    if min_level is None:
+        return 1.0, ""
+    achieved = credential.achieved_level
+    if achieved is None:
+        return LEVEL_BELOW_CREDIT, f"it states no level (at least '{min_level}' asked)"
+    order = _level_order(min_level, achieved, credential.levels)
+    if order is None:
+        return LEVEL_BELOW_CREDIT, f"its level '{achieved}' cannot be compared with the '{min_level}' asked"
+    if order >= 0:
+        return 1.0, ""
+    return LEVEL_BELOW_CREDIT, f"its level '{achieved}' is below the '{min_level}' asked"
+
+
+def _level_order(minimum, achieved: str, levels: Sequence[str]) -> int | None:
+    """Sign of achieved − minimum: numerically when both are numbers, else by position in the rubric."""
+    wanted, got = _number(minimum), _number(achieved)
+    if wanted is not None and got is not None:
+        return (got > wanted) - (got < wanted)
+    # A level is a name, or a tuple of the names one level goes by (its id and its name).
+    ranks = {normalise(name): i for i, level in enumerate(levels)
+             for name in ((level,) if isinstance(level, str) else level)}
+    wanted_rank, got_rank = ranks.get(normalise(str(minimum))), ranks.get(normalise(achieved))
+    if wanted_rank is None or got_rank is None:
+        return None
+    return (got_rank > wanted_rank) - (got_rank < wanted_rank)
+
+
+def _number(value) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _recency(max_age_months: float | None, credential: Credential, *, now: datetime) -> tuple[float, str]:
+    if max_age_months is None or credential.issued_at is None:
+        return 1.0, ""
+    age = (now - credential.issued_at).total_seconds() / 86400 / DAYS_PER_MONTH
+    if age <= max_age_months:
+        return 1.0, ""
+    credit = 0.5 ** ((age - max_age_months) / max_age_months)
+    return credit, f"it is {age:.0f} months old (up to {max_age_months:g} wanted)"
+
+
+def _evidence_reason(requirement: Requirement, verified: Sequence[Used]) -> str:
+    best = verified[0]
+    c = best.credential
+    verb = "Met" if best.credit >= 1 else "Partly met"
+    reason = f"{verb} by '{c.achievement or c.credential_id}' from {_issuer(c)} (verified{_how(best.match)})"
+    if best.note:
+        reason += f", but {best.note}"
+    if len(verified) > 1:
+        reason += f" and {len(verified) - 1} more verified credential{'s' if len(verified) > 2 else ''}"
+    return reason
+
+
+def _how(kind: str) -> str:
+    return {evidence.ALIGNMENT: ", aligned to the requirement's concept", evidence.LABEL: "",
+            evidence.ALIAS: ", by an alias", evidence.SYNONYM: ", by your synonyms",
+            evidence.VOCABULARY: ", by the skills vocabulary"}[kind]
+
+
+def _without_evidence(requirement: Requirement, used: tuple[Used, ...]) -> RequirementResult:
+    competency = requirement.competency
+    standings = [u.credential.standing for u in used]
+    if evidence.INDETERMINATE in standings:
+        reason = f"A credential claiming '{competency}' could not be verified yet (indeterminate); pending until it is"
+        return RequirementResult(requirement, PENDING, reason, 0.0, used)
+    for standing in (evidence.REVOKED, evidence.SUSPENDED, evidence.EXPIRED, evidence.FAILED, evidence.UNSUPPORTED):
+        if standing in standings:
+            reason = f"A credential claiming '{competency}' {_STANDING_WORDS[standing]}; it counts for nothing"
+            return RequirementResult(requirement, MISSING, reason, 0.0, used)
+    return RequirementResult(requirement, MISSING, f"No verified credential shows '{competency}'", 0.0, used)
+
+
+def _assess_stack(requirement: Requirement, credentials: Sequence[Credential], *, lexicon: Lexicon) -> RequirementResult:
+    stack = requirement.any_of
+    taken, shown, doubts = set(), [], []
+    for item in stack.of:
+        claims = _claims(item, credentials, lexicon)
+        proof = next((u for u in claims if u.credential.standing == evidence.VERIFIED
+                      and u.credential.credential_id not in taken), None)
+        if proof is not None:
+            taken.add(proof.credential.credential_id)
+            shown.append((item, Used(proof.credential, proof.match, 1.0 / stack.count)))
+        else:
+            doubts.extend(u for u in claims if u.credential.standing != evidence.VERIFIED)
+    k = min(len(shown), stack.count)
+    used = tuple(u for _, u in shown) + tuple(doubts)
+    names = ", ".join(f"'{item.label}'" for item, _ in shown)
+    if k >= stack.count:
+        return RequirementResult(requirement, MET, f"Met: {k} of {stack.count} wanted shown by verified credentials "
+                                                   f"({names})", 1.0, used)
+    if k > 0:
+        return RequirementResult(requirement, PARTIAL, f"Partly met: {k} of {stack.count} wanted shown by verified "
+                                                       f"credentials ({names})", k / stack.count, used)
+    return _without_evidence(requirement, used)
+
+
+def _issuer(credential: Credential) -> str:
+    return credential.issuer_name or credential.issuer_id or "an unnamed issuer"

@@ -1,0 +1,271 @@
+"""Open Badges 2.0: hosted assertions (fetched from their id and compared) and signed ones (a JWS by the issuer's key).
+
+Sources: Open Badges 2.0 (IMS Global, 2018) §Assertion, §BadgeClass, §Profile (Issuer), §VerificationObject
+(hosted: the assertion's id is fetched and must be on the issuer's origin unless the issuer's
+verification says otherwise — allowedOrigins / startsWith; signed: a JWS whose `verification.creator`
+is the issuer's CryptographicKey), §RevocationList, and the 1EdTech "Verification" section (a hosted
+assertion answering 410 Gone, or `revoked: true`, is revoked).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+import jwt as pyjwt
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+from services.verification import credential, metrics
+from services.verification.fetching import Fetch, FetchFailed, FetchRefused
+from services.verification.report import (ISSUER_KEY, PROOF_SIGNATURE, VALIDITY_EXPIRY, VALIDITY_NOT_BEFORE, Check,
+                                          failed, indeterminate, passed, unsupported)
+
+OB2_CONTEXT = "https://w3id.org/openbadges/v2"
+HOSTED = "ob2.hosted"        # the assertion fetched from its id is the one submitted, and still there
+BADGE = "ob2.badge"          # the BadgeClass and its Issuer could be fetched and belong together
+ORIGIN = "ob2.origin"        # the assertion is hosted where its issuer says its assertions live
+REVOCATION = "status.revocation"
+_JSON = ("application/ld+json", "application/json")
+_MAX = 1_000_000
+_ALGORITHMS = ("RS256", "RS384", "RS512", "ES256", "ES384", "PS256")
+
+
+class Unverifiable(Exception):
+    def __init__(self, check: Check):
+        super().__init__(check.message)
+        self.check = check
+
+
+@dataclass(frozen=True)
+class Result:
+    checks: list[Check]
+    assertion: dict | None = None
+    achievement: dict | None = None
+    issuer: dict | None = None
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+
+def is_assertion(doc: object) -> bool:
+    if not isinstance(doc, dict):
+        return False
+    contexts = doc.get("@context")
+    contexts = contexts if isinstance(contexts, list) else [contexts]
+    return OB2_CONTEXT in contexts or "Assertion" in credential.types_of(doc)
+
+
+def signed_payload(token: str) -> dict | None:
+    """The OB 2.0 assertion a compact JWS carries, unverified, or None if it carries none."""
+    try:
+        payload = pyjwt.decode(token, options={"verify_signature": False})
+    except pyjwt.PyJWTError:
+        return None
+    return payload if is_assertion(payload) else None
+
+
+def verify_hosted(submitted: dict, *, fetch: Fetch | None, now: datetime, skew_s: int) -> Result:
+    """§VerificationObject "hosted": the assertion at its own id is authoritative; it must match what was sent."""
+    try:
+        _require(fetch)
+        url = _http_url(submitted.get("id"), "the assertion's id")
+        hosted = _fetch_json(fetch, url, purpose="ob2_assertion", what="the hosted assertion", gone_is_revoked=True)
+        checks = [_compare(submitted, hosted)]
+        badge, issuer = _badge_and_issuer(hosted, fetch)
+        checks.append(_origin(url, issuer))
+    except Unverifiable as exc:
+        return Result([exc.check], assertion=submitted)
+    return _finish(hosted, badge, issuer, checks, fetch=fetch, now=now, skew_s=skew_s)
+
+
+def verify_signed(token: str, *, fetch: Fetch | None, now: datetime, skew_s: int) -> Result:
+    """§VerificationObject "signed": a JWS by a key the issuer publishes, owned by that issuer."""
+    assertion = signed_payload(token) or {}
+    try:
+        _require(fetch)
+        key_url = _http_url((assertion.get("verification") or {}).get("creator"), "verification.creator")
+        key_doc = _fetch_json(fetch, key_url, purpose="ob2_issuer", what="the signing key")
+        signature = _signature(token, key_doc)
+        if signature.status != "passed":
+            return Result([signature], assertion=assertion)  # an altered badge's references are not followed
+        badge, issuer = _badge_and_issuer(assertion, fetch)
+        checks = [_key_belongs(key_doc, issuer, key_url), signature]
+    except Unverifiable as exc:
+        return Result([exc.check], assertion=assertion)
+    return _finish(assertion, badge, issuer, checks, fetch=fetch, now=now, skew_s=skew_s)
+
+
+def _finish(assertion: dict, badge: dict, issuer: dict, checks: list[Check], *, fetch: Fetch, now: datetime,
+            skew_s: int) -> Result:
+    checks.append(_revocation(assertion, issuer, fetch))
+    start, end, dates = _validity(assertion, now=now, skew=timedelta(seconds=skew_s))
+    return Result(checks + dates, assertion=assertion, achievement=achievement(badge, assertion),
+                  issuer={"id": _str(issuer.get("id")), "name": _str(issuer.get("name"))},
+                  valid_from=start, valid_until=end)
+
+
+# --- fetching -----------------------------------------------------------------------------------
+
+def _require(fetch: Fetch | None) -> None:
+    if fetch is None:
+        raise Unverifiable(unsupported(HOSTED, "Open Badges 2.0 needs its issuer's documents fetched; "
+                                              "this verification had no network access"))
+
+
+def _http_url(value: object, what: str) -> str:
+    if not isinstance(value, str) or not value.startswith(("https://", "http://")):
+        raise Unverifiable(failed(HOSTED, f"{what} is not an http(s) URL"))
+    return value
+
+
+def _fetch_json(fetch: Fetch, url: str, *, purpose: str, what: str, gone_is_revoked: bool = False) -> dict:
+    try:
+        got = fetch(url, purpose=purpose, accept=_JSON, max_bytes=_MAX)
+    except (FetchRefused, FetchFailed) as exc:
+        metrics.fetch("ob2", "refused" if isinstance(exc, FetchRefused) else "failed")
+        raise Unverifiable(indeterminate(HOSTED, f"{what} could not be fetched")) from None
+    if got.status == 410 and gone_is_revoked:
+        metrics.fetch("ob2", "ok")
+        raise Unverifiable(failed(REVOCATION, "the issuer has revoked this badge (its assertion is gone: 410)"))
+    if got.status != 200:
+        metrics.fetch("ob2", "http_error")
+        raise Unverifiable(indeterminate(HOSTED, f"{what} could not be fetched (HTTP {got.status})"))
+    metrics.fetch("ob2", "ok")
+    try:
+        doc = json.loads(got.body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise Unverifiable(failed(HOSTED, f"{what} is not JSON")) from None
+    if not isinstance(doc, dict):
+        raise Unverifiable(failed(HOSTED, f"{what} is not a JSON object"))
+    return doc
+
+
+def _badge_and_issuer(assertion: dict, fetch: Fetch) -> tuple[dict, dict]:
+    badge = assertion.get("badge")
+    if not isinstance(badge, dict):
+        badge = _fetch_json(fetch, _http_url(badge, "the assertion's badge"), purpose="ob2_issuer",
+                            what="the BadgeClass")
+    issuer = badge.get("issuer")
+    if not isinstance(issuer, dict):
+        issuer = _fetch_json(fetch, _http_url(issuer, "the BadgeClass's issuer"), purpose="ob2_issuer",
+                             what="the Issuer")
+    if not isinstance(issuer.get("id"), str):
+        raise Unverifiable(failed(BADGE, "the Issuer profile has no id"))
+    return badge, issuer
+
+
+# --- checks -------------------------------------------------------------------------------------
+
+def _compare(submitted: dict, hosted: dict) -> Check:
+    if hosted.get("id") != submitted.get("id"):
+        return failed(HOSTED, "the assertion hosted at its id has a different id")
+    for name in ("recipient", "badge", "issuedOn", "expires"):
+        if _ref(hosted.get(name)) != _ref(submitted.get(name)):
+            return failed(HOSTED, f"the submitted assertion's {name} differs from the one its issuer hosts")
+    if hosted.get("revoked") is True:
+        return failed(REVOCATION, "the issuer has revoked this badge")
+    return passed(HOSTED, "the assertion its issuer hosts at its id is the one submitted")
+
+
+def _ref(value: object) -> object:
+    return value.get("id") if isinstance(value, dict) and "id" in value else value  # an embedded node or its IRI
+
+
+def _origin(assertion_url: str, issuer: dict) -> Check:
+    # §VerificationObject: by default a hosted assertion must be on the issuer id's origin.
+    rules = issuer.get("verification") if isinstance(issuer.get("verification"), dict) else {}
+    prefixes = [p for p in _list(rules.get("startsWith")) if isinstance(p, str)]
+    if prefixes:
+        ok = any(assertion_url.startswith(p) for p in prefixes)
+    else:
+        allowed = [o for o in _list(rules.get("allowedOrigins")) if isinstance(o, str)]
+        allowed = allowed or [urlsplit(issuer["id"]).netloc]
+        ok = urlsplit(assertion_url).netloc in allowed
+    if not ok:
+        return failed(ORIGIN, "the assertion is hosted somewhere its issuer does not host assertions")
+    return passed(ORIGIN, "the assertion is hosted where its issuer hosts assertions")
+
+
+def _key_belongs(key_doc: dict, issuer: dict, key_url: str) -> Check:
+    published = [k.get("id") if isinstance(k, dict) else k for k in _list(issuer.get("publicKey"))]
+    if key_doc.get("owner") != issuer.get("id") and key_url not in published:
+        raise Unverifiable(failed(ISSUER_KEY, "the signing key does not belong to the badge's issuer"))
+    return passed(ISSUER_KEY, "the signing key is published by the badge's issuer")
+
+
+def _signature(token: str, key_doc: dict) -> Check:
+    if not isinstance(key_doc.get("publicKeyPem"), str):
+        return failed(ISSUER_KEY, "the signing key document has no publicKeyPem")
+    try:
+        key = load_pem_public_key(key_doc["publicKeyPem"].encode())
+        # Only the signature: an OB 2.0 assertion's dates are its own (issuedOn / expires), checked below.
+        pyjwt.decode(token, key=key, algorithms=list(_ALGORITHMS),
+                     options={"verify_exp": False, "verify_nbf": False, "verify_iat": False, "verify_aud": False})
+    except ValueError:
+        return failed(ISSUER_KEY, "the issuer's publicKeyPem is not a public key")
+    except pyjwt.InvalidSignatureError:
+        return failed(PROOF_SIGNATURE, "the signature does not match: the badge was altered or signed with another key")
+    except pyjwt.PyJWTError as exc:
+        return failed(PROOF_SIGNATURE, f"the JWS does not verify ({type(exc).__name__})")
+    return passed(PROOF_SIGNATURE, "the JWS verifies with the issuer's published key")
+
+
+def _revocation(assertion: dict, issuer: dict, fetch: Fetch) -> Check:
+    url = issuer.get("revocationList")
+    if url is None:
+        return passed(REVOCATION, "not revoked: the issuer publishes no revocation list")
+    try:
+        doc = _fetch_json(fetch, _http_url(url, "the issuer's revocationList"), purpose="status_list",
+                          what="the revocation list")
+    except Unverifiable as exc:
+        return indeterminate(REVOCATION, exc.check.message)
+    revoked = {e if isinstance(e, str) else (e.get("id") or e.get("uid")) for e in _list(doc.get("revokedAssertions"))
+               if isinstance(e, (str, dict))}
+    if assertion.get("id") in revoked or assertion.get("uid") in revoked:
+        return failed(REVOCATION, "the issuer has revoked this badge")
+    return passed(REVOCATION, "not revoked: the issuer's revocation list does not name it")
+
+
+def _validity(assertion: dict, *, now: datetime,
+              skew: timedelta) -> tuple[datetime | None, datetime | None, list[Check]]:
+    try:
+        start, end = _date(assertion, "issuedOn"), _date(assertion, "expires")
+    except ValueError as exc:
+        return None, None, [failed(VALIDITY_EXPIRY, str(exc))]
+    checks = [failed(VALIDITY_NOT_BEFORE, f"issued in the future ({start.isoformat()})") if start and now + skew < start
+              else passed(VALIDITY_NOT_BEFORE, "issued in the past"),
+              failed(VALIDITY_EXPIRY, f"expired at {end.isoformat()}") if end and now - skew >= end
+              else passed(VALIDITY_EXPIRY, f"valid until {end.isoformat()}" if end else "no expiry is stated")]
+    return start, end, checks
+
+
+def achievement(badge: dict, assertion: dict) -> dict:
+    """The BadgeClass in the report's achievement shape (the same keys an OB 3.0 Achievement gives)."""
+    alignments = [{k: _str(a.get(k)) for k in ("targetUrl", "targetCode", "targetFramework", "targetName")}
+                  | {"targetType": None} for a in _list(badge.get("alignment")) if isinstance(a, dict)]
+    return {"id": _str(badge.get("id")), "name": _str(badge.get("name")), "type": credential.types_of(badge),
+            "description": _str(badge.get("description")),
+            "criteria": _criteria(badge.get("criteria")),
+            "alignments": alignments, "achieved_level": None}
+
+
+def _date(node: dict, name: str) -> datetime | None:
+    raw = node.get(name)
+    return credential.parse_datetime(raw, name) if isinstance(raw, str) else None
+
+
+def _criteria(criteria: object) -> str | None:
+    # OB 2.0 Criteria: a URL, or an object with a narrative and/or an id.
+    if isinstance(criteria, dict):
+        return _str(criteria.get("narrative")) or _str(criteria.get("id"))
+    return _str(criteria)
+
+
+def _list(value: object) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _str(value: object) -> str | None:
+    return value[:2000] if isinstance(value, str) and value else None

@@ -1,0 +1,132 @@
+"""Issuer trust: a tenant's registry of trusted DIDs, issuer ids and domains, and the check it decides."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from urllib.parse import unquote, urlsplit
+
+from pymongo import ASCENDING
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from services.verification.report import Check, failed, indeterminate, passed, skipped
+
+ISSUER_TRUSTED = "issuer.trusted"
+UNREGISTERED_FLAG = "issuer.unregistered"  # the report's `flags` entry for a flagged issuer
+NOT_CHECKED_FLAG = "issuer.trust_not_checked"  # no tenant registry was consulted at all
+KINDS = ("did", "issuer", "domain")
+POLICIES = ("flag", "fail")  # what an unregistered issuer gets; "flag" is the default
+MAX_VALUE = 500
+
+
+@dataclass(frozen=True)
+class Registry:
+    entries: frozenset[tuple[str, str]]
+    policy: str = "flag"
+
+
+class Unreachable:
+    """The registry could not be read: different from "not in it", and never read as trusted."""
+
+
+UNREACHABLE = Unreachable()
+
+
+def check(issuer_id: str | None, registry: Registry | Unreachable | None) -> Check:
+    """issuer.trusted: passed if registered; unregistered is failed or only flagged (skipped) by policy."""
+    if isinstance(registry, Unreachable):
+        return indeterminate(ISSUER_TRUSTED, "the tenant's trust registry is unreachable, so trust is unknown")
+    if registry is None:
+        return skipped(ISSUER_TRUSTED, "not checked: no tenant trust registry was consulted")
+    if issuer_id is None:
+        return failed(ISSUER_TRUSTED, "the credential names no issuer to look up in the trust registry")
+    kind = matching_kind(issuer_id, registry.entries)
+    if kind is not None:
+        return passed(ISSUER_TRUSTED, f"the issuer is in the tenant's trust registry (by {kind})")
+    if registry.policy == "fail":
+        return failed(ISSUER_TRUSTED, "the issuer is not in the tenant's trust registry")
+    return skipped(ISSUER_TRUSTED, "flagged: the issuer is not in the tenant's trust registry")
+
+
+def matching_kind(issuer_id: str, entries: frozenset[tuple[str, str]]) -> str | None:
+    """Which kind of entry ("issuer", "did", "domain") admits this issuer, or None."""
+    if ("issuer", issuer_id) in entries:
+        return "issuer"
+    did = issuer_id.split("#", 1)[0] if issuer_id.startswith("did:") else None
+    if did is not None and ("did", did) in entries:
+        return "did"
+    host = issuer_domain(issuer_id)
+    if host and any(kind == "domain" and (host == value or host.endswith("." + value)) for kind, value in entries):
+        return "domain"
+    return None
+
+
+def issuer_domain(issuer_id: str) -> str | None:
+    """The DNS name an issuer id is anchored to: an https URL's host, or a did:web's domain."""
+    if issuer_id.startswith("did:web:"):
+        # did:web §3.1: the first segment is the domain, a port percent-encoded as %3A.
+        return unquote(issuer_id[len("did:web:"):].split(":", 1)[0].split("#", 1)[0]).split(":", 1)[0].lower() or None
+    if issuer_id.startswith("https://"):
+        return (urlsplit(issuer_id).hostname or "").lower() or None
+    return None
+
+
+def normalise(kind: str, value: str) -> str:
+    """The stored form of an entry, or ValueError saying why it cannot be one."""
+    value = value.strip()
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+    if not value or len(value) > MAX_VALUE:
+        raise ValueError("the value is empty or too long")
+    if kind == "did" and not value.startswith("did:"):
+        raise ValueError("a DID starts with 'did:'")
+    if kind == "domain":
+        value = value.lower().rstrip(".")
+        if "/" in value or ":" in value or "." not in value:
+            raise ValueError("a domain is a bare DNS name such as academy.example")
+    return value.split("#", 1)[0] if kind == "did" else value
+
+
+class TrustRepository:
+    """`trust_entries` (tenant, kind, value) and `trust_policies` (one per tenant)."""
+
+    def __init__(self, db: Database):
+        self.entries = db["trust_entries"]
+        self.policies = db["trust_policies"]
+
+    def ensure_indexes(self) -> None:
+        self.entries.create_index([("tenant", ASCENDING), ("kind", ASCENDING), ("value", ASCENDING)],
+                                  unique=True, name="tenant_kind_value_unique")
+
+    def add(self, tenant: str, kind: str, value: str) -> dict:
+        doc = {"tenant": tenant, "kind": kind, "value": normalise(kind, value)}
+        try:
+            self.entries.insert_one({**doc, "added_at": datetime.now(timezone.utc)})
+        except DuplicateKeyError:
+            pass  # adding twice is adding once
+        return doc
+
+    def remove(self, tenant: str, kind: str, value: str) -> bool:
+        result = self.entries.delete_one({"tenant": tenant, "kind": kind, "value": normalise(kind, value)})
+        return result.deleted_count == 1
+
+    def list(self, tenant: str) -> list[dict]:
+        return list(self.entries.find({"tenant": tenant}, {"_id": False, "kind": True, "value": True})
+                    .sort([("kind", ASCENDING), ("value", ASCENDING)]))
+
+    def set_policy(self, tenant: str, policy: str) -> None:
+        if policy not in POLICIES:
+            raise ValueError(f"policy must be one of {', '.join(POLICIES)}")
+        self.policies.update_one({"_id": tenant}, {"$set": {"unregistered": policy}}, upsert=True)
+
+    def policy(self, tenant: str) -> str:
+        doc = self.policies.find_one({"_id": tenant})
+        return doc["unregistered"] if doc and doc.get("unregistered") in POLICIES else "flag"
+
+    def registry(self, tenant: str) -> Registry | Unreachable:
+        """The tenant's registry, or UNREACHABLE when the database cannot be read (never an empty registry)."""
+        try:
+            entries = frozenset((d["kind"], d["value"]) for d in self.list(tenant))
+            return Registry(entries=entries, policy=self.policy(tenant))
+        except PyMongoError:
+            return UNREACHABLE
