@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install run stop test test-unit bench clean
 
@@ -12,6 +13,9 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -e '.[dev]'
 	@command -v java >/dev/null || { echo "Java 17 is required for the local Kafka broker"; exit 1; }
+	@# Debian packages: a real Prometheus (with promtool) and docker-compose to validate docker-compose.yml.
+	@command -v promtool >/dev/null && command -v docker-compose >/dev/null || { \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends prometheus docker-compose=1.29.2-3; }
 	@command -v mvn >/dev/null || { echo "Maven is required to fetch the local Kafka broker"; exit 1; }
 	touch $@
 

@@ -62,8 +62,7 @@ APPLICANTS = [
 ]
 NOTES = {REVOKED: "its SQL credential was REVOKED (simulated: status lists are not supported by verification yet)",
          FORGED: "its Python credential was FORGED (payload edited after signing)",
-         SOMEONE_ELSE: "its credentials were issued to someone else's email; verification does not check the "
-                       "recipient yet, so they still count"}
+         SOMEONE_ELSE: "its credentials were issued to someone else (another email as recipient)"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -176,7 +175,17 @@ def _print_ranking(matching: str, api: dict, apps: dict) -> None:
                          for i in ids)
         print(f"{rank:>3}. {row['score']:>3}  {marks}  {name:<18} {row['application_id']}  {row['reason']}")
         if kind in NOTES:
-            print(f"{'':>15}note: {NOTES[kind]}")
+            print(f"{'':>15}note: {NOTES[kind]}; verification says: {_outcome(matching, api, row['candidate_id'])}")
+
+
+def _outcome(matching: str, api: dict, candidate_id: str) -> str:
+    """What verification actually decided for the candidate's credentials, with the checks that failed."""
+    found = requests.get(f"{matching}/v1/candidates/{candidate_id}/credentials", headers=api, timeout=10).json()
+    parts = []
+    for c in found["credentials"]:
+        failed = sorted({k["code"] for k in c["checks"] if k["status"] == "failed"})
+        parts.append(f"{c['achievement']} {c['status']}" + (f" ({', '.join(failed)})" if failed else ""))
+    return "; ".join(parts)
 
 
 def _print_explanation(score: dict, apps: dict) -> None:

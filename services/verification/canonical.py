@@ -16,6 +16,7 @@ from collections import OrderedDict
 
 import pyoxigraph as ox
 import rfc8785
+from pyld import canon as pyld_canon
 from pyld import jsonld
 
 from services.verification import jsonld_contexts, templates
@@ -30,7 +31,7 @@ _ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 # URDNA2015 implementations that signed older Ed25519Signature2020 proofs escaped only " \ \n \r.
 _RDFC_ESCAPE = re.compile(r'\\(\\|t|b|f|u00[01][0-9A-F]|u007F)')
 
-__all__ = ["UnknownContext", "InvalidJsonLd", "UndefinedTerm", "rdfc", "urdna2015_legacy", "jcs", "check_terms"]
+__all__ = ["UnknownContext", "InvalidJsonLd", "UndefinedTerm", "rdfc", "urdna2015", "legacy_escaping", "jcs", "check_terms"]
 
 
 class InvalidJsonLd(ValueError):
@@ -76,15 +77,31 @@ def _canonical_nquads(json_ld: bytes) -> str:
     return "".join(sorted(lines))  # RDFC-1.0 §4.4.3 step 5: quads in code point order
 
 
-def urdna2015_legacy(canonical: str) -> str:
-    """The same quads with the older URDNA2015 escaping (raw tab and controls), re-sorted.
+def legacy_escaping(nquads: str) -> str:
+    """The same N-Quads with the older URDNA2015 escaping (raw tab and other controls), re-sorted."""
+    return "".join(sorted(_RDFC_ESCAPE.sub(_legacy_escape, line) for line in nquads.splitlines(keepends=True)))
 
-    Only the literal escaping differs, and only when a literal holds a control character other
-    than \\n or \\r. Blank-node labels are kept from RDFC-1.0; when such a literal changed the
-    labelling order the legacy form differs and the genuine proof is rejected (fails safe).
+
+def urdna2015(document: dict) -> str:
+    """URDNA2015 as the JavaScript libraries ran it before RDFC-1.0: only " \\ \\n \\r escaped.
+
+    The escaping matters twice: in the output, and in the first-degree hashes that order blank
+    nodes (URDNA2015 §4.6), so the whole algorithm runs with it (slow; used only when a literal
+    holds a control character, where the two forms differ).
     """
-    lines = [_RDFC_ESCAPE.sub(_legacy_escape, line) for line in canonical.splitlines(keepends=True)]
-    return "".join(sorted(lines))
+    options = {"documentLoader": jsonld_contexts.pyld_loader, "base": None, "produceGeneralizedRdf": False}
+    try:
+        dataset = jsonld.JsonLdProcessor().to_rdf(document, options)
+    except jsonld.JsonLdError as exc:
+        _raise_unknown_context(exc)
+        raise InvalidJsonLd(f"the document is not valid JSON-LD: {exc.type}") from None
+    return legacy_escaping(_LegacyUrdna2015().main(dataset, {"format": "application/n-quads"}))
+
+
+class _LegacyUrdna2015(pyld_canon.URDNA2015):
+    def hash_nquads(self, nquads):
+        # pyld serialises with \t escaped; hash what the legacy implementations hashed.
+        return super().hash_nquads(sorted(_RDFC_ESCAPE.sub(_legacy_escape, n) for n in nquads))
 
 
 def _legacy_escape(match: re.Match) -> str:

@@ -40,8 +40,9 @@ def _rdfc_or_legacy(document: dict) -> list[bytes]:
     # Ed25519Signature2020 proofs from the JavaScript libraries were made with URDNA2015's escaping
     # (a raw tab where RDFC-1.0 writes \t); both are genuine canonical forms of the same data.
     rdfc = canonical.rdfc(document)
-    legacy = canonical.urdna2015_legacy(rdfc)
-    return [rdfc.encode()] if legacy == rdfc else [rdfc.encode(), legacy.encode()]
+    if canonical.legacy_escaping(rdfc) == rdfc:
+        return [rdfc.encode()]  # no control characters: one canonical form
+    return [rdfc.encode(), canonical.urdna2015(document).encode()]
 
 
 def _jcs(document: dict) -> list[bytes]:

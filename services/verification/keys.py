@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import unquote, urlsplit
 
-import base58
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from services.verification import didkey, metrics
@@ -270,15 +269,15 @@ class Resolver:
 _RESOLVERS: dict[object, Resolver] = {}
 _KEY_TYPES = ("application/did+json", "application/did+ld+json", "application/json", "application/ld+json",
               "application/jwk+json", "application/jwk-set+json")
-DID_WEB_TTL_S = 300.0  # DID documents change rarely; a key rotation is seen within five minutes
 
 
 def resolver_for(settings) -> Resolver:
     """One resolver (and so one did:web cache) per process and settings; its fetcher is built on first use."""
     resolver = _RESOLVERS.get(settings)
     if resolver is None:
-        resolver = _RESOLVERS[settings] = Resolver(fetch=_safe_fetch(settings), ttl_s=DID_WEB_TTL_S,
-                                                         http_loopback=bool(settings.fetch_allow_loopback))
+        resolver = Resolver(fetch=_safe_fetch(settings), ttl_s=settings.key_cache_ttl_s,
+                            http_loopback=bool(settings.fetch_allow_loopback))
+        _RESOLVERS[settings] = resolver
     return resolver
 
 

@@ -25,3 +25,5 @@ def test_the_demo_seeds_twelve_applicants_and_prints_a_ranking_that_discounts_re
     assert scores["demo-app-08"] <= 40 and "FORGED" in run.stdout
     assert scores["demo-app-12"] == 0 and "no verified credentials" in run.stdout
     assert "Why Ada Byron scored 100" in run.stdout
+    assert re.search(r"issued to someone else.*verification says: .*(failed|verified)", run.stdout)
+    print(run.stdout)  # shown with -s: the demo as a newcomer sees it

@@ -13,6 +13,7 @@ from shared.settings import Settings
 from tests.support.di_signer import Signer, ob3_credential
 
 NOW = datetime(2026, 3, 1, tzinfo=timezone.utc)
+pytestmark = pytest.mark.integration
 
 
 class DidHost:

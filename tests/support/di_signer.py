@@ -36,7 +36,7 @@ class Signer:
 
     def sign(self, document: dict, *, suite: str = "eddsa-rdfc-2022", vm: str | None = None, legacy: bool = False,
              **proof_fields) -> dict:
-        """The document with a proof; legacy=True signs the URDNA2015-escaped canonical form."""
+        """The document with a proof; legacy=True signs the pre-RDFC-1.0 URDNA2015 form (raw tabs)."""
         unsecured = copy.deepcopy(document)
         proof = ({"type": "DataIntegrityProof", "cryptosuite": suite} if suite != "Ed25519Signature2020"
                  else {"type": suite})
@@ -50,8 +50,7 @@ class Signer:
     def _canonical(document: dict, suite: str, legacy: bool) -> bytes:
         if suite == "eddsa-jcs-2022":
             return canonical.jcs(document)
-        form = canonical.rdfc(document)
-        return (canonical.urdna2015_legacy(form) if legacy else form).encode()
+        return (canonical.urdna2015(document) if legacy else canonical.rdfc(document)).encode()
 
     def _sign(self, data: bytes) -> bytes:
         if self.curve == "P-256":

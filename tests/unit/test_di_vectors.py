@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from services.verification import cryptosuites, dataintegrity, keys
+from services.verification import canonical, cryptosuites, dataintegrity, keys
 from services.verification.report import verdict
 
 VECTORS = Path(__file__).parents[1] / "fixtures" / "vectors" / "vc-di-eddsa"
@@ -71,3 +72,26 @@ def test_the_open_badges_3_spec_vector_needs_a_pre_release_context_so_it_is_inde
     result = dataintegrity.verify(OB3["signed"], now=NOW, clock_skew_s=60, resolver=keys.Resolver())
     assert {c.code: c.status for c in result.checks}["jsonld.contexts"] == "indeterminate"
     assert verdict(result.checks) == "indeterminate"
+
+
+ECDSA = json.loads((VECTORS.parent / "vc-di-ecdsa" / "ecdsa-rdfc-2019-p256.json").read_text())
+
+
+def test_the_published_ecdsa_rdfc_2019_signature_verifies_over_its_published_proof_options_and_our_document_form():
+    unsecured = {k: v for k, v in ECDSA["signed"].items() if k != "proof"}
+    proof = ECDSA["signed"]["proof"]
+    assert hashlib.sha256(ECDSA["proofCanonical"].encode()).hexdigest() == ECDSA["proofHashHex"]
+    data = cryptosuites.hash_data(ECDSA["proofCanonical"].encode(), canonical.rdfc(unsecured).encode())
+    key = keys.multikey(proof["verificationMethod"].split("#")[1])
+    assert cryptosuites.SUITES["ecdsa-rdfc-2019"].verify(key, cryptosuites.signature_bytes(proof["proofValue"]), data)
+
+
+def test_the_ecdsa_vector_made_under_an_older_context_is_refused_not_accepted_under_todays():
+    vm = ECDSA["signed"]["proof"]["verificationMethod"]
+
+    class Issuer(keys.Resolver):
+        def resolve(self, vm_id):
+            return keys.Method(id=vm, controller=ISSUER, key=keys.multikey(vm.split("#")[1]),
+                               purposes=frozenset({keys.ASSERTION}))
+    result = dataintegrity.verify(ECDSA["signed"], now=NOW, clock_skew_s=60, resolver=Issuer())
+    assert {c.code: c.status for c in result.checks if c.status != "passed"} == {"proof.signature": "failed"}

@@ -234,3 +234,28 @@ def test_a_verified_credential_without_status_is_due_a_recheck_just_after_it_exp
     token = issuer.vc_jwt(nbf=LONG_AGO, exp=NOW + timedelta(days=1))
     report = verify_credential(jwt=token, now=NOW, settings=Settings(clock_skew_s=60))
     assert report["recheck_at"] == (NOW + timedelta(days=1, seconds=61)).isoformat()
+
+
+# W3C vc-bitstring-status-list-test-suite, fixtures/status-credentials/single-purpose-ok.jsonld and
+# short-encoded-list-fail.jsonld (commit 25c06363), with fixtures/should-be-revoked.jsonld naming index 201.
+# The suite's lists predate the multibase 'u' prefix; they are re-signed here as the issuer's VC-JWT list.
+W3C_SINGLE_PURPOSE_OK = ("H4sIACbOo2YC_-3QMREAMAgEsGerLPyrQgFjB-4SCUkWHQAAAAAAAOCwpwAAAADgrFIAAAAAAAAAAAAAAAAA"
+                         "3wxvOeOvqGEAAA")
+W3C_SHORT_ENCODED_LIST = "H4sIAN7Lo2YC_2NgwAEAjw7P6RkAAAA"
+
+
+def test_the_w3c_test_suites_should_be_revoked_credential_is_revoked_and_its_neighbour_is_not(issuer, host):
+    publish(host, issuer, encoded=W3C_SINGLE_PURPOSE_OK)
+    assert check(verify(credential(issuer, status_entry(URL, 201)), host), "status.revocation")["status"] == "failed"
+    assert check(verify(credential(issuer, status_entry(URL, 200)), host), "status.revocation")["status"] == "passed"
+
+
+def test_the_w3c_test_suites_short_encoded_list_fails(issuer, host):
+    publish(host, issuer, encoded=W3C_SHORT_ENCODED_LIST)
+    report = verify(credential(issuer, status_entry(URL, 1)), host)
+    assert check(report, "status.revocation")["message"] == "the status list has fewer than 131072 entries"
+
+
+def test_an_encoded_list_that_is_not_base64url_gzip_fails(issuer, host):
+    publish(host, issuer, encoded="uThisIsNotGzip")
+    assert check(verify(credential(issuer), host), "status.revocation")["status"] == "failed"
