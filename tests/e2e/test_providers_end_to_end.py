@@ -77,7 +77,8 @@ class World:
                 token = issuer.vc_jwt(subject_email=case.email, achievement_name="Python Programming")
                 self.tokens[provider, provenance] = token
                 if kind != "inline":
-                    host.add(path, *_served(token, kind))
+                    served, content_type = _served(token, kind)
+                    host.add(path, served, content_type=content_type)
             for path, name in case.api_routes.items():
                 ats.serve(path, json.loads(self.localised(name)))
 
