@@ -23,6 +23,9 @@ from services.verification import jsonld_contexts, templates
 from services.verification.jsonld_contexts import UnknownContext
 
 OXIGRAPH, PYLD = "oxigraph", "pyld"
+# pyld reports most malformed input as JsonLdError, but some (a bad @import IRI, a wrong value type)
+# surface as the built-in errors of its own code; all of them mean "not valid JSON-LD".
+_PYLD_ERRORS = (jsonld.JsonLdError, ValueError, TypeError, KeyError, AttributeError, IndexError)
 ENGINES = (OXIGRAPH, PYLD)
 _SAFE_CACHE_SIZE = 2048
 _KEPT = ("@context", "@type", "type")  # values that select or are checked as terms
@@ -92,9 +95,9 @@ def urdna2015(document: dict) -> str:
     options = {"documentLoader": jsonld_contexts.pyld_loader, "base": None, "produceGeneralizedRdf": False}
     try:
         dataset = jsonld.JsonLdProcessor().to_rdf(document, options)
-    except jsonld.JsonLdError as exc:
+    except _PYLD_ERRORS as exc:
         _raise_unknown_context(exc)
-        raise InvalidJsonLd(f"the document is not valid JSON-LD: {exc.type}") from None
+        raise InvalidJsonLd(f"the document is not valid JSON-LD: {getattr(exc, 'type', type(exc).__name__)}") from None
     return legacy_escaping(_LegacyUrdna2015().main(dataset, {"format": "application/n-quads"}))
 
 
@@ -116,9 +119,9 @@ def _rdfc_pyld(document: dict) -> str:
                "documentLoader": jsonld_contexts.pyld_loader}
     try:
         canonical = jsonld.JsonLdProcessor().normalize(document, options)
-    except jsonld.JsonLdError as exc:
+    except _PYLD_ERRORS as exc:
         _raise_unknown_context(exc)
-        raise InvalidJsonLd(f"the document is not valid JSON-LD: {exc.type}") from None
+        raise InvalidJsonLd(f"the document is not valid JSON-LD: {getattr(exc, 'type', type(exc).__name__)}") from None
     # pyld escapes only \t \n \r " \ ; RDFC-1.0 also escapes the other C0 controls and DEL.
     return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04X}", canonical.replace("\b", "\\b").replace("\f", "\\f"))
 
@@ -148,9 +151,9 @@ def _expand_problem(document: dict) -> str:
     try:
         # base None: pyld would otherwise resolve relative IRIs against a made-up base and hide them.
         expanded = processor.expand(document, {"documentLoader": jsonld_contexts.pyld_loader, "base": None})
-    except jsonld.JsonLdError as exc:
+    except _PYLD_ERRORS as exc:
         _raise_unknown_context(exc)
-        raise InvalidJsonLd(f"the document is not valid JSON-LD: {exc.type}") from None
+        raise InvalidJsonLd(f"the document is not valid JSON-LD: {getattr(exc, 'type', type(exc).__name__)}") from None
     if dropped:
         return f"the contexts do not define {', '.join(sorted(set(dropped)))[:200]}"
     relative = sorted(set(_relative_types(expanded)))

@@ -17,6 +17,20 @@ from services.verification.report import (FORMAT, ISSUER_KEY, ISSUER_KEY_PURPOSE
 from services.verification.vcjwt import Result, validity
 
 FORMAT_NAME = "data-integrity"
+MAX_DEPTH = 64  # real credentials nest about 8 deep; the JSON-LD processors recurse per level
+
+
+def _depth(node: object) -> int:
+    """How deeply the JSON nests, counted without recursion (so a hostile document cannot exhaust the stack)."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        current, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > MAX_DEPTH:
+            break
+        children = current.values() if isinstance(current, dict) else current if isinstance(current, list) else ()
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def verify(document: dict, *, now: datetime, clock_skew_s: int, resolver: keys.Resolver) -> Result:
@@ -28,6 +42,8 @@ def verify(document: dict, *, now: datetime, clock_skew_s: int, resolver: keys.R
         return Result([unsupported(FORMAT, "proof sets and chains (several proofs) are not supported yet")], **summary)
     if not isinstance(proof, dict):
         return Result([failed(PROOF_TYPE, "proof is not an object")], **summary)
+    if _depth(document) > MAX_DEPTH:
+        return Result([failed(JSONLD_TERMS, f"the credential nests deeper than {MAX_DEPTH} levels")], **summary)
     skew = timedelta(seconds=clock_skew_s)
     suite, suite_check = _suite(proof)
     unsecured = {k: v for k, v in document.items() if k != "proof"}
@@ -128,7 +144,8 @@ def _signature(proof: dict, unsecured: dict, *, suite, method, ready: bool) -> C
         return skipped(PROOF_SIGNATURE, "not checked: it needs a supported proof, a resolved key and defined terms")
     if method.key is None or not isinstance(method.key, suite.key_type):
         return failed(PROOF_SIGNATURE, f"the key is not of the type {suite.name} signs with")
-    if suite.name in cryptosuites.JCS_SUITES and "@context" in proof and proof["@context"] != unsecured.get("@context"):
+    if "@context" in proof and proof["@context"] != unsecured.get("@context"):
+        # VC Data Integrity 1.0 §4.4: a proof's own @context must be the document's, or what it signed differs.
         return failed(PROOF_SIGNATURE, "the proof's @context differs from the credential's")
     try:
         signature = cryptosuites.signature_bytes(proof.get("proofValue"))

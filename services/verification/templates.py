@@ -88,7 +88,7 @@ def _expand(document: object) -> list | None:
     try:
         return jsonld.JsonLdProcessor().expand(document, {"documentLoader": jsonld_contexts.pyld_loader,
                                                           "base": None})
-    except jsonld.JsonLdError:
+    except (jsonld.JsonLdError, ValueError, TypeError, KeyError, AttributeError, IndexError):
         return None  # the full path reports why
 
 

@@ -1,4 +1,4 @@
-"""Signed webhook deliveries exactly as each ATS sends them, built from the documented fixtures in tests/fixtures/providers.
+"""Signed webhook deliveries as each ATS sends them, built from the documented fixtures in tests/fixtures/providers.
 
 Each provider's scheme is its adapter's own `sign` helper (the adapters cite the provider pages); the bodies are
 the fixtures' raw bytes, so escapes such as Greenhouse's `\\u003c` stay exactly as the provider sends them.

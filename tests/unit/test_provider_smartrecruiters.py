@@ -45,7 +45,7 @@ def test_our_signing_reproduces_the_published_example():
 
 def test_application_created_is_thin_and_keeps_the_link_for_enrichment():
     app = deliver()
-    assert (app.application_id, app.job_id, app.candidate_id, app.delivery_id) == ("jid/cid", "jid", "cid", "123")
+    assert (app.application_id, app.job_id, app.candidate_id, app.delivery_id) == ("jid:cid", "jid", "cid", "123")
     assert app.enrich == {"kind": "smartrecruiters.application",
                           "ref": {"link": "http://smartrecruiters.com/endpoint", "job_id": "jid", "candidate_id": "cid"}}
 

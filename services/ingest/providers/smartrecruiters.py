@@ -61,7 +61,9 @@ def normalise(delivery: Delivery, doc: dict) -> Application | Ack:
     event_id = ident(delivery.headers.get("event-id"), "event-id header")
     cand = optional_ident(doc.get("candidate_id") or doc.get("candidateId"))
     job = optional_ident(doc.get("job_id") or doc.get("jobId"))
-    app_id = optional_ident(doc.get("id")) or (f"{job}/{cand}" if cand and job else None)
+    # SmartRecruiters names an application by its job and candidate; ":" joins them because recruiters read the
+    # score at /v1/applications/<id>/score, where a "/" would split the path segment.
+    app_id = optional_ident(doc.get("id")) or (f"{job}:{cand}" if cand and job else None)
     app_id = ident(app_id, "id")
     return Application(
         tenant=delivery.tenant, provider="smartrecruiters", delivery_id=event_id, application_id=app_id,
