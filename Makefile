@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run stop test test-unit bench clean
+.PHONY: install run stop test test-unit bench bench-pipeline bench-verify bench-matching demo clean
 
 install: $(STAMP)
 
@@ -31,8 +31,19 @@ test: install
 test-unit: install
 	$(PY) -m pytest tests/unit
 
-bench: install
+bench: bench-pipeline bench-verify bench-matching
+
+bench-pipeline: install
 	$(PY) bench/pipeline.py
+
+bench-verify: install
+	$(PY) bench/verify.py
+
+bench-matching: install
+	$(PY) bench/matching.py
+
+demo: install
+	$(PY) deploy/local/demo.py
 
 clean: stop
 	rm -rf .local

@@ -153,9 +153,9 @@ def test_one_credential_counts_for_only_one_item_of_a_stack():
 
 
 def test_an_essential_requirement_met_only_in_part_does_not_trigger_the_cap():
-    result = score([req("SQL", importance="essential", min_level=90), req("Go", weight=1)],
-                   [cred("SQL", achieved_level="50")])
-    assert result.score == 25 and not result.capped
+    result = score([req("SQL", importance="essential", min_level=90), req("Go", weight=3)],
+                   [cred("SQL", achieved_level="50"), cred("Go")])
+    assert result.score == 88 and not result.capped  # (0.5 × 1 + 1 × 3) / 4 = 87.5
 
 
 def test_an_essential_requirement_with_no_evidence_still_caps_a_score_of_partial_credit():
