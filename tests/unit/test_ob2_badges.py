@@ -6,8 +6,6 @@ Documents follow the shapes of the Open Badges 2.0 specification's examples (§A
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import jwt as pyjwt
@@ -18,6 +16,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from services.verification.fetching import FetchFailed
 from services.verification.verify import verify_credential
 from shared.settings import Settings
+from tests.support.memory_host import MemoryHost as Host
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 ISSUER = "https://badges.example.org/issuer"
@@ -27,27 +26,6 @@ KEY = "https://badges.example.org/keys/1"
 SALT = "s4lt"
 
 
-@dataclass
-class Response:
-    status: int
-    body: bytes
-    headers: dict
-    final_url: str
-
-
-class Host:
-    """The issuer's web site in memory, handed to the verifier as its fetch callable (unit tests only)."""
-
-    def __init__(self, routes):
-        self.routes = routes
-
-    def __call__(self, url, *, purpose, accept, max_bytes):
-        route = self.routes.get(url)
-        if isinstance(route, Exception):
-            raise route
-        if isinstance(route, int):
-            return Response(route, b"", {}, url)
-        return Response(200 if route is not None else 404, json.dumps(route).encode(), {}, url)
 
 
 def assertion(**overrides) -> dict:

@@ -1,7 +1,6 @@
 """Re-checks: only what can change (status, expiry) is looked at again, and only a change is a new verdict."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from services.verification import stage
@@ -11,26 +10,12 @@ from services.verification.verify import verify_credential
 from shared.settings import Settings
 from tests.support.issuer import Issuer
 from tests.support.status_lists import credential_with_status, list_credential, status_entry
+from tests.support.memory_host import MemoryHost as Host
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 URL = "https://status.example/lists/9"
 
 
-@dataclass
-class Response:
-    status: int
-    body: bytes
-    headers: dict
-    final_url: str
-
-
-class Host:
-    def __init__(self):
-        self.routes = {}
-
-    def __call__(self, url, *, purpose, accept, max_bytes):
-        body = self.routes.get(url)
-        return Response(200 if body else 404, (body or "").encode(), {}, url)
 
 
 def first_verdict(token, host, settings=Settings()):

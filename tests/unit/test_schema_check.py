@@ -1,14 +1,13 @@
 """structure.schema: a credential is validated against the JSON Schema its credentialSchema names."""
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from services.verification.stage import Caches
 from services.verification.verify import verify_credential
 from shared.settings import Settings
 from tests.support.issuer import Issuer
+from tests.support.memory_host import MemoryHost as Host
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 SCHEMA_URL = "https://schemas.example/badge.json"
@@ -18,22 +17,6 @@ SCHEMA = {"$schema": "https://json-schema.org/draft/2019-09/schema", "type": "ob
                                                "properties": {"achievement": {"required": ["name", "criteria"]}}}}}
 
 
-@dataclass
-class Response:
-    status: int
-    body: bytes
-    headers: dict
-    final_url: str
-
-
-class Host:
-    def __init__(self, routes):
-        self.routes, self.hits = routes, 0
-
-    def __call__(self, url, *, purpose, accept, max_bytes):
-        self.hits += 1
-        body = self.routes.get(url)
-        return Response(200 if body is not None else 404, json.dumps(body).encode(), {}, url)
 
 
 def token(schema_type="1EdTechJsonSchemaValidator2019", drop_criteria=False):

@@ -6,7 +6,6 @@ encodedList of the spec's own example BitstringStatusListCredential (W3C Bitstri
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -18,6 +17,7 @@ from services.verification.verify import verify_credential
 from shared.settings import Settings
 from tests.support.issuer import Issuer
 from tests.support.status_lists import credential_with_status, encode_bits, list_credential, status_entry
+from tests.support.memory_host import MemoryHost as Host
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 LONG_AGO = NOW - timedelta(days=30)
@@ -25,28 +25,6 @@ URL = "https://status.example/lists/1"
 SPEC_ALL_CLEAR = "uH4sIAAAAAAAAA-3BMQEAAADCoPVPbQwfoAAAAAAAAAAAAAAAAAAAAIC3AYbSVKsAQAAA"
 
 
-@dataclass
-class Response:
-    status: int
-    body: bytes
-    headers: dict
-    final_url: str
-
-
-class Host:
-    """An in-memory stand-in for the network, handed to the verifier as its fetch callable (unit tests only)."""
-
-    def __init__(self):
-        self.routes, self.hits = {}, 0
-
-    def __call__(self, url, *, purpose, accept, max_bytes):
-        self.hits += 1
-        route = self.routes.get(url)
-        if isinstance(route, Exception):
-            raise route
-        if route is None:
-            return Response(404, b"", {}, url)
-        return Response(200, route.encode(), {}, url)
 
 
 @pytest.fixture(scope="module")
