@@ -2,29 +2,19 @@
 from __future__ import annotations
 
 import signal
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 from pymongo import MongoClient
 
 from tests.support.issuer import Issuer
+from tests.support.waiting import wait_for
 
 ROLE = [{"id": "py", "competency": "Python Programming", "importance": "essential", "weight": 1}]
 
 
 def _db(settings):
     return MongoClient(settings.mongo_uri)[settings.mongo_db]
-
-
-def _wait(predicate, *, timeout_s: float, what: str):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_consumers_killed_mid_stream_and_restarted_leave_exactly_one_score_and_one_verdict_each(api, running, e2e_settings):
@@ -54,7 +44,7 @@ def test_consumers_killed_mid_stream_and_restarted_leave_exactly_one_score_and_o
         done = [d for d in docs if d.get("score") == 100]
         return docs if len(done) == len(apps) else None
 
-    docs = _wait(all_scored, timeout_s=120, what="200 scores")
+    docs = wait_for(all_scored, timeout_s=120, what="200 scores")
     per_app = Counter(d["application_id"] for d in docs)
     assert set(per_app) == set(apps) and set(per_app.values()) == {1}
     verdicts = Counter(d["credential_id"] for d in db.verdicts.find({"tenant": t}, {"credential_id": 1}))

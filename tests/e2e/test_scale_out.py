@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import signal
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
@@ -10,19 +9,10 @@ from kafka import KafkaAdminClient
 from pymongo import MongoClient
 
 from tests.support.issuer import Issuer
+from tests.support.waiting import wait_for
 
 ROLE = [{"id": "py", "competency": "Python Programming", "importance": "essential", "weight": 1}]
 WORKERS = ["ingest-worker", "verification-worker", "matching-worker"]
-
-
-def _wait(predicate, *, timeout_s: float, what: str):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _groups_of_two(settings) -> bool:
@@ -64,7 +54,7 @@ class Pipeline:
         def done():
             docs = list(self.db.scores.find({"tenant": t, "score": 100}, {"application_id": 1}))
             return len(docs) == len(self.sent)
-        _wait(done, timeout_s=timeout_s, what=f"{len(self.sent)} scores")
+        wait_for(done, timeout_s=timeout_s, what=f"{len(self.sent)} scores")
 
     def assert_exactly_once(self) -> None:
         t = self.tenant["tenant"]
@@ -79,10 +69,10 @@ def test_a_replica_stopped_mid_stream_hands_its_partitions_to_the_survivor_and_n
     pipeline = Pipeline(api, running, e2e_settings)
     replicas = [running.start_replica(w, 2) for w in WORKERS]
     try:
-        _wait(lambda: _groups_of_two(e2e_settings), timeout_s=60, what="the second replicas to join their groups")
+        wait_for(lambda: _groups_of_two(e2e_settings), timeout_s=60, what="the second replicas to join their groups")
         # SIGTERM: the second replicas finish what is in hand, commit, and leave the group.
         pipeline.send([f"app-scale-a{i:02d}" for i in range(30)])
-        _wait(lambda: all(_handled(running, r) for r in replicas), timeout_s=60,
+        wait_for(lambda: all(_handled(running, r) for r in replicas), timeout_s=60,
               what="both replicas of every worker to share the work")
         running.stop(replicas, sig=signal.SIGTERM)
         pipeline.send([f"app-scale-b{i:02d}" for i in range(30)])
@@ -90,7 +80,7 @@ def test_a_replica_stopped_mid_stream_hands_its_partitions_to_the_survivor_and_n
 
         # SIGKILL: the first replicas die holding uncommitted work; the session timeout moves it on.
         replicas = [running.start_replica(w, 3) for w in WORKERS]
-        _wait(lambda: _groups_of_two(e2e_settings), timeout_s=60, what="the new replicas to join their groups")
+        wait_for(lambda: _groups_of_two(e2e_settings), timeout_s=60, what="the new replicas to join their groups")
         pipeline.send([f"app-scale-c{i:02d}" for i in range(30)])
         running.stop(WORKERS, sig=signal.SIGKILL)
         pipeline.send([f"app-scale-d{i:02d}" for i in range(30)])
