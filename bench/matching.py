@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import signal
 import statistics
 import sys
 import tempfile
@@ -79,6 +80,17 @@ def time_pages(queries: RecruiterQueries, *, total: int, samples: int) -> tuple[
     return first, deep
 
 
+def plan(repo: MatchingRepository) -> str:
+    """The database's plan for page one, outermost stage first (shows whether the index also serves the order)."""
+    cursor = repo.scores.find({"tenant": TENANT, "role_id": ROLE_ID, "rank_score": {"$gte": -1, "$lte": 100}})
+    stage = cursor.sort([("rank_score", -1), ("application_id", 1)]).limit(PAGE + 1).explain()["queryPlanner"]["winningPlan"]
+    stages = []
+    while stage:
+        stages.append(stage.get("stage", "?") + (f" {stage['indexName']}" if stage.get("indexName") else ""))
+        stage = stage.get("inputStage")
+    return " <- ".join(stages)
+
+
 def time_rescoring(repo: MatchingRepository, *, count: int) -> float:
     """Full re-scorings per second: each reads the role and evidence, scores, and stores with history."""
     names = ("Python (computer programming)", "SQL", "Agile", "Kubernetes")
@@ -117,6 +129,8 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=20, help="timed queries per kind and size")
     parser.add_argument("--rescore", type=int, default=300, help="applications to re-score for the rate")
     args = parser.parse_args()
+    # A SIGTERM (a timeout, Ctrl-C from make) must still stop the database server below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     random.seed(6)
     with tempfile.TemporaryDirectory(prefix="bench-matching-") as tmp:
         server = stack.MongoServer(port=stack.free_port(), storage=str(Path(tmp) / "db"), log_dir=Path(tmp)).start()
@@ -134,6 +148,7 @@ def main() -> None:
                 first, deep = time_pages(queries, total=size, samples=args.samples)
                 print(f"  ranked candidates, first page of {PAGE}:   {percentiles(first)}")
                 print(f"  ranked candidates, page at a cursor:   {percentiles(deep)}")
+            print(f"plan: {plan(repo)}")
             print(f"full re-scorings (MongoDB read + score + store): {time_rescoring(repo, count=args.rescore):8.1f} /s")
             print(f"pure scoring (3 requirements, 3 credentials):    {time_pure_scoring(20000):8.1f} /s")
         finally:

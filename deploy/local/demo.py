@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
+from pymongo.errors import ConnectionFailure  # noqa: E402
 
 from services.demo_issuer import Issuer, tamper  # noqa: E402
 from services.ingest.signatures import sign_generic  # noqa: E402
@@ -67,6 +68,14 @@ NOTES = {REVOKED: "its SQL credential was REVOKED (simulated: status lists are n
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
+    try:
+        return _run(args)
+    except (requests.ConnectionError, ConnectionFailure) as exc:
+        print(f"demo: cannot reach the services ({type(exc).__name__}); is `make run` going?", file=sys.stderr)
+        return 1
+
+
+def _run(args) -> int:
     settings = Settings.from_env(public_base_url=args.ingest)
     tenant = _tenant(settings)
     api = {"Authorization": f"Bearer {tenant['api_key']}"}

@@ -94,7 +94,7 @@ def assess_requirement(requirement: Requirement, credentials: Sequence[Credentia
                        now: datetime) -> RequirementResult:
     if requirement.any_of is not None:
         return _assess_stack(requirement, credentials, lexicon=lexicon)
-    claims = _claims(requirement.target, credentials, lexicon)
+    claims = _claims(requirement.target, credentials, lexicon=lexicon)
     verified = [_earn(requirement, u, now=now) for u in claims if u.credential.standing == evidence.VERIFIED]
     # Best evidence first: most credit, then the stronger kind of match, then credential id.
     verified.sort(key=lambda u: (-u.credit, evidence.MATCH_RANK[u.match], u.credential.credential_id))
@@ -109,10 +109,10 @@ def assess_requirement(requirement: Requirement, credentials: Sequence[Credentia
     return _without_evidence(requirement, used)
 
 
-def _claims(target: Target, credentials: Sequence[Credential], lexicon: Lexicon) -> list[Used]:
+def _claims(target: Target, credentials: Sequence[Credential], *, lexicon: Lexicon) -> list[Used]:
     found = []
     for c in credentials:
-        kind = evidence.match(target, c, lexicon)
+        kind = evidence.match(target, c, lexicon=lexicon)
         if kind is not None:
             found.append(Used(c, kind))
     return sorted(found, key=lambda u: (evidence.MATCH_RANK[u.match], u.credential.credential_id))
@@ -131,7 +131,7 @@ def _level(min_level, credential: Credential) -> tuple[float, str]:
     achieved = credential.achieved_level
     if achieved is None:
         return LEVEL_BELOW_CREDIT, f"it states no level (at least '{min_level}' asked)"
-    order = _level_order(min_level, achieved, credential.levels)
+    order = _level_order(min_level, achieved, levels=credential.levels)
     if order is None:
         return LEVEL_BELOW_CREDIT, f"its level '{achieved}' cannot be compared with the '{min_level}' asked"
     if order >= 0:
@@ -139,7 +139,7 @@ def _level(min_level, credential: Credential) -> tuple[float, str]:
     return LEVEL_BELOW_CREDIT, f"its level '{achieved}' is below the '{min_level}' asked"
 
 
-def _level_order(minimum, achieved: str, levels: Sequence[str]) -> int | None:
+def _level_order(minimum, achieved: str, *, levels: Sequence) -> int | None:
     """Sign of achieved − minimum: numerically when both are numbers, else by position in the rubric."""
     wanted, got = _number(minimum), _number(achieved)
     if wanted is not None and got is not None:
@@ -206,18 +206,13 @@ def _without_evidence(requirement: Requirement, used: tuple[Used, ...]) -> Requi
 
 def _assess_stack(requirement: Requirement, credentials: Sequence[Credential], *, lexicon: Lexicon) -> RequirementResult:
     stack = requirement.any_of
-    taken, shown, doubts = set(), [], []
-    for item in stack.of:
-        claims = _claims(item, credentials, lexicon)
-        proof = next((u for u in claims if u.credential.standing == evidence.VERIFIED
-                      and u.credential.credential_id not in taken), None)
-        if proof is not None:
-            taken.add(proof.credential.credential_id)
-            shown.append((item, Used(proof.credential, proof.match, 1.0 / stack.count)))
-        else:
-            doubts.extend(u for u in claims if u.credential.standing != evidence.VERIFIED)
+    claims = [_claims(item, credentials, lexicon=lexicon) for item in stack.of]
+    proofs = _distinct_proofs([[u for u in c if u.credential.standing == evidence.VERIFIED] for c in claims])
+    shown = [(stack.of[i], Used(u.credential, u.match, 1.0 / stack.count)) for i, u in sorted(proofs.items())]
+    doubts = {u.credential.credential_id: u for i, c in enumerate(claims) if i not in proofs
+              for u in c if u.credential.standing != evidence.VERIFIED}
     k = min(len(shown), stack.count)
-    used = tuple(u for _, u in shown) + tuple(doubts)
+    used = tuple(u for _, u in shown) + tuple(doubts[cid] for cid in sorted(doubts))
     names = ", ".join(f"'{item.label}'" for item, _ in shown)
     if k >= stack.count:
         return RequirementResult(requirement, MET, f"Met: {k} of {stack.count} wanted shown by verified credentials "
@@ -226,6 +221,31 @@ def _assess_stack(requirement: Requirement, credentials: Sequence[Credential], *
         return RequirementResult(requirement, PARTIAL, f"Partly met: {k} of {stack.count} wanted shown by verified "
                                                        f"credentials ({names})", k / stack.count, used)
     return _without_evidence(requirement, used)
+
+
+def _distinct_proofs(options: list[list[Used]]) -> dict[int, Used]:
+    """As many stack items as possible, each proved by a different credential (maximum bipartite matching).
+
+    A greedy pick could spend the one credential that fits two items on the first and leave the
+    second unproved although another credential fits the first; augmenting paths avoid that.
+    """
+    holder: dict[str, int] = {}  # credential id -> the item it proves
+
+    def assign(item: int, seen: set[str]) -> bool:
+        for u in options[item]:
+            cid = u.credential.credential_id
+            if cid in seen:
+                continue
+            seen.add(cid)
+            if cid not in holder or assign(holder[cid], seen):
+                holder[cid] = item
+                return True
+        return False
+
+    for item in range(len(options)):
+        assign(item, set())
+    by_item = {item: cid for cid, item in holder.items()}
+    return {item: next(u for u in options[item] if u.credential.credential_id == cid) for item, cid in by_item.items()}
 
 
 def _issuer(credential: Credential) -> str:

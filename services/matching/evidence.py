@@ -73,7 +73,7 @@ class Lexicon:
     vocabulary: Vocabulary = Vocabulary()
 
 
-def match(target: Target, credential: Credential, lexicon: Lexicon) -> str | None:
+def match(target: Target, credential: Credential, *, lexicon: Lexicon) -> str | None:
     """How the credential shows the target (ALIGNMENT ... VOCABULARY), or None if it does not."""
     if target.concept is not None and any(_aligned(target.concept, a) for a in credential.alignments):
         return ALIGNMENT
@@ -86,7 +86,7 @@ def match(target: Target, credential: Credential, lexicon: Lexicon) -> str | Non
     expanded = set().union(*(lexicon.synonyms.expand(t) for t in {label, *aliases}))
     if expanded & names:
         return SYNONYM
-    if _vocabulary_match(target, credential, lexicon.vocabulary):
+    if _vocabulary_match(target, credential, vocabulary=lexicon.vocabulary):
         return VOCABULARY
     return None
 
@@ -104,7 +104,7 @@ def _aligned(concept: ConceptRef, alignment: dict) -> bool:
                 and normalise_framework(concept.framework) == normalise_framework(alignment.get("targetFramework")))
 
 
-def _vocabulary_match(target: Target, credential: Credential, vocabulary: Vocabulary) -> bool:
+def _vocabulary_match(target: Target, credential: Credential, *, vocabulary: Vocabulary) -> bool:
     wanted = _target_concepts(target, vocabulary)
     if not wanted:
         return False

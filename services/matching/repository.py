@@ -246,10 +246,13 @@ class MatchingRepository:
     def scored_at_revision(self, tenant: str, role_id: str, *, application_ids: list[str],
                            role_revision: int) -> set[str]:
         """Which of these applications already have a score from this role revision (or newer), announced."""
-        docs = self.scores.find({"tenant": tenant, "role_id": role_id, "application_id": {"$in": list(application_ids)},
-                                 "role_revision": {"$gte": role_revision}, "pending_publish": False},
-                                {"_id": False, "application_id": True})
-        return {d["application_id"] for d in docs}
+        # Filtered here rather than in the query so that the (tenant, application_id, ...) index is the
+        # only one that fits: secantusdb would otherwise walk a ranking index over every score of the role.
+        docs = self.scores.find({"tenant": tenant, "application_id": {"$in": list(application_ids)}},
+                                {"_id": False, "application_id": True, "role_id": True, "role_revision": True,
+                                 "pending_publish": True})
+        return {d["application_id"] for d in docs if d["role_id"] == role_id
+                and d.get("role_revision", 0) >= role_revision and d.get("pending_publish") is False}
 
 
 def ranked_at(doc: dict, previous: dict | None) -> datetime:

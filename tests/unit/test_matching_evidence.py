@@ -152,6 +152,14 @@ def test_one_credential_counts_for_only_one_item_of_a_stack():
     assert score([req("Data", any_of=stack)], [cred("SQL")]).requirements[0].credit == 0.5
 
 
+def test_a_stack_assigns_credentials_so_that_as_many_items_as_possible_are_shown():
+    # "SQL" fits both items and is the first item's best match, but the only fit for the second:
+    # a greedy pick would show one item; giving the first item "Databases" shows both.
+    stack = Stack(count=2, of=(Target("SQL", aliases=("Databases",)), Target("SQL databases", aliases=("SQL",))))
+    result = score([req("Data", any_of=stack)], [cred("SQL", id_="a"), cred("Databases", id_="b")])
+    assert result.requirements[0].status == MET
+
+
 def test_an_essential_requirement_met_only_in_part_does_not_trigger_the_cap():
     result = score([req("SQL", importance="essential", min_level=90), req("Go", weight=3)],
                    [cred("SQL", achieved_level="50"), cred("Go")])
