@@ -25,3 +25,10 @@ def handle_credential_verified(event: Event, *, repo: MatchingRepository, publis
                          candidate_id=payload["candidate_id"], report=payload["report"])
     application = repo.touch_application(event.tenant, payload["application_id"], candidate_id=payload["candidate_id"])
     rescore_application(event.tenant, application, repo=repo, publish=publish, clock=clock, trace_id=event.trace_id)
+
+
+def handle_credential_unavailable(event: Event, *, repo: MatchingRepository) -> None:
+    """Records that a credential could not be retrieved, so the recruiter sees it instead of silence."""
+    p = event.payload
+    repo.record_unretrieved(event.tenant, p["application_id"], candidate_id=p["candidate_id"],
+                            provenance=p["provenance"], reason=p["reason"])

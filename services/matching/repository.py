@@ -10,6 +10,8 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from shared.events import derive_id
+
 HISTORY_LENGTH = 5  # previous scores kept on a score document, newest last
 _NO_ID = {"_id": False}
 # One score per (tenant, application, role).
@@ -148,6 +150,21 @@ class MatchingRepository:
             {"$set": {"updated_at": now}, "$inc": {"revision": 1},
              "$setOnInsert": {"job_id": None, "candidate_id": candidate_id, "credential_ids": [], "created_at": now}},
             projection=_NO_ID, upsert=True, return_document=ReturnDocument.AFTER))
+
+    def record_unretrieved(self, tenant: str, application_id: str, *, candidate_id: str, provenance: str,
+                           reason: str) -> None:
+        """Remembers a credential ingest could not retrieve, keyed by where it was found (idempotent).
+
+        No revision bump: nothing verified changed, so the score stands; the recruiter's view shows it.
+        """
+        now = _now()
+        key = derive_id("unretrieved", provenance)  # provenance may hold '.' or '$', not valid in a field name
+        _upsert(lambda: self.applications.update_one(
+            {"tenant": tenant, "application_id": application_id},
+            {"$set": {f"unretrieved.{key}": {"provenance": provenance, "reason": reason}, "updated_at": now},
+             "$setOnInsert": {"job_id": None, "candidate_id": candidate_id, "credential_ids": [], "revision": 0,
+                              "created_at": now}},
+            upsert=True))
 
     def bump_application(self, tenant: str, application_id: str) -> dict | None:
         """Bumps the revision of an existing application whose role changed; None if it is gone."""

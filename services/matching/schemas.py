@@ -193,6 +193,12 @@ class RequirementScoreSchema(Schema):
     credentials = fields.List(fields.Nested(UsedCredentialSchema))
 
 
+class UnretrievedSchema(Schema):
+    provenance = fields.String(metadata={"description": "Where ingest found the credential."})
+    reason = fields.String(metadata={"description": "Why it could not be retrieved."})
+    status = fields.String(metadata={"description": "Always 'could not be retrieved'."})
+
+
 class ScoreViewSchema(Schema):
     application_id = fields.String()
     role_id = fields.String(allow_none=True)
@@ -203,6 +209,8 @@ class ScoreViewSchema(Schema):
     reason = fields.String()
     requirements = fields.List(fields.Nested(RequirementScoreSchema))
     credentials = fields.List(fields.Nested(CredentialViewSchema))
+    unretrieved = fields.List(fields.Nested(UnretrievedSchema), metadata={
+        "description": "Credentials found for the applicant that could not be retrieved (not counted)."})
 
 
 class CandidatesQuerySchema(Schema):

@@ -229,8 +229,15 @@ def score_view(tenant: str, application_id: str, *, repo: MatchingRepository) ->
     stored = repo.latest_score(tenant, application_id)
     if stored is None:
         return _placeholder(tenant, application, repo=repo, status=scoring.UNSCORED, reason="scoring in progress")
-    return {k: stored.get(k) for k in ("application_id", "role_id", "status", "score", "score_version",
-                                       "computed_at", "reason", "requirements", "credentials")}
+    return {**{k: stored.get(k) for k in ("application_id", "role_id", "status", "score", "score_version",
+                                         "computed_at", "reason", "requirements", "credentials")},
+            "unretrieved": unretrieved_of(application)}
+
+
+def unretrieved_of(application: dict) -> list[dict]:
+    """Credentials ingest found but could not retrieve: shown to the recruiter, never counted."""
+    entries = sorted((application.get("unretrieved") or {}).values(), key=lambda e: e["provenance"])
+    return [{**e, "status": "could not be retrieved"} for e in entries]
 
 
 def _placeholder(tenant: str, application: dict, *, repo: MatchingRepository, status: str, reason: str) -> dict:
@@ -239,7 +246,8 @@ def _placeholder(tenant: str, application: dict, *, repo: MatchingRepository, st
     return {"application_id": application["application_id"], "role_id": application.get("job_id"),
             "status": status, "score": None, "score_version": scoring.SCORE_VERSION, "computed_at": None,
             "reason": reason, "requirements": [],
-            "credentials": [c.to_dict() for c in credentials_of(application, evidence, now=utcnow())]}
+            "credentials": [c.to_dict() for c in credentials_of(application, evidence, now=utcnow())],
+            "unretrieved": unretrieved_of(application)}
 
 
 # --- the tenant's synonyms -----------------------------------------------------------------------

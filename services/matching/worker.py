@@ -6,13 +6,14 @@ from functools import partial
 
 from shared import logs
 from shared.consumer import ConsumerLoop
-from shared.events import APPLICATIONS_READY, CREDENTIALS_VERIFIED
+from shared.events import APPLICATIONS_READY, CREDENTIALS_UNAVAILABLE, CREDENTIALS_VERIFIED
 from shared.kafka import Publisher, ensure_topics
 from shared.metrics import serve_worker_metrics
 from shared.mongo import connect
 from shared.settings import Settings
 
-from services.matching.handlers import handle_application_ready, handle_credential_verified
+from services.matching.handlers import (handle_application_ready, handle_credential_unavailable,
+                                         handle_credential_verified)
 from services.matching.repository import MatchingRepository
 from services.matching.rescorer import Rescorer
 
@@ -32,6 +33,7 @@ def main() -> None:
     loop = ConsumerLoop(settings=settings, group_id="matching", publisher=publisher, handlers={
         APPLICATIONS_READY: partial(handle_application_ready, repo=repo, publish=publisher.publish),
         CREDENTIALS_VERIFIED: partial(handle_credential_verified, repo=repo, publish=publisher.publish),
+        CREDENTIALS_UNAVAILABLE: partial(handle_credential_unavailable, repo=repo),
     })
     serve_worker_metrics(settings.worker_metrics_port, settings.worker_metrics_addr)
     rescorer.start()

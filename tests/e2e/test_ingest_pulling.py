@@ -60,3 +60,7 @@ def test_an_unreachable_credential_url_ends_with_credentials_unavailable_on_the_
     assert gone.payload["reason"].startswith("could not be retrieved after retrying")
     [ready] = mine(seen, events.APPLICATIONS_READY)
     assert ready.payload["credential_ids"] == []
+    # The recruiter sees "could not be retrieved" instead of silence.
+    view = api.wait_score(tenant, app_id, until=lambda d: d.get("unretrieved"))
+    assert view["unretrieved"] == [{"provenance": "webhook.credentials[0]", "status": "could not be retrieved",
+                                    "reason": gone.payload["reason"]}]

@@ -95,6 +95,11 @@ class FakeMatchingRepository:
         doc["revision"] += 1
         return copy.deepcopy(doc)
 
+    def record_unretrieved(self, tenant, application_id, *, candidate_id, provenance, reason):
+        doc = self._application(tenant, application_id, stub={"job_id": None, "candidate_id": candidate_id,
+                                                              "credential_ids": []})
+        doc.setdefault("unretrieved", {})[provenance] = {"provenance": provenance, "reason": reason}
+
     def _application(self, tenant, application_id, stub=None):
         key = (tenant, application_id)
         if key not in self.applications:

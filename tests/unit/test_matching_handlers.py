@@ -9,7 +9,8 @@ from shared.events import SCORES_COMPUTED, derive_id, new_event
 from shared.kafka import PublishError
 
 from services.matching import service
-from services.matching.handlers import handle_application_ready, handle_credential_verified
+from services.matching.handlers import (handle_application_ready, handle_credential_unavailable,
+                                         handle_credential_verified)
 from tests.unit.matching_fakes import FakeMatchingRepository, RecordingPublisher
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
@@ -188,3 +189,39 @@ def test_no_candidate_name_or_email_is_stored(world):
     world.verdict("c1", "Python")
     stored = repr([world.repo.applications, world.repo.evidence, world.repo.scores])
     assert "Ada" not in stored and "ada@example.test" not in stored
+
+
+def unavailable(world, provenance="candidate.links[0]", *, app_id="a1"):
+    handle_credential_unavailable(new_event("credential.unavailable", tenant="t1", payload={
+        "application_id": app_id, "candidate_id": "cand-1", "provenance": provenance,
+        "reason": "could not be retrieved after retrying: timeout"}), repo=world.repo)
+
+
+def test_a_credential_that_could_not_be_retrieved_is_shown_to_the_recruiter_and_changes_nothing_scored(world):
+    world.role("job-1", ("Python", "essential", 1))
+    world.application(credential_ids=("c1",))
+    world.verdict("c1", "Python")
+    before = world.view()
+    published = len(world.publish.events)
+    unavailable(world)
+    after = world.view()
+    assert after["unretrieved"] == [{"provenance": "candidate.links[0]", "status": "could not be retrieved",
+                                     "reason": "could not be retrieved after retrying: timeout"}]
+    assert after["score"] == before["score"] == 100
+    assert after["requirements"] == before["requirements"]
+    assert len(world.publish.events) == published
+
+
+def test_an_unavailable_credential_arriving_before_its_application_is_kept(world):
+    world.role("job-1", ("Python", "essential", 1))
+    unavailable(world, "ats.api")
+    world.application(credential_ids=())
+    assert [u["provenance"] for u in world.view()["unretrieved"]] == ["ats.api"]
+    assert world.view()["score"] == 0
+
+
+def test_a_redelivered_unavailable_event_is_listed_once(world):
+    world.application(credential_ids=())
+    unavailable(world)
+    unavailable(world)
+    assert len(world.view()["unretrieved"]) == 1
