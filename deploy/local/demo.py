@@ -2,23 +2,29 @@
 
 Every credential is a real Ed25519-signed Open Badges 3.0 VC-JWT (services/demo_issuer.py): most are
 genuine, one is forged (payload edited after signing), one was issued to someone else, and one is
-revoked. Verification has no status-list support yet, so that revocation is SIMULATED: once the
-credential is verified, the demo publishes the verdict re-verification would give (failed, check
-`status.revocation`) onto the real broker, which is exactly what matching consumes. The output says so.
+revoked. The revoked one carries a BitstringStatusListEntry (W3C Bitstring Status List v1.0 §2.1); its
+list, a BitstringStatusListCredential signed by the same demo issuer with that entry's bit set, is
+served by this process on 127.0.0.1 while the demo runs, and the verification worker fetches it. So
+the services must be allowed to fetch from loopback (`make run` sets CREDBRIDGE_FETCH_ALLOW_LOOPBACK=1).
+What the output says about each credential is what verification decided, read back from matching.
 
 URLs come from flags or the environment, so tests can aim the demo at services on other ports:
   --ingest   (CREDBRIDGE_PUBLIC_URL,   default http://127.0.0.1:8001)
   --matching (CREDBRIDGE_MATCHING_URL, default http://127.0.0.1:8003)
-MongoDB and Kafka are the usual MONGO_URI / MONGO_DB / KAFKA_BOOTSTRAP_SERVERS.
+MongoDB (where the demo creates its tenant) is the usual MONGO_URI / MONGO_DB.
 """
 from __future__ import annotations
 
 import argparse
+import base64
+import gzip
 import json
 import os
 import sys
+import threading
 import time
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,11 +33,9 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 from pymongo.errors import ConnectionFailure  # noqa: E402
 
-from services.demo_issuer import Issuer, tamper  # noqa: E402
+from services.demo_issuer import VC_V2_CONTEXT, Issuer, tamper  # noqa: E402
 from services.ingest.signatures import sign_generic  # noqa: E402
 from shared import mongo  # noqa: E402
-from shared.events import new_event  # noqa: E402
-from shared.kafka import Publisher  # noqa: E402
 from shared.settings import Settings  # noqa: E402
 from shared.tenants import TenantRepository  # noqa: E402
 
@@ -61,7 +65,10 @@ APPLICANTS = [
     ("John Backus", ["Python (computer programming)"], GENUINE),
     ("Radia Perlman", [], GENUINE),
 ]
-NOTES = {REVOKED: "its SQL credential was REVOKED (simulated: status lists are not supported by verification yet)",
+REVOKED_ACHIEVEMENT = "SQL"
+STATUS_LIST_PATH, STATUS_INDEX = "/status/1", 2417  # any index works; the list holds 131072 entries
+STATUS_LIST_BYTES = 16 * 1024  # §3.2 step 9: a list must have at least 131072 entries (herd privacy)
+NOTES = {REVOKED: f"its {REVOKED_ACHIEVEMENT} credential was REVOKED (bit {STATUS_INDEX} set on its issuer's status list)",
          FORGED: "its Python credential was FORGED (payload edited after signing)",
          SOMEONE_ELSE: "its credentials were issued to someone else (another email as recipient)"}
 
@@ -83,18 +90,19 @@ def _run(args) -> int:
     role.raise_for_status()
     print(f"tenant {tenant['tenant']}  (API key {tenant['api_key']})\nrole {ROLE_ID}: {ROLE['title']}")
     issuer = Issuer.generate(name="Northwind Academy")
-    apps = {}
-    for n, (name, achievements, kind) in enumerate(APPLICANTS, start=1):
-        app_id = f"demo-app-{n:02d}"
-        apps[app_id] = (name, kind)
-        _send(tenant, settings, app_id=app_id, name=name, credentials=_credentials(issuer, achievements, kind))
-    print(f"sent {len(apps)} signed webhooks to {args.ingest}; waiting for verification and scoring ...")
-    scores = {a: _wait(args.matching, api, a, timeout_s=args.timeout) for a in apps}
-    revoked = [a for a, (_, kind) in apps.items() if kind == REVOKED]
-    for app_id in revoked:
-        _simulate_revocation(settings, tenant["tenant"], app_id, scores[app_id])
-        scores[app_id] = _wait(args.matching, api, app_id, timeout_s=args.timeout,
-                               until=lambda d: any(c["status"] == "revoked" for c in d["credentials"]))
+    # The list must stay reachable until verification has fetched it, i.e. until every score settles.
+    with StatusListHost() as host:
+        status_url = host.url(STATUS_LIST_PATH)
+        host.serve(STATUS_LIST_PATH, _status_list(issuer, url=status_url, revoked={STATUS_INDEX}))
+        print(f"status list of {issuer.name} served at {status_url} (bit {STATUS_INDEX}: revoked)")
+        apps = {}
+        for n, (name, achievements, kind) in enumerate(APPLICANTS, start=1):
+            app_id = f"demo-app-{n:02d}"
+            apps[app_id] = (name, kind)
+            credentials = _credentials(issuer, achievements, kind, status_url=status_url)
+            _send(tenant, settings, app_id=app_id, name=name, credentials=credentials)
+        print(f"sent {len(apps)} signed webhooks to {args.ingest}; waiting for verification and scoring ...")
+        scores = {a: _wait(args.matching, api, a, timeout_s=args.timeout) for a in apps}
     time.sleep(2.2)  # the ranking lists scores settled before a walk begins (services/matching/recruiter.py)
     _print_ranking(args.matching, api, apps)
     _print_explanation(scores[next(iter(apps))], apps)
@@ -127,15 +135,84 @@ def _email(name: str) -> str:
     return name.lower().replace(" ", ".") + "@example.org"
 
 
-def _credentials(issuer: Issuer, achievements: list[str], kind: str) -> list[dict]:
+def _credentials(issuer: Issuer, achievements: list[str], kind: str, *, status_url: str) -> list[dict]:
     jwts = []
     for i, achievement in enumerate(achievements):
         subject = "someone.else@example.org" if kind == SOMEONE_ELSE else None
         jwt = issuer.vc_jwt(achievement_name=achievement, subject_email=subject)
         if kind == FORGED and i == 1:
             jwt = tamper(issuer.vc_jwt(achievement_name="Intro to Spreadsheets"), achievement_name=achievement)
+        if kind == REVOKED and achievement == REVOKED_ACHIEVEMENT:
+            jwt = _with_status(issuer, achievement, status_url=status_url)
         jwts.append({"jwt": jwt})
     return jwts
+
+
+def _with_status(issuer: Issuer, achievement: str, *, status_url: str) -> str:
+    """A credential whose BitstringStatusListEntry (§2.1) points at bit STATUS_INDEX of the demo's list.
+
+    Only this one credential carries a status: the others would be re-checked after the demo stops
+    serving its list, and an unreachable list makes a verdict indeterminate.
+    """
+    payload = issuer.claims(achievement_name=achievement)
+    payload["vc"]["credentialStatus"] = {
+        "id": f"{status_url}#{STATUS_INDEX}", "type": "BitstringStatusListEntry", "statusPurpose": "revocation",
+        "statusListIndex": str(STATUS_INDEX), "statusListCredential": status_url}
+    return issuer.sign(payload)
+
+
+def _status_list(issuer: Issuer, *, url: str, revoked: set[int]) -> str:
+    """The issuer's BitstringStatusListCredential (§2.2) as a VC-JWT, with the `revoked` entries' bits set."""
+    bits = bytearray(STATUS_LIST_BYTES)
+    for index in revoked:
+        bits[index // 8] |= 0x80 >> (index % 8)  # §3.1: index 0 is the most significant bit of the first byte
+    # §3.1: encodedList is multibase base64url ('u', no padding) of the GZIP-compressed bitstring.
+    encoded = "u" + base64.urlsafe_b64encode(gzip.compress(bytes(bits))).rstrip(b"=").decode()
+    payload = issuer.claims()
+    payload["jti"] = url
+    payload["vc"] = {"@context": [VC_V2_CONTEXT], "id": url,
+                     "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+                     "issuer": payload["vc"]["issuer"], "validFrom": payload["vc"]["validFrom"],
+                     "credentialSubject": {"id": f"{url}#list", "type": "BitstringStatusList",
+                                           "statusPurpose": "revocation", "encodedList": encoded}}
+    return issuer.sign(payload)
+
+
+class StatusListHost:
+    """An HTTP server on 127.0.0.1, in a thread of this process, serving what `serve()` put at a path."""
+
+    def __init__(self):
+        routes = self.routes = {}
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - http.server's naming
+                body = routes.get(self.path)
+                self.send_response(200 if body is not None else 404)
+                self.send_header("Content-Type", "application/vc+jwt" if body is not None else "text/plain")
+                body = body if body is not None else b"not found"
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass  # the demo's output is the ranking, not an access log
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, name="status-list", daemon=True)
+
+    def __enter__(self) -> "StatusListHost":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+
+    def serve(self, path: str, body: str) -> None:
+        self.routes[path] = body.encode()
 
 
 def _send(tenant: dict, settings: Settings, *, app_id: str, name: str, credentials: list[dict]) -> None:
@@ -147,31 +224,16 @@ def _send(tenant: dict, settings: Settings, *, app_id: str, name: str, credentia
     response.raise_for_status()
 
 
-def _wait(matching: str, api: dict, app_id: str, *, timeout_s: float, until=lambda doc: True) -> dict:
+def _wait(matching: str, api: dict, app_id: str, *, timeout_s: float) -> dict:
     deadline, last = time.monotonic() + timeout_s, None
     while time.monotonic() < deadline:
         response = requests.get(f"{matching}/v1/applications/{app_id}/score", headers=api, timeout=10)
         if response.status_code == 200:
             last = response.json()
-            if last["status"] == "scored" and all(c["verdict"] for c in last["credentials"]) and until(last):
+            if last["status"] == "scored" and all(c["verdict"] for c in last["credentials"]):
                 return last
         time.sleep(0.3)
     raise SystemExit(f"demo: no settled score for {app_id} within {timeout_s:.0f}s (last: {last})")
-
-
-def _simulate_revocation(settings: Settings, tenant_id: str, app_id: str, score: dict) -> None:
-    credential = next(c for c in score["credentials"] if c["achievement"] == "SQL")
-    report = {"verdict": "failed", "format": "vc-jwt", "achievement": {"name": credential["achievement"]},
-              "issuer": credential["issuer"], "checked_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
-              "checks": [{"code": "status.revocation", "status": "failed",
-                          "message": "SIMULATED by the demo: the issuer revoked this credential"}]}
-    publisher = Publisher(settings, client_id="credbridge-demo")
-    try:
-        publisher.publish([new_event("credential.verified", tenant=tenant_id, payload={
-            "credential_id": credential["credential_id"], "application_id": app_id,
-            "candidate_id": f"cand-{app_id}", "report": report})])
-    finally:
-        publisher.close()
 
 
 def _print_ranking(matching: str, api: dict, apps: dict) -> None:
@@ -184,16 +246,20 @@ def _print_ranking(matching: str, api: dict, apps: dict) -> None:
                          for i in ids)
         print(f"{rank:>3}. {row['score']:>3}  {marks}  {name:<18} {row['application_id']}  {row['reason']}")
         if kind in NOTES:
-            print(f"{'':>15}note: {NOTES[kind]}; verification says: {_outcome(matching, api, row['candidate_id'])}")
+            found = requests.get(f"{matching}/v1/candidates/{row['candidate_id']}/credentials", headers=api,
+                                 timeout=10).json()["credentials"]
+            print(f"{'':>15}note: {NOTES[kind]}; verification says: {_outcome(found)}")
+            if kind == REVOKED and not any(c["status"] == "revoked" for c in found):
+                print(f"{'':>15}(verification did not read the status list as revoked: may the services fetch "
+                      "from 127.0.0.1? `make run` sets CREDBRIDGE_FETCH_ALLOW_LOOPBACK=1)")
 
 
-def _outcome(matching: str, api: dict, candidate_id: str) -> str:
-    """What verification actually decided for the candidate's credentials, with the checks that failed."""
-    found = requests.get(f"{matching}/v1/candidates/{candidate_id}/credentials", headers=api, timeout=10).json()
+def _outcome(credentials: list[dict]) -> str:
+    """What verification decided for each credential, with the checks that failed or could not decide."""
     parts = []
-    for c in found["credentials"]:
-        failed = sorted({k["code"] for k in c["checks"] if k["status"] == "failed"})
-        parts.append(f"{c['achievement']} {c['status']}" + (f" ({', '.join(failed)})" if failed else ""))
+    for c in credentials:
+        codes = sorted({k["code"] for k in c["checks"] if k["status"] in ("failed", "indeterminate")})
+        parts.append(f"{c['achievement']} {c['status']}" + (f" ({', '.join(codes)})" if codes else ""))
     return "; ".join(parts)
 
 

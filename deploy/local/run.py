@@ -63,6 +63,7 @@ def main() -> int:
     created = ensure_topics(settings)
     print(f"topics ready ({len(created)} created)", flush=True)
     base_env = dict(os.environ, KAFKA_BOOTSTRAP_SERVERS=kafka.bootstrap, MONGO_URI=mongo.uri)
+    base_env["CREDBRIDGE_FETCH_ALLOW_LOOPBACK"] = "1"  # local runs only: `make demo` serves its status list on 127.0.0.1
     procfile = stack.RUN_DIR / "Procfile"
     lines = []
     for name, argv in stack.service_commands(ports).items():

@@ -131,34 +131,44 @@ def _credential_concepts(credential: Credential, vocabulary: Vocabulary) -> set[
     return found
 
 
+# Check codes verification gives (services/verification/report.py and status.py); stable by its contract.
+STATUS_REVOCATION, STATUS_SUSPENSION, VALIDITY_EXPIRY = "status.revocation", "status.suspension", "validity.expiry"
+
+
 def standing_of(report: dict | None, *, now: datetime) -> str:
-    """The verdict refined for recruiters: a failed check saying revoked/suspended/expired names it."""
+    """The verdict refined for recruiters: revoked / suspended / expired when that is what the report shows."""
     if not report:
         return UNVERIFIED
     verdict = report.get("verdict")
-    named = _named_failure(report)
-    if verdict == VERIFIED:
-        # A verdict given before the credential's validUntil goes stale once that date passes.
-        until = parse_time(report.get("valid_until"))
-        return EXPIRED if until is not None and until <= now else VERIFIED
     if verdict == FAILED:
-        return named or FAILED
-    return verdict if verdict in (INDETERMINATE, UNSUPPORTED) else UNVERIFIED
+        return _named_failure(report) or FAILED
+    if verdict in (VERIFIED, INDETERMINATE) and _lapsed(report, now=now):
+        # A verdict given before the credential's validUntil goes stale once that date passes, and an
+        # undecided status list cannot make an expired credential count again.
+        return EXPIRED
+    return verdict if verdict in (VERIFIED, INDETERMINATE, UNSUPPORTED) else UNVERIFIED
 
 
 def _named_failure(report: dict) -> str | None:
-    # Re-verification (status lists, expiry) reports it through failed checks; their code or message names it.
-    explicit = report.get("status") or report.get("credential_status")
-    if explicit in (REVOKED, SUSPENDED, EXPIRED):
-        return explicit
-    for check in report.get("checks") or []:
-        if not isinstance(check, dict) or check.get("status") != FAILED:
-            continue
-        text = f"{check.get('code', '')} {check.get('message', '')}".casefold()
-        for word, standing in (("revoked", REVOKED), ("suspended", SUSPENDED), ("expir", EXPIRED)):
-            if word in text:
-                return standing
+    """Revoked, suspended or expired, read from the report's `status` ({revoked, suspended}: true, false or
+    null) and the codes of its failed checks; never from messages, which can quote issuer-supplied text."""
+    state = report.get("status") if isinstance(report.get("status"), dict) else {}
+    failed = {c.get("code") for c in report.get("checks") or [] if isinstance(c, dict) and c.get("status") == FAILED}
+    # Revocation is final, so it names the standing even if the credential is also suspended or expired.
+    # (An OB 2.0 badge has no `status`: its revocation shows only as a failed status.revocation check.)
+    if state.get("revoked") is True or STATUS_REVOCATION in failed:
+        return REVOKED
+    if state.get("suspended") is True or STATUS_SUSPENSION in failed:
+        return SUSPENDED
+    # Without a valid_until, validity.expiry failed on an unreadable date: a bad credential, not an old one.
+    if VALIDITY_EXPIRY in failed and parse_time(report.get("valid_until")) is not None:
+        return EXPIRED
     return None
+
+
+def _lapsed(report: dict, *, now: datetime) -> bool:
+    until = parse_time(report.get("valid_until"))
+    return until is not None and until <= now
 
 
 def parse_time(value) -> datetime | None:

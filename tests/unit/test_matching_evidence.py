@@ -108,10 +108,15 @@ def test_suspended_and_expired_credentials_are_named_as_such_and_count_for_nothi
 
 
 def test_a_verdict_is_refined_to_revoked_suspended_or_expired_from_the_report():
-    failed = {"verdict": "failed", "checks": [{"code": "status.revocation", "status": "failed", "message": "revoked"}]}
+    # Shapes as verification makes them; tests/unit/test_matching_report_contract.py has the reports themselves.
+    failed = {"verdict": "failed", "status": {"revoked": True},
+              "checks": [{"code": "status.revocation", "status": "failed", "message": "the issuer has revoked this credential"}]}
     assert standing_of(failed, now=NOW) == "revoked"
-    assert standing_of({"verdict": "failed", "checks": [{"code": "validity.expiry", "status": "failed",
-                                                         "message": "past validUntil"}]}, now=NOW) == "expired"
+    assert standing_of({**failed, "status": {"suspended": True}, "checks": []}, now=NOW) == "suspended"
+    expired = {"verdict": "failed", "valid_until": (NOW - timedelta(days=1)).isoformat(),
+               "checks": [{"code": "validity.expiry", "status": "failed", "message": "expired at ..."}]}
+    assert standing_of(expired, now=NOW) == "expired"
+    assert standing_of({**expired, "valid_until": None}, now=NOW) == "failed"  # an unreadable date, not an expiry
     lapsed = {"verdict": "verified", "valid_until": (NOW - timedelta(days=1)).isoformat(), "checks": []}
     assert standing_of(lapsed, now=NOW) == "expired"
     assert standing_of({"verdict": "indeterminate"}, now=NOW) == "indeterminate"
