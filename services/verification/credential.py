@@ -93,7 +93,19 @@ def achievement(vc: object) -> dict | None:
         "criteria": _criteria(node.get("criteria")),
         "alignments": [_alignment(a) for a in _list(node.get("alignment")) if isinstance(a, dict)],
         "achieved_level": _achieved_level(subject),
+        "levels": _rubric_levels(node, _achieved_level(subject)),
     }
+
+
+def _rubric_levels(node: dict, achieved: str | None) -> list[dict]:
+    """The rubric levels of the ResultDescription the achieved level belongs to (else the first rubric),
+    as listed: OB 3.0 §B.1.19 ResultDescription.rubricCriterionLevel, each {id, name}."""
+    rubrics = [[lvl for lvl in _list(rd.get("rubricCriterionLevel")) if isinstance(lvl, dict)]
+               for rd in _list(node.get("resultDescription")) if isinstance(rd, dict)]
+    rubrics = [r for r in rubrics if r]
+    chosen = next((r for r in rubrics if achieved and any(_text(lvl.get("id")) == achieved for lvl in r)),
+                  rubrics[0] if rubrics else [])
+    return [{"id": _text(lvl.get("id")), "name": _text(lvl.get("name"))} for lvl in chosen]
 
 
 def _criteria(criteria: object) -> str | None:

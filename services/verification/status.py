@@ -107,7 +107,9 @@ def check(vc: dict, *, issuer_id: str | None, ctx: Context) -> Outcome:
             expiries.append(ctx.now + ctx.default_ttl)  # unreachable now: try again after a while
         purpose = result.code.removeprefix(STATUS + ".")
         if purpose in ("revocation", "suspension"):
-            known = result.status in ("passed", "failed")
+            # Revoked/suspended only when the list was read and says so; a list that cannot be used
+            # (wrong purpose, index past its end) fails the check but says nothing either way.
+            known = result.status in ("passed", "failed") and status_list is not None
             state[_STATE[purpose]] = (result.status == FAILED) if known else None
     return Outcome(checks=checks, expires_at=min(expiries, default=None), state=state)
 

@@ -137,11 +137,11 @@ def test_the_achieved_level_reaches_matching_as_the_rubric_level_id_verification
     assert credential.achieved_level == "urn:example:level:expert"
 
 
-def test_without_the_rubric_in_the_report_a_named_minimum_level_cannot_be_compared_yet(issuer, host):
-    # Verification reports the achieved level's id but not the rubric's levels, so matching cannot rank
-    # "Expert" against it: partial credit, saying why, rather than a guess.
+def test_the_rubric_travels_with_the_report_so_a_named_minimum_level_is_compared_in_rubric_order(issuer, host):
     report = verify(leveled(issuer, "urn:example:level:expert"), host)
-    assert "levels" not in report["achievement"]
-    credential, result = scored(report, min_level="Expert")
-    assert credential.levels == () and result.requirements[0].status == PARTIAL
-    assert "cannot be compared" in result.requirements[0].reason
+    assert report["achievement"]["levels"] == [{"id": "urn:example:level:novice", "name": "Novice"},
+                                               {"id": "urn:example:level:expert", "name": "Expert"}]
+    _, at_minimum = scored(report, min_level="Expert")
+    assert at_minimum.requirements[0].status != PARTIAL
+    _, below = scored(verify(leveled(issuer, "urn:example:level:novice"), host), min_level="Expert")
+    assert below.requirements[0].status == PARTIAL

@@ -146,6 +146,7 @@ def test_a_list_for_another_purpose_fails_the_entry(issuer, host):
     publish(host, issuer, purpose="suspension")
     report = verify(credential(issuer), host)
     assert check(report, "status.revocation")["status"] == "failed"
+    assert report["status"] == {"revoked": None}  # unusable, not a revocation: the label must not say revoked
 
 
 def test_a_list_shorter_than_the_spec_minimum_fails(issuer, host):
