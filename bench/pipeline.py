@@ -109,16 +109,44 @@ def bench_latency(settings: Settings, servers_env: dict, tenant: str, secret: st
     issuer = Issuer.generate()
     try:
         for rate in rates:
-            lat = _steady(ingest, matching, auth, secret, settings, issuer, rate=rate, seconds=seconds)
+            _drain(settings)  # each rate starts from an empty backlog
+            lat, sent, achieved = _steady(ingest, matching, auth, secret, settings, issuer, rate=rate, seconds=seconds)
             q = statistics.quantiles(lat, n=100) if len(lat) > 1 else [float("nan")] * 99
-            print(f"(b) at {rate}/s for {seconds:.0f}s: {len(lat)} scored, 202→score readable "
-                  f"p50 {q[49] * 1000:.0f} ms  p99 {q[98] * 1000:.0f} ms  max {max(lat) * 1000:.0f} ms")
+            print(f"(b) at {rate}/s for {seconds:.0f}s: sent {sent}, scored within {DRAIN_S}s of the last send: "
+                  f"{len(lat)} (pipeline drained {achieved:.1f} applications/s); 202→score readable "
+                  f"p50 {q[49] * 1000:.0f} ms  p99 {q[98] * 1000:.0f} ms  max {max(lat, default=0) * 1000:.0f} ms",
+                  flush=True)
     finally:
         services.stop()
 
 
-def _steady(ingest, matching, auth, secret, settings, issuer, *, rate: int, seconds: float) -> list[float]:
-    """Sends `rate` signed webhooks a second; for each, the time from its 202 to its score answering over HTTP."""
+DRAIN_S = 120
+
+
+def _drain(settings: Settings, *, cap_s: float = 600) -> None:
+    """Waits until the matching consumer group has caught up with its topics (or cap_s passes)."""
+    from kafka import KafkaAdminClient
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    probe = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    deadline = time.monotonic() + cap_s
+    try:
+        while time.monotonic() < deadline:
+            committed = admin.list_consumer_group_offsets("matching")
+            ends = probe.end_offsets(list(committed)) if committed else {}
+            if committed and all(ends[tp] <= meta.offset for tp, meta in committed.items()):
+                return
+            time.sleep(2)
+    finally:
+        probe.close()
+        admin.close()
+
+
+def _steady(ingest, matching, auth, secret, settings, issuer, *, rate: int,
+            seconds: float) -> tuple[list[float], int, float]:
+    """Sends `rate` signed webhooks a second; for each, the time from its 202 to its score answering over HTTP.
+
+    Returns those latencies, how many were accepted, and the applications per second actually scored.
+    """
     prefix = uuid.uuid4().hex[:6]
     accepted: dict[str, float] = {}
     readable: dict[str, float] = {}
@@ -139,7 +167,7 @@ def _steady(ingest, matching, auth, secret, settings, issuer, *, rate: int, seco
                             http.get(f"{matching}/v1/applications/{app_id}/score", headers=auth, timeout=10).ok:
                         readable[app_id] = time.monotonic()
             if sending_done.is_set():
-                give_up = give_up or time.monotonic() + 60
+                give_up = give_up or time.monotonic() + DRAIN_S
                 if len(readable) >= len(accepted) or time.monotonic() > give_up:
                     return
 
@@ -166,7 +194,8 @@ def _steady(ingest, matching, auth, secret, settings, issuer, *, rate: int, seco
     sending_done.set()
     watcher.join()
     consumer.close()
-    return [readable[a] - accepted[a] for a in readable if a in accepted]
+    span = max(readable.values(), default=start) - start
+    return [readable[a] - accepted[a] for a in readable if a in accepted], len(accepted), len(readable) / max(span, 1e-9)
 
 
 def _interrupted(*_args):
@@ -179,7 +208,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seconds", type=float, default=15, help="duration of each throughput run")
     ap.add_argument("--latency-seconds", type=float, default=60)
-    ap.add_argument("--rates", default="50,100")
+    # 10/s is a rate this 2-core machine sustains; 50 and 100 are the issue's and show where it saturates.
+    ap.add_argument("--rates", default="10,50,100")
     args = ap.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="credbridge-bench-"))
     kafka = stack.KafkaServer(port=stack.free_port(), controller_port=stack.free_port(), data_dir=workdir / "kafka").start()
