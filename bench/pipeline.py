@@ -125,20 +125,21 @@ DRAIN_S = 120
 
 def _drain(settings: Settings, *, cap_s: float = 600) -> None:
     """Waits until the matching consumer group has caught up with its topics (or cap_s passes)."""
-    from kafka import KafkaAdminClient
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
-    probe = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    from kafka import TopicPartition
+    # A consumer that names the group but subscribes to nothing only reads its offsets; it never joins.
+    probe = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id="matching",
+                          enable_auto_commit=False)
+    topics = (events.APPLICATIONS_READY, events.CREDENTIALS_VERIFIED, events.CREDENTIALS_UNAVAILABLE)
+    tps = [TopicPartition(t, p) for t in topics for p in probe.partitions_for_topic(t) or ()]
     deadline = time.monotonic() + cap_s
     try:
         while time.monotonic() < deadline:
-            committed = admin.list_consumer_group_offsets("matching")
-            ends = probe.end_offsets(list(committed)) if committed else {}
-            if committed and all(ends[tp] <= meta.offset for tp, meta in committed.items()):
+            ends = probe.end_offsets(tps)
+            if all((probe.committed(tp) or 0) >= ends[tp] for tp in tps):
                 return
             time.sleep(2)
     finally:
         probe.close()
-        admin.close()
 
 
 def _steady(ingest, matching, auth, secret, settings, issuer, *, rate: int,
