@@ -4,17 +4,20 @@ from __future__ import annotations
 import json
 import logging
 import signal
+import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
 
 from kafka import KafkaConsumer, OffsetAndMetadata, TopicPartition
+from kafka.errors import KafkaError
 from marshmallow import ValidationError
 from pymongo.errors import AutoReconnect, ConnectionFailure, NetworkTimeout
 
 from shared import events, logs
 from shared.kafka import PublishError, Publisher
-from shared.metrics import KAFKA_CONSUMED, KAFKA_DEAD_LETTERED, KAFKA_RETRIED, LagTracker, record_build_info
+from shared.metrics import (KAFKA_COMMIT_FAILURES, KAFKA_CONSUMED, KAFKA_DEAD_LETTERED, KAFKA_PAUSES, KAFKA_RETRIED,
+                            LagTracker, record_build_info)
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -30,6 +33,15 @@ class PermanentError(Exception):
     """A handler's way to say: this message can never succeed; dead-letter it now."""
 
 
+class DependencyUnavailable(Exception):
+    """The database or the broker stayed away through every attempt. The message is not at fault:
+    the loop steps back, re-reads it after a pause and tries again, and never dead-letters it."""
+
+    def __init__(self, dependency: str, cause: str):
+        super().__init__(f"{dependency} unavailable: {cause}")
+        self.dependency = dependency
+
+
 @dataclass
 class Outcome:
     handled: bool
@@ -38,21 +50,29 @@ class Outcome:
 
 class ConsumerLoop:
     def __init__(self, *, settings: Settings, group_id: str, handlers: dict[str, Handler],
-                 publisher: Publisher, sleep: Callable[[float], None] = time.sleep):
+                 publisher: Publisher, sleep: Callable[[float], None] | None = None):
         self.settings = settings
         self.group_id = group_id
         self.handlers = handlers
         self.publisher = publisher
-        self._sleep = sleep
+        self._wake = threading.Event()
+        # A pause ends early when the loop is asked to stop.
+        self._sleep = sleep or self._wake.wait
         self._stopping = False
+        self._pauses = 0  # pauses in a row; reset by the first message handled after them
         self._consumer: KafkaConsumer | None = None
 
     def stop(self, *_args) -> None:
         """Finish the message in hand, commit, close (SIGTERM/SIGINT)."""
         self._stopping = True
+        self._wake.set()
 
     def process(self, topic: str, key: bytes | None, value: bytes, headers=None) -> Outcome:
-        """Handles one record with the retry and dead-letter policy; returns once it may be committed."""
+        """Handles one record with the retry and dead-letter policy; returns once it may be committed.
+
+        Raises DependencyUnavailable when the database or broker stayed away through every attempt
+        (or the dead-letter topic could not be written): the record must then be read again later.
+        """
         try:
             event = events.decode(value)
             if event.topic != topic:
@@ -76,7 +96,10 @@ class ConsumerLoop:
                 return Outcome(handled=True)
             except TRANSIENT as exc:
                 if attempt >= self.settings.consumer_max_attempts:
-                    return self._dead_letter(topic, key, value, f"gave up after {attempt} attempts: {type(exc).__name__}")
+                    # An outage is not this message's fault: dead-lettering it would drain the whole
+                    # stream into the DLQ while a dependency is down.
+                    dependency = "broker" if isinstance(exc, PublishError) else "database"
+                    raise DependencyUnavailable(dependency, type(exc).__name__) from exc
                 KAFKA_RETRIED.labels(topic=topic).inc()
                 delay = self.settings.consumer_backoff_s * 2 ** (attempt - 1)
                 log.warning("transient failure, retrying", extra={"topic": topic, "attempt": attempt,
@@ -91,8 +114,11 @@ class ConsumerLoop:
     def _dead_letter(self, topic: str, key, value: bytes, error: str, trace_id: str = "") -> Outcome:
         headers = [("error", error[:2000].encode()), ("original_topic", topic.encode()),
                    ("failed_at", str(time.time()).encode())]
-        # If the broker is away this raises, and the offset stays uncommitted: nothing is lost.
-        self.publisher.publish_raw(events.dlq_topic(topic), key=key, value=value, headers=headers)
+        try:
+            self.publisher.publish_raw(events.dlq_topic(topic), key=key, value=value, headers=headers)
+        except PublishError as exc:
+            # The broker is away: the record stays uncommitted and is read again once it is back.
+            raise DependencyUnavailable("broker", str(exc)) from exc
         KAFKA_DEAD_LETTERED.labels(topic=topic).inc()
         KAFKA_CONSUMED.labels(topic=topic, outcome="dead_lettered").inc()
         log.error("dead-lettered a message", extra={"topic": topic, "reason": error[:200], "trace_id": trace_id})
@@ -120,7 +146,15 @@ class ConsumerLoop:
         idle_since = time.monotonic()
         try:
             while not self._stopping:
-                batch = consumer.poll(timeout_ms=500)
+                try:
+                    batch = consumer.poll(timeout_ms=500)
+                except KafkaError as exc:
+                    if not exc.retriable:
+                        raise
+                    # The coordinator moved or the broker is restarting: the client recovers on a later poll.
+                    log.warning("poll failed, retrying", extra={"group": self.group_id, "error": type(exc).__name__})
+                    self._sleep(self.settings.consumer_backoff_s)
+                    continue
                 lag.update(consumer)
                 if not batch:
                     if idle_exit_after_s is not None and time.monotonic() - idle_since > idle_exit_after_s:
@@ -138,12 +172,46 @@ class ConsumerLoop:
                 for rec in records:
                     if self._stopping:
                         return
-                    self.process(tp.topic, rec.key, rec.value, rec.headers)
+                    try:
+                        self.process(tp.topic, rec.key, rec.value, rec.headers)
+                    except DependencyUnavailable as exc:
+                        self._rewind(consumer, batch, done)
+                        self._pause(tp.topic, exc)
+                        return
+                    self._pauses = 0
                     done[tp] = OffsetAndMetadata(rec.offset + 1, "", -1)
         finally:
             # Commit exactly what was handled (or dead-lettered), even when stopping mid-batch.
             if done:
-                consumer.commit(offsets=done)
+                self._commit(consumer, done)
+
+    def _rewind(self, consumer: KafkaConsumer, batch, done: dict[TopicPartition, OffsetAndMetadata]) -> None:
+        """Moves every partition of the batch back to its first record not yet handled, so the next poll
+        returns it again (poll has already moved the positions past the whole batch)."""
+        assigned = consumer.assignment()
+        for tp, records in batch.items():
+            if tp in assigned and records:
+                consumer.seek(tp, done[tp].offset if tp in done else records[0].offset)
+
+    def _pause(self, topic: str, exc: DependencyUnavailable) -> None:
+        KAFKA_PAUSES.labels(topic=topic, dependency=exc.dependency).inc()
+        delay = min(self.settings.consumer_backoff_s * 2 ** self._pauses, self.settings.consumer_pause_max_s)
+        self._pauses += 1
+        log.warning("dependency unavailable; pausing before reading the message again",
+                    extra={"topic": topic, "dependency": exc.dependency, "pause_s": round(delay, 3)})
+        self._sleep(delay)
+
+    def _commit(self, consumer: KafkaConsumer, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
+        try:
+            consumer.commit(offsets=offsets)
+        except KafkaError as exc:
+            # Typically the group rebalanced while the broker was away, so these partitions may belong to
+            # another member now. Their records will be handled again from the last committed offset;
+            # handlers are idempotent, so that repeats work but never doubles a result. Exiting would
+            # only stop this worker.
+            KAFKA_COMMIT_FAILURES.labels(group=self.group_id).inc()
+            log.warning("offset commit failed; the records will be handled again",
+                        extra={"group": self.group_id, "error": type(exc).__name__})
 
 
 def describe_dlq_record(value: bytes, headers) -> dict:

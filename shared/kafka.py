@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import Iterable
 
@@ -10,7 +11,7 @@ from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from shared import events
-from shared.metrics import KAFKA_PUBLISHED
+from shared.metrics import KAFKA_PRODUCERS_REPLACED, KAFKA_PUBLISHED
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -27,12 +28,19 @@ def message_key(event: events.Event) -> bytes:
 
 
 class Publisher:
-    """Publishes envelopes with acks=all and idempotence; `publish` returns only once all are acknowledged."""
+    """Publishes envelopes with acks=all and idempotence; `publish` returns only once all are acknowledged.
 
-    def __init__(self, settings: Settings, *, client_id: str = "credbridge"):
+    A producer whose publish went unacknowledged is discarded and the next publish builds a fresh one.
+    kafka-python 3.0.12's idempotent producer never sends again once a batch it had already sent expires
+    (a broker restart longer than the delivery timeout does it: bench/repro/kafka_python_idempotent_wedge.py);
+    a new producer, with a new producer id, is unaffected. Safe to share between threads.
+    """
+
+    def __init__(self, settings: Settings, *, client_id: str = "credbridge", producer_factory=KafkaProducer):
         timeout_ms = int(settings.kafka_publish_timeout_s * 1000)
         self._timeout_s = settings.kafka_publish_timeout_s
-        self._producer = KafkaProducer(
+        self._factory = producer_factory
+        self._config = dict(
             bootstrap_servers=settings.kafka_bootstrap_servers.split(","),
             client_id=client_id,
             acks="all",
@@ -40,31 +48,73 @@ class Publisher:
             linger_ms=1,
             # Bounded so a webhook gets its 503 instead of hanging while the broker is away.
             max_block_ms=timeout_ms,
+            bootstrap_timeout_ms=timeout_ms,
             request_timeout_ms=max(timeout_ms - 500, 1000),
             delivery_timeout_ms=timeout_ms + 1000,
             reconnect_backoff_max_ms=1000,
         )
+        self._lock = threading.Lock()
+        self._producer = None  # built by the first publish, so a service can start before the broker is up
 
     def publish(self, batch: list[events.Event]) -> None:
         deadline = time.monotonic() + self._timeout_s
+        producer = self._current()
         try:
-            futures = [self._producer.send(e.topic, key=message_key(e), value=events.encode(e)) for e in batch]
+            futures = [producer.send(e.topic, key=message_key(e), value=events.encode(e)) for e in batch]
             for f in futures:
                 f.get(timeout=max(deadline - time.monotonic(), 0.05))
         except KafkaError as exc:
+            self._discard(producer)
             raise PublishError(type(exc).__name__) from exc
         for e in batch:
             KAFKA_PUBLISHED.labels(topic=e.topic).inc()
 
     def publish_raw(self, topic: str, *, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]]) -> None:
+        producer = self._current()
         try:
-            self._producer.send(topic, key=key, value=value, headers=headers).get(timeout=self._timeout_s)
+            producer.send(topic, key=key, value=value, headers=headers).get(timeout=self._timeout_s)
         except KafkaError as exc:
+            self._discard(producer)
             raise PublishError(type(exc).__name__) from exc
         KAFKA_PUBLISHED.labels(topic=topic).inc()  # dead letters (topic *.dlq) and replays count as published too
 
     def close(self) -> None:
-        self._producer.close(timeout=self._timeout_s)
+        with self._lock:
+            producer, self._producer = self._producer, None
+        if producer is not None:
+            try:
+                producer.close(timeout=self._timeout_s)
+            except KafkaError:
+                _force_close(producer)
+
+    def _current(self):
+        with self._lock:
+            if self._producer is None:
+                try:
+                    self._producer = self._factory(**self._config)
+                except KafkaError as exc:  # the broker is away: no bootstrap within the publish timeout
+                    raise PublishError(type(exc).__name__) from exc
+            return self._producer
+
+    def _discard(self, failed) -> None:
+        with self._lock:
+            if self._producer is not failed:
+                return  # another thread already replaced it
+            self._producer = None
+        KAFKA_PRODUCERS_REPLACED.inc()
+        log.warning("publish unacknowledged; the producer is replaced before the next publish")
+        try:
+            failed.close(timeout=0)
+        except KafkaError:
+            _force_close(failed)
+
+
+def _force_close(producer) -> None:
+    # kafka-python's close() flushes first and raises if records are still pending, before it reaches
+    # its own force close, which would leave the sender thread running: stop it directly.
+    sender = getattr(producer, "_sender", None)
+    if sender is not None:
+        sender.force_close()
 
 
 def ensure_topics(settings: Settings, topics: Iterable[str] = events.ALL_TOPICS) -> list[str]:
@@ -90,7 +140,8 @@ def ensure_topics(settings: Settings, topics: Iterable[str] = events.ALL_TOPICS)
 def broker_reachable(settings: Settings, timeout_s: float = 2.0) -> bool:
     try:
         admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers.split(","),
-                                 request_timeout_ms=int(timeout_s * 1000), client_id="credbridge-ready")
+                                 request_timeout_ms=int(timeout_s * 1000), bootstrap_timeout_ms=int(timeout_s * 1000),
+                                 client_id="credbridge-ready")
     except KafkaError:
         return False
     try:

@@ -19,6 +19,14 @@ KAFKA_PUBLISHED = Counter("credbridge_kafka_published_total", "Events acknowledg
 KAFKA_CONSUMED = Counter("credbridge_kafka_consumed_total", "Messages consumed, by outcome.", ["topic", "outcome"])
 KAFKA_RETRIED = Counter("credbridge_kafka_retried_total", "Handler retries after a transient failure.", ["topic"])
 KAFKA_DEAD_LETTERED = Counter("credbridge_kafka_dead_lettered_total", "Messages sent to a dead-letter topic.", ["topic"])
+KAFKA_PAUSES = Counter("credbridge_kafka_dependency_pauses_total",
+                       "Times the consumer loop stepped back to re-read a message because a dependency stayed away.",
+                       ["topic", "dependency"])
+KAFKA_PRODUCERS_REPLACED = Counter("credbridge_kafka_producers_replaced_total",
+                                   "Producers discarded after an unacknowledged publish (a fresh one takes over).")
+KAFKA_COMMIT_FAILURES = Counter("credbridge_kafka_commit_failures_total",
+                                "Offset commits the broker refused (usually a rebalance); the records are handled again.",
+                                ["group"])
 # One process owns a partition at a time and a revoked partition is set to 0 by its former owner,
 # so the most recent write across a service's processes is the true lag.
 KAFKA_LAG = Gauge("credbridge_kafka_consumer_lag", "Messages not yet committed (end offset minus position).",

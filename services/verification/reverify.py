@@ -116,3 +116,5 @@ class Rechecker:
             except (PyMongoError, PublishError) as exc:
                 # The database or broker is away: the claimed verdicts come due again after their lease.
                 log.warning("re-check pass failed", extra={"error": type(exc).__name__})
+            except Exception:  # noqa: BLE001 - the thread's policy: a bug in one pass must not end re-checking
+                log.exception("re-check pass failed unexpectedly; retrying next interval")

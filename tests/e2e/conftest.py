@@ -102,6 +102,22 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(autouse=True)
+def services_still_running(request):
+    """Every service process must be up when a test starts: one that ended is named with its last log lines
+    at once, instead of every later test timing out waiting for work it would have done."""
+    if "running" not in request.fixturenames:
+        yield
+        return
+    running = request.getfixturevalue("running")
+    ended = {name: proc.returncode for name, proc in running.procs.items() if proc.poll() is not None}
+    if ended:
+        tails = "\n".join(f"----- {name}.log -----\n" + "\n".join(
+            (running.log_dir / f"{name}.log").read_text(errors="replace").splitlines()[-30:]) for name in ended)
+        pytest.fail(f"service processes ended before this test: {ended}\n{tails}")
+    yield
+
+
+@pytest.fixture(autouse=True)
 def service_logs_on_failure(request):
     """When an end-to-end test fails, show what the services logged: the cause is usually there."""
     yield

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import signal
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
@@ -51,11 +52,20 @@ def test_consumers_killed_mid_stream_and_restarted_leave_exactly_one_score_and_o
     assert len(verdicts) == len(apps) and set(verdicts.values()) == {1}
 
 
-def test_with_the_broker_stopped_webhooks_answer_503_and_nothing_is_half_written_then_flow_again(api, servers, e2e_settings):
+def test_with_the_broker_stopped_webhooks_answer_503_and_nothing_is_half_written_then_flow_again(
+        api, servers, running, e2e_settings):
     tenant = api.new_tenant()
     api.put_role(tenant, "job-broker", ROLE)
     issuer = Issuer.generate()
     db = _db(e2e_settings)
+    # Work in hand when the broker goes: the workers' commits are refused when it returns (their group
+    # sessions lapsed meanwhile), which must not stop them.
+    in_flight = [f"app-inflight-{i:02d}" for i in range(30)]
+    with ThreadPoolExecutor(8) as pool:
+        assert all(r.status_code == 202 for r in pool.map(
+            lambda a: api.send(tenant, application_id=a, job_id="job-broker",
+                               credentials=[{"jwt": issuer.vc_jwt(achievement_name="Python Programming")}]),
+            in_flight))
     servers.kafka.stop()
     try:
         resp = api.send(tenant, application_id="app-down", job_id="job-broker", event_id="evt-down",
@@ -63,7 +73,8 @@ def test_with_the_broker_stopped_webhooks_answer_503_and_nothing_is_half_written
         assert resp.status_code == 503, resp.text
         assert resp.headers["Content-Type"].startswith("application/problem+json")
         assert int(resp.headers["Retry-After"]) > 0
-        assert db.webhook_deliveries.count_documents({"tenant": tenant["tenant"]}) == 0
+        assert db.webhook_deliveries.count_documents({"tenant": tenant["tenant"], "delivery_id": "evt-down"}) == 0
+        time.sleep(8)  # longer than the workers' session timeout
     finally:
         servers.kafka.start()
     # The ATS retries the same delivery, and new ones arrive: both flow through to a score.
@@ -75,3 +86,7 @@ def test_with_the_broker_stopped_webhooks_answer_503_and_nothing_is_half_written
     assert fresh.status_code == 202, fresh.text
     for app_id in ("app-down", "app-after"):
         assert api.wait_score(tenant, app_id, until=lambda d: d.get("score") == 100, timeout_s=90)["score"] == 100
+    wait_for(lambda: db.scores.count_documents({"tenant": tenant["tenant"], "score": 100}) == len(in_flight) + 2,
+             timeout_s=90, what="every application accepted before the outage scored")
+    stopped = {name: proc.returncode for name, proc in running.procs.items() if proc.poll() is not None}
+    assert stopped == {}, f"workers ended during the outage: {stopped}"

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 
 from kafka import KafkaConsumer, TopicPartition
 
 from shared import events
 from shared.consumer import ConsumerLoop
-from shared.kafka import Publisher, message_key
+from shared.kafka import Publisher, PublishError, message_key
 from tests.support.kafka_probe import TopicReader
 
 
@@ -78,6 +79,77 @@ def test_a_poison_message_is_dead_lettered_with_its_error_and_its_offset_committ
     assert b"invalid envelope" in headers["error"] and headers["original_topic"] == b"applications.ready"
     assert lag(settings, group, events.APPLICATIONS_READY) == 0
     reader.close()
+    publisher.close()
+
+
+def test_a_broker_restart_while_a_message_is_in_hand_neither_stops_the_loop_nor_loses_a_message(servers):
+    # The broker goes away long enough for the group's session to lapse, so the commit of the batch in hand
+    # is refused when it returns (kafka-python: CommitFailedError), the case that used to end the worker.
+    settings = servers.settings(consumer_session_timeout_ms=6000, consumer_max_attempts=2, consumer_pause_max_s=1.0)
+    tenant, group = f"t-{uuid.uuid4().hex[:8]}", f"g-{uuid.uuid4().hex[:8]}"
+    publisher = Publisher(settings)
+    publisher.publish([ready_event(tenant, i) for i in range(40)])
+    handled, in_hand, broker_down = [], threading.Event(), threading.Event()
+
+    def output():
+        return events.new_event("score.computed", tenant=tenant, payload={
+            "application_id": "app-x", "role_id": "j", "status": "unscored", "score": None, "score_version": "v",
+            "computed_at": "2026-01-01T00:00:00+00:00"})
+
+    def handler(event):
+        if event.tenant != tenant:
+            return
+        if event.payload["delivery_id"] == "d5" and not broker_down.is_set():
+            in_hand.set()
+            broker_down.wait(60)
+        publisher.publish([output()])
+        handled.append(event.payload["delivery_id"])
+
+    loop = ConsumerLoop(settings=settings, group_id=group, handlers={events.APPLICATIONS_READY: handler},
+                        publisher=publisher)
+    failure = []
+
+    def run():
+        try:
+            loop.run(install_signals=False)
+        except BaseException as exc:  # noqa: BLE001 - recorded for the assertion below
+            failure.append(exc)
+
+    def publish_steadily():
+        # Other work sharing the publisher, in flight as the broker shuts down: some of its batches are
+        # sent, refused (NotLeaderForPartition) and expire, which wedges kafka-python's idempotent producer.
+        while not stop_publishing.is_set():
+            try:
+                publisher.publish([output()])
+            except PublishError:
+                pass
+            time.sleep(0.005)
+
+    stop_publishing = threading.Event()
+    background = [threading.Thread(target=publish_steadily, daemon=True) for _ in range(3)]
+    runner = threading.Thread(target=run, daemon=True)
+    runner.start()
+    try:
+        assert in_hand.wait(60)
+        for t in background:
+            t.start()
+        time.sleep(1)
+        servers.kafka.stop()
+        broker_down.set()
+        time.sleep(8)  # longer than the session timeout and the publisher's delivery timeout
+    finally:
+        servers.kafka.start()
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and not (set(handled) >= {f"d{i}" for i in range(40)}
+                                               and lag(settings, group, events.APPLICATIONS_READY) == 0):
+        assert runner.is_alive(), f"the loop ended: {failure}"
+        time.sleep(0.5)
+    stop_publishing.set()
+    loop.stop()
+    runner.join(30)
+    assert failure == []
+    assert set(handled) == {f"d{i}" for i in range(40)}  # redeliveries allowed, losses not
+    assert lag(settings, group, events.APPLICATIONS_READY) == 0
     publisher.close()
 
 

@@ -66,3 +66,30 @@ def test_a_credential_past_its_expiry_fails_on_recheck():
 def test_a_credential_that_can_never_change_is_not_scheduled():
     report, basis = first_verdict(Issuer.generate().vc_jwt(nbf=NOW - timedelta(days=1)), Host())
     assert report["recheck_at"] is None and basis is None
+
+
+def test_the_recheck_thread_outlives_an_unexpected_error_in_one_pass():
+    import threading
+    from types import SimpleNamespace
+
+    from services.verification.reverify import Rechecker
+
+    passes, twice = [], threading.Event()
+
+    class Repo:
+        def unpublished(self, limit):
+            passes.append(1)
+            if len(passes) == 1:
+                raise ValueError("a bug in the first pass")
+            twice.set()
+            return []
+
+        def claim_due(self, now, *, limit, lease):
+            return []
+
+    verifier = SimpleNamespace(settings=Settings(recheck_interval_s=0.01))
+    rechecker = Rechecker(repo=Repo(), publish=lambda batch: None, verifier=verifier).start()
+    try:
+        assert twice.wait(5), "re-checking stopped after the first error"
+    finally:
+        rechecker.stop()
