@@ -40,12 +40,16 @@ def accept(delivery: Delivery, *, adapter: Adapter, tenants: TenantRepository, d
         return _acked(ack)
     if delivery.mimetype not in adapter.mimetypes:
         raise Problem(415, "Unsupported Media Type", f"{adapter.name} webhooks must be sent as application/json.")
-    doc = _parse_json(delivery.body)
+    doc, malformed = _parse_json(delivery.body)
+    # Authentication comes first, so an unauthenticated sender learns nothing about how its body was read.
+    # Most providers sign the raw bytes; Lever signs fields inside the body, which a malformed body lacks.
     try:
         adapter.authenticate(delivery, doc, secrets=connection.secrets, options=connection.options, settings=settings)
     except AuthError as exc:
         metrics.SIGNATURE_FAILURES.labels(provider=adapter.name).inc()
         raise Problem(401, "Unauthorized", f"Webhook authentication failed: {exc}.") from None
+    if malformed:
+        raise Problem(400, "Bad Request", malformed)
     application = adapter.normalise(delivery, doc)
     if isinstance(application, Ack):
         return _acked(application)
@@ -71,14 +75,15 @@ def _acked(ack: Ack) -> Accepted:
     return Accepted(ack.status, False, None, 0, outcome="ping", headers=ack.headers)
 
 
-def _parse_json(body: bytes) -> dict:
+def _parse_json(body: bytes) -> tuple[dict, str | None]:
+    """The body as a JSON object, or an empty one and what is wrong with it."""
     try:
         doc = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise Problem(400, "Bad Request", "The body is not valid JSON.") from None
+        return {}, "The body is not valid JSON."
     if not isinstance(doc, dict):
-        raise Problem(400, "Bad Request", "The body must be a JSON object.")
-    return doc
+        return {}, "The body must be a JSON object."
+    return doc, None
 
 
 __all__ = ["accept", "Accepted"]

@@ -121,6 +121,12 @@ def test_malformed_json_with_a_valid_signature_is_400(client, tenant):
     _problem(post(client, tenant_id, body, sign_generic(secret, body, int(time.time()))), 400)
 
 
+def test_malformed_json_without_a_valid_signature_is_401_so_the_sender_learns_nothing_of_the_parser(client, tenant):
+    tenant_id, _secret = tenant
+    for body in (b'{"event_id": "x", ', b'[1, 2]', b'\xff\xfe'):
+        _problem(post(client, tenant_id, body, sign_generic("not-the-secret", body, int(time.time()))), 401)
+
+
 def test_a_body_missing_required_fields_is_422_with_field_errors(client, tenant):
     tenant_id, secret = tenant
     body = json.dumps({"event_id": "x", "application": {"id": "a"}}).encode()

@@ -169,6 +169,14 @@ def test_a_lever_signature_replayed_with_other_data_inside_the_window_publishes_
     _problem(post(client, "lever", tenant, *stale), 401)
 
 
+@pytest.mark.parametrize("provider", ["greenhouse", "lever", "workable", "ashby", "smartrecruiters", "teamtailor"])
+def test_a_malformed_body_from_an_unauthenticated_sender_is_401_not_400(world, provider):
+    client, tenants, _, _ = world
+    tenant, secret = connect(tenants, provider)
+    _body, headers = request_for(provider, secret)
+    _problem(post(client, provider, tenant, b'{"truncated": ', headers), 401)
+
+
 def test_a_wrong_content_type_is_415_and_an_unknown_tenant_is_404(world):
     client, tenants, _, _ = world
     tenant, secret = connect(tenants, "greenhouse")
