@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run stop test test-unit bench bench-pipeline bench-verify bench-matching demo clean
+.PHONY: install run stop lint test test-unit bench bench-pipeline bench-verify bench-matching demo clean
 
 install: $(STAMP)
 
@@ -25,7 +25,10 @@ run: install
 stop:
 	$(PY) deploy/local/stack.py down
 
-test: install
+lint: install
+	$(VENV)/bin/ruff check services shared tests bench deploy
+
+test: install lint
 	$(PY) -m pytest
 
 test-unit: install

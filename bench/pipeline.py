@@ -80,7 +80,7 @@ def bench_throughput(servers_env: dict, tenant: str, secret: str, workdir: Path,
     bare = _gunicorn("bench.bare_app:create_app()", bare_port, dict(servers_env), workdir / "bare.log")
     try:
         for port in (ing_port, bare_port):
-            stack.wait_for(lambda: requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code in (200, 404),
+            stack.wait_for(lambda port=port: requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code in (200, 404),
                            what="app", timeout_s=60)
         base = f"/v1/webhooks/generic/{tenant}"
         throughput(f"http://127.0.0.1:{ing_port}{base}", secret, seconds=3)  # warm-up

@@ -77,7 +77,7 @@ def main() -> int:
     try:
         for name in ("ingest", "verification", "matching"):
             port = getattr(ports, name)
-            stack.wait_for(lambda: stack._http_ok(f"http://127.0.0.1:{port}/readyz"), what=name, timeout_s=60,
+            stack.wait_for(lambda port=port: stack._http_ok(f"http://127.0.0.1:{port}/readyz"), what=name, timeout_s=60,
                            proc=honcho)
         print(BANNER.format(p=ports, kafka=kafka.bootstrap, mongo=mongo.uri), flush=True)
         prometheus = _start_prometheus(ports)

@@ -259,7 +259,7 @@ class Services:
         for name in ("ingest", "verification", "matching"):
             if name in self.procs:
                 port = getattr(self.ports, name)
-                wait_for(lambda: _http_ok(f"http://127.0.0.1:{port}/healthz"), what=name, timeout_s=60,
+                wait_for(lambda port=port: _http_ok(f"http://127.0.0.1:{port}/healthz"), what=name, timeout_s=60,
                          proc=self.procs[name], log=self.log_dir / f"{name}.log")
         return self
 

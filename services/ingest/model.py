@@ -70,7 +70,7 @@ def resolved_events(*, tenant: str, provider: str, delivery_id: str, application
         payload={"credential_id": cid, "application_id": app_id,
                  "candidate": {"id": candidate["id"], "emails": candidate["emails"]},
                  "provenance": ref.provenance, "document": ref.document, "jwt": ref.jwt, "url": ref.url})
-        for cid, ref in zip(ids, credentials)]
+        for cid, ref in zip(ids, credentials, strict=True)]
     out.append(events.new_event(
         "application.ready", tenant=tenant, trace_id=trace_id,
         event_id=events.derive_id("application.ready", tenant, provider, delivery_id),

@@ -106,6 +106,6 @@ def verify(suite: Suite, *, key, signature: bytes, options: dict, document: dict
     """True when the signature covers one genuine canonical form of (options, document)."""
     option_forms, document_forms = suite.canonicalise(options), suite.canonicalise(document)
     # A legacy form is only ever paired with the legacy form of the other half.
-    pairs = list(zip(option_forms, document_forms)) if len(option_forms) == len(document_forms) else \
+    pairs = list(zip(option_forms, document_forms, strict=True)) if len(option_forms) == len(document_forms) else \
         [(o, d) for o in option_forms for d in document_forms]
     return any(suite.verify(key, signature, hash_data(o, d)) for o, d in pairs)

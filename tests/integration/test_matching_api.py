@@ -6,7 +6,6 @@ import time
 
 import pytest
 
-from shared.mongo import connect
 from shared.tenants import TenantRepository
 
 from services.matching import recruiter, service

@@ -18,7 +18,8 @@ URL = "https://status.example/lists/9"
 
 
 
-def first_verdict(token, host, settings=Settings()):
+def first_verdict(token, host, settings=None):
+    settings = settings or Settings()
     report = verify_credential(jwt=token, now=NOW, settings=settings, fetch=host, emails=["ada@example.org"])
     return report, stage.recheck_basis(stage.claimed_credential(jwt=token), report)
 
