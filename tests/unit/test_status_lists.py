@@ -15,6 +15,7 @@ from services.verification.fetching import FetchFailed, FetchRefused
 from services.verification.stage import Caches
 from services.verification.verify import verify_credential
 from shared.settings import Settings
+from tests.support.di_signer import Signer, ob3_credential
 from tests.support.issuer import Issuer
 from tests.support.status_lists import credential_with_status, encode_bits, list_credential, status_entry
 from tests.support.memory_host import MemoryHost as Host
@@ -238,3 +239,39 @@ def test_the_w3c_test_suites_short_encoded_list_fails(issuer, host):
 def test_an_encoded_list_that_is_not_base64url_gzip_fails(issuer, host):
     publish(host, issuer, encoded="uThisIsNotGzip")
     assert check(verify(credential(issuer), host), "status.revocation")["status"] == "failed"
+
+
+# --- a status list secured with a Data Integrity proof rather than as a VC-JWT -------------------
+def _di_list(signer, *, set_bits=(), url=URL) -> dict:
+    return signer.sign({
+        "@context": ["https://www.w3.org/ns/credentials/v2"], "id": url,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"], "issuer": signer.did,
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": f"{url}#list", "type": "BitstringStatusList", "statusPurpose": "revocation",
+                              "encodedList": encode_bits(set_bits)}})
+
+
+def _di_credential(signer, index: int) -> dict:
+    return signer.sign(ob3_credential(signer.did, credentialStatus=status_entry(URL, index)))
+
+
+def _verify_document(document, host):
+    return verify_credential(document=document, now=NOW, settings=Settings(), fetch=host, emails=["ada@example.org"])
+
+
+def test_a_status_list_secured_with_eddsa_rdfc_2022_revokes_the_credentials_it_marks(host):
+    signer = Signer()
+    host.routes[URL] = _di_list(signer, set_bits=[7])
+    revoked, clear = _verify_document(_di_credential(signer, 7), host), _verify_document(_di_credential(signer, 8), host)
+    assert revoked["verdict"] == "failed" and revoked["status"] == {"revoked": True}
+    assert clear["verdict"] == "verified" and check(clear, "status.revocation")["status"] == "passed"
+
+
+def test_a_data_integrity_status_list_whose_bits_were_changed_after_signing_is_not_trusted(host):
+    signer = Signer()
+    forged = _di_list(signer, set_bits=[7])
+    forged["credentialSubject"]["encodedList"] = encode_bits([])  # clears the revocation without the issuer's key
+    host.routes[URL] = forged
+    report = _verify_document(_di_credential(signer, 7), host)
+    assert report["verdict"] == "indeterminate"
+    assert "does not verify" in check(report, "status.revocation")["message"]
