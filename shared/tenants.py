@@ -74,7 +74,10 @@ class TenantRepository:
         if not presented.startswith("cbk_") or "." not in presented:
             return None
         key_id, _, secret = presented[4:].partition(".")
-        doc = self.api_keys.find_one({"_id": key_id, "revoked": False})
+        # By _id alone, revocation checked here: an extra predicate makes secantusdb scan the collection
+        # (bench/repro/secantusdb_extra_predicate_collscan.py).
+        doc = self.api_keys.find_one({"_id": key_id})
+        doc = doc if doc is not None and doc.get("revoked") is False else None
         # Compare digests in constant time; an unknown key id still pays for one compare.
         stored = doc["hash"] if doc else _digest("")
         return doc["tenant"] if hmac.compare_digest(stored, _digest(secret)) and doc else None

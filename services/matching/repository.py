@@ -94,7 +94,10 @@ class MatchingRepository:
                 return doc, bool(current.get("deleted"))
 
     def get_role(self, tenant: str, role_id: str) -> dict | None:
-        return self.roles.find_one({"tenant": tenant, "role_id": role_id, "deleted": False}, _NO_ID)
+        # Deleted roles are filtered here: a predicate beyond the unique key makes secantusdb scan the
+        # collection (bench/repro/secantusdb_extra_predicate_collscan.py).
+        found = self.roles.find_one({"tenant": tenant, "role_id": role_id}, _NO_ID)
+        return found if found is not None and not found.get("deleted") else None
 
     def role_for_rescoring(self, tenant: str, role_id: str) -> dict | None:
         """The role document even when deleted: its tombstone still drives the re-scoring of its applications."""
@@ -109,8 +112,8 @@ class MatchingRepository:
         exact = self.get_role(tenant, job_id)
         if exact is not None:
             return exact
-        found = self.roles.find({"tenant": tenant, "job_ids": job_id, "deleted": False}, _NO_ID)
-        return next(iter(found.sort("role_id", ASCENDING).limit(1)), None)
+        found = self.roles.find({"tenant": tenant, "job_ids": job_id}, _NO_ID).sort("role_id", ASCENDING)
+        return next((r for r in found if not r.get("deleted")), None)
 
     def roles_to_rescore(self, *, limit: int = 100) -> list[tuple[str, str]]:
         docs = self.roles.find({"rescoring.active": True}, {"_id": False, "tenant": True, "role_id": True})
@@ -196,10 +199,15 @@ class MatchingRepository:
 
     def evidence_for(self, tenant: str, application_id: str, *, credential_ids: list[str]) -> list[dict]:
         """Evidence for the credentials an application lists, and for any verified on its behalf."""
-        query = {"tenant": tenant, "$or": [{"application_id": application_id}]}
-        if credential_ids:
-            query["$or"].append({"credential_id": {"$in": list(credential_ids)}})
-        return list(self.evidence.find(query, _NO_ID))
+        # Two exact index lookups rather than one $or: each is an index scan on any server, and secantusdb
+        # plans a $or beside tenant as a collection scan (bench/repro/secantusdb_extra_predicate_collscan.py).
+        found = {d["credential_id"]: d for d in self.evidence.find({"tenant": tenant, "application_id": application_id},
+                                                                   _NO_ID)}
+        missing = [c for c in dict.fromkeys(credential_ids) if c not in found]
+        if missing:
+            found.update((d["credential_id"], d)
+                         for d in self.evidence.find({"tenant": tenant, "credential_id": {"$in": missing}}, _NO_ID))
+        return list(found.values())
 
     # --- synonyms ----------------------------------------------------------------------------
     def get_synonyms(self, tenant: str) -> list[list[str]]:

@@ -1,0 +1,60 @@
+"""Lookups by unique key on the real server: what a deleted, revoked or expired record answers.
+
+These reads fetch by the unique key alone and judge the rest in code (see
+bench/repro/secantusdb_extra_predicate_collscan.py for why), so their meaning is pinned here.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from services.ingest.repository import DeliveryRepository
+from services.matching.repository import MatchingRepository
+from shared.tenants import TenantRepository
+
+
+def test_an_expired_delivery_counts_as_unseen_until_the_ttl_monitor_removes_it(db):
+    deliveries = DeliveryRepository(db, ttl_s=3600)
+    deliveries.ensure_indexes()
+    deliveries.record(tenant="t1", provider="greenhouse", delivery_id="d1", application_id="a1", events=1)
+    assert deliveries.seen(tenant="t1", provider="greenhouse", delivery_id="d1")
+    assert not deliveries.seen(tenant="t2", provider="greenhouse", delivery_id="d1")  # another tenant's
+    db.webhook_deliveries.update_one({"delivery_id": "d1"},
+                                     {"$set": {"expires_at": datetime.now(timezone.utc) - timedelta(seconds=1)}})
+    assert not deliveries.seen(tenant="t1", provider="greenhouse", delivery_id="d1")
+
+
+def test_a_revoked_api_key_names_no_tenant(db, settings):
+    tenants = TenantRepository(db, settings)
+    tenants.ensure_indexes()
+    tenant, key = tenants.create_tenant("Acme")
+    assert tenants.tenant_for_api_key(key) == tenant
+    db.api_keys.update_many({"tenant": tenant}, {"$set": {"revoked": True}})
+    assert tenants.tenant_for_api_key(key) is None
+    assert tenants.tenant_for_api_key(key.rsplit(".", 1)[0] + ".wrong") is None
+
+
+def test_a_deleted_role_is_neither_found_nor_resolved_and_a_job_resolves_to_the_first_live_role(db):
+    repo = MatchingRepository(db)
+    repo.ensure_indexes()
+    req = [{"id": "py", "competency": "Python", "importance": "essential", "weight": 1}]
+    repo.put_role("t1", "role-a", title="A", requirements=req, job_ids=["job-9"])
+    repo.put_role("t1", "role-b", title="B", requirements=req, job_ids=["job-9"])
+    assert repo.resolve_role("t1", "job-9")["role_id"] == "role-a"
+    assert repo.delete_role("t1", "role-a")
+    assert repo.get_role("t1", "role-a") is None and repo.role_for_rescoring("t1", "role-a")["deleted"] is True
+    assert repo.resolve_role("t1", "job-9")["role_id"] == "role-b"
+    assert repo.resolve_role("t2", "job-9") is None  # another tenant's jobs are not ours
+    assert not repo.delete_role("t1", "role-a")
+
+
+def test_an_applications_evidence_is_what_was_verified_for_it_and_what_it_lists_never_another_tenants(db):
+    repo = MatchingRepository(db)
+    repo.ensure_indexes()
+    report = {"verdict": "verified"}
+    repo.record_evidence("t1", "c-for-app", application_id="app-1", candidate_id="cand", report=report)
+    repo.record_evidence("t1", "c-listed", application_id="app-0", candidate_id="cand", report=report)
+    repo.record_evidence("t1", "c-other", application_id="app-2", candidate_id="cand", report=report)
+    repo.record_evidence("t2", "c-listed-t2", application_id="app-1", candidate_id="cand", report=report)
+    found = repo.evidence_for("t1", "app-1", credential_ids=["c-listed", "c-for-app", "c-listed", "c-absent"])
+    assert sorted(e["credential_id"] for e in found) == ["c-for-app", "c-listed"]
+    assert [e["credential_id"] for e in repo.evidence_for("t1", "app-1", credential_ids=[])] == ["c-for-app"]
