@@ -27,7 +27,7 @@ from kafka import KafkaConsumer  # noqa: E402
 from services.demo_issuer import Issuer  # noqa: E402
 from services.ingest.signatures import sign_generic  # noqa: E402
 from shared import events, mongo  # noqa: E402
-from shared.kafka import ensure_topics  # noqa: E402
+from shared.kafka import ensure_topics, group_lag  # noqa: E402
 from shared.settings import Settings  # noqa: E402
 from shared.tenants import TenantRepository  # noqa: E402
 
@@ -125,21 +125,10 @@ DRAIN_S = 120
 
 def _drain(settings: Settings, *, cap_s: float = 600) -> None:
     """Waits until the matching consumer group has caught up with its topics (or cap_s passes)."""
-    from kafka import TopicPartition
-    # A consumer that names the group but subscribes to nothing only reads its offsets; it never joins.
-    probe = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id="matching",
-                          enable_auto_commit=False)
     topics = (events.APPLICATIONS_READY, events.CREDENTIALS_VERIFIED, events.CREDENTIALS_UNAVAILABLE)
-    tps = [TopicPartition(t, p) for t in topics for p in probe.partitions_for_topic(t) or ()]
     deadline = time.monotonic() + cap_s
-    try:
-        while time.monotonic() < deadline:
-            ends = probe.end_offsets(tps)
-            if all((probe.committed(tp) or 0) >= ends[tp] for tp in tps):
-                return
-            time.sleep(2)
-    finally:
-        probe.close()
+    while time.monotonic() < deadline and group_lag(settings.kafka_bootstrap_servers, "matching", topics) > 0:
+        time.sleep(2)
 
 
 def _steady(ingest, matching, auth, secret, settings, issuer, *, rate: int,

@@ -137,6 +137,22 @@ def ensure_topics(settings: Settings, topics: Iterable[str] = events.ALL_TOPICS)
         admin.close()
 
 
+def group_lag(bootstrap_servers: str, group: str, topics: Iterable[str]) -> int:
+    """Messages on `topics` that consumer group `group` has not committed past, summed over their partitions.
+
+    Reads the group's offsets without joining it (a consumer that subscribes to nothing never joins), so it
+    can watch a running group from outside: tests and benchmarks waiting for a pipeline to drain.
+    """
+    from kafka import KafkaConsumer, TopicPartition
+    probe = KafkaConsumer(bootstrap_servers=bootstrap_servers.split(","), group_id=group, enable_auto_commit=False)
+    try:
+        tps = [TopicPartition(t, p) for t in topics for p in probe.partitions_for_topic(t) or ()]
+        ends = probe.end_offsets(tps) if tps else {}
+        return sum(max(ends[tp] - (probe.committed(tp) or 0), 0) for tp in tps)
+    finally:
+        probe.close()
+
+
 def broker_reachable(settings: Settings, timeout_s: float = 2.0) -> bool:
     try:
         admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers.split(","),

@@ -5,11 +5,10 @@ import threading
 import time
 import uuid
 
-from kafka import KafkaConsumer, TopicPartition
 
 from shared import events
 from shared.consumer import ConsumerLoop
-from shared.kafka import Publisher, PublishError, message_key
+from shared.kafka import Publisher, PublishError, group_lag, message_key
 from tests.support.kafka_probe import TopicReader
 
 
@@ -21,14 +20,7 @@ def ready_event(tenant: str, i: int) -> events.Event:
 
 
 def lag(settings, group: str, topic: str) -> int:
-    """Messages on `topic` that `group` has not committed past."""
-    probe = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=group, enable_auto_commit=False)
-    try:
-        tps = [TopicPartition(topic, p) for p in probe.partitions_for_topic(topic)]
-        ends = probe.end_offsets(tps)
-        return sum(ends[tp] - (probe.committed(tp) or 0) for tp in tps)
-    finally:
-        probe.close()
+    return group_lag(settings.kafka_bootstrap_servers, group, [topic])
 
 
 def test_stopping_mid_stream_finishes_the_message_in_hand_and_commits_exactly_what_was_handled(settings):
