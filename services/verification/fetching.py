@@ -3,10 +3,40 @@ from __future__ import annotations
 
 from typing import Callable
 
+from services.verification import metrics
 from shared.fetch import Fetched, FetchFailed, Fetcher, FetchRefused  # noqa: F401 - re-exported for the verifier
 from shared.settings import Settings
 
 Fetch = Callable[..., Fetched]  # fetch(url, *, purpose=..., accept=(...), max_bytes=...) -> Fetched
+
+
+class Unfetched(Exception):
+    """A document the verifier needed did not arrive: `reason` is "refused" (an address this verifier may not
+    fetch), "failed" (unreachable, timed out, too large) or "http_error" (then `status` is the answer's)."""
+
+    def __init__(self, reason: str, status: int | None = None):
+        super().__init__(reason if status is None else f"{reason} (HTTP {status})")
+        self.reason, self.status = reason, status
+
+
+def fetch_document(fetch: Fetch, url: str, *, kind: str, purpose: str, accept: tuple[str, ...], max_bytes: int) -> bytes:
+    """The body of a 200 answer, each attempt counted in credbridge_verification_fetches_total under `kind`.
+
+    Raises Unfetched otherwise; what that means for a verdict (indeterminate, failed, revoked) is the caller's.
+    """
+    try:
+        got = fetch(url, purpose=purpose, accept=accept, max_bytes=max_bytes)
+    except FetchRefused:
+        metrics.fetch(kind, "refused")
+        raise Unfetched("refused") from None
+    except FetchFailed:
+        metrics.fetch(kind, "failed")
+        raise Unfetched("failed") from None
+    if got.status != 200:
+        metrics.fetch(kind, "http_error")
+        raise Unfetched("http_error", got.status)
+    metrics.fetch(kind, "ok")
+    return got.body
 
 
 def fetcher(settings: Settings) -> Fetch:

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 import jwt as pyjwt
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from services.verification import credential, metrics
-from services.verification.fetching import Fetch, FetchFailed, FetchRefused
+from services.verification import credential
+from services.verification.fetching import Fetch, Unfetched, fetch_document
 from services.verification.report import (ISSUER_KEY, PROOF_SIGNATURE, VALIDITY_EXPIRY, VALIDITY_NOT_BEFORE, Check,
                                           failed, indeterminate, passed, unsupported)
 
@@ -120,19 +120,14 @@ def _http_url(value: object, what: str) -> str:
 
 def _fetch_json(fetch: Fetch, url: str, *, purpose: str, what: str, gone_is_revoked: bool = False) -> dict:
     try:
-        got = fetch(url, purpose=purpose, accept=_JSON, max_bytes=_MAX)
-    except (FetchRefused, FetchFailed) as exc:
-        metrics.fetch("ob2", "refused" if isinstance(exc, FetchRefused) else "failed")
-        raise Unverifiable(indeterminate(HOSTED, f"{what} could not be fetched")) from None
-    if got.status == 410 and gone_is_revoked:
-        metrics.fetch("ob2", "ok")
-        raise Unverifiable(failed(REVOCATION, "the issuer has revoked this badge (its assertion is gone: 410)"))
-    if got.status != 200:
-        metrics.fetch("ob2", "http_error")
-        raise Unverifiable(indeterminate(HOSTED, f"{what} could not be fetched (HTTP {got.status})"))
-    metrics.fetch("ob2", "ok")
+        body = fetch_document(fetch, url, kind="ob2", purpose=purpose, accept=_JSON, max_bytes=_MAX)
+    except Unfetched as exc:
+        if exc.status == 410 and gone_is_revoked:
+            raise Unverifiable(failed(REVOCATION, "the issuer has revoked this badge (its assertion is gone: 410)")) from None
+        status = f" (HTTP {exc.status})" if exc.status else ""
+        raise Unverifiable(indeterminate(HOSTED, f"{what} could not be fetched{status}")) from None
     try:
-        doc = json.loads(got.body)
+        doc = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise Unverifiable(failed(HOSTED, f"{what} is not JSON")) from None
     if not isinstance(doc, dict):

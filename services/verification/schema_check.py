@@ -15,7 +15,7 @@ import referencing
 import referencing.exceptions
 
 from services.verification import metrics
-from services.verification.fetching import Fetch, FetchFailed, FetchRefused
+from services.verification.fetching import Fetch, Unfetched, fetch_document
 from services.verification.report import Check, failed, indeterminate, passed, unsupported
 
 SCHEMA = "structure.schema"
@@ -102,16 +102,12 @@ def _schema(url: str, *, fetch: Fetch | None, cache: SchemaCache, now: datetime)
         raise _Unusable(failed(SCHEMA, "a credentialSchema id is not an http(s) URL"))
     try:
         # shared/fetch has no "json_schema" purpose yet; a schema is part of the credential's own material.
-        got = fetch(url, purpose="credential", accept=_ACCEPT, max_bytes=_MAX)
-    except (FetchRefused, FetchFailed) as exc:
-        metrics.fetch("json_schema", "refused" if isinstance(exc, FetchRefused) else "failed")
-        raise _Unusable(indeterminate(SCHEMA, "the credential's JSON Schema could not be fetched")) from None
-    if got.status != 200:
-        metrics.fetch("json_schema", "http_error")
-        raise _Unusable(indeterminate(SCHEMA, f"the credential's JSON Schema could not be fetched (HTTP {got.status})"))
-    metrics.fetch("json_schema", "ok")
+        body = fetch_document(fetch, url, kind="json_schema", purpose="credential", accept=_ACCEPT, max_bytes=_MAX)
+    except Unfetched as exc:
+        status = f" (HTTP {exc.status})" if exc.status else ""
+        raise _Unusable(indeterminate(SCHEMA, f"the credential's JSON Schema could not be fetched{status}")) from None
     try:
-        schema = json.loads(got.body)
+        schema = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise _Unusable(indeterminate(SCHEMA, "the credential's JSON Schema is not JSON")) from None
     if not isinstance(schema, (dict, bool)):

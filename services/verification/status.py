@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from services.verification import metrics
-from services.verification.fetching import Fetch, FetchFailed, FetchRefused
+from services.verification.fetching import Fetch, Unfetched, fetch_document
 from services.verification.report import FAILED, Check, failed, passed, unsupported
 
 STATUS = "status"  # check code prefix: status.revocation, status.suspension, status.<other>
@@ -225,18 +225,12 @@ def _fetch(url: str, *, ctx: Context) -> bytes:
     if ctx.fetch is None:
         raise ListProblem("the status list was not fetched: this verification had no network access", "unsupported")
     try:
-        fetched = ctx.fetch(url, purpose="status_list", accept=_ACCEPT, max_bytes=MAX_LIST_BYTES)
-    except FetchRefused:
-        metrics.fetch("status_list", "refused")
-        raise ListProblem("the status list's address is not one this verifier may fetch") from None
-    except FetchFailed:
-        metrics.fetch("status_list", "failed")
-        raise ListProblem("the status list is unreachable") from None
-    if fetched.status != 200:
-        metrics.fetch("status_list", "http_error")
-        raise ListProblem(f"the status list host answered HTTP {fetched.status}")
-    metrics.fetch("status_list", "ok")
-    return fetched.body
+        return fetch_document(ctx.fetch, url, kind="status_list", purpose="status_list", accept=_ACCEPT,
+                              max_bytes=MAX_LIST_BYTES)
+    except Unfetched as exc:
+        raise ListProblem({"refused": "the status list's address is not one this verifier may fetch",
+                           "failed": "the status list is unreachable"}.get(
+            exc.reason, f"the status list host answered HTTP {exc.status}")) from None
 
 
 def _bitstring_list(body: bytes, *, kind: str, ctx: Context) -> StatusList:
