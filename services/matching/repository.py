@@ -20,9 +20,11 @@ _SCORE_KEY = [("tenant", ASCENDING), ("application_id", ASCENDING), ("role_id", 
 
 @dataclass(frozen=True)
 class SaveOutcome:
-    """Whether a score write applied, and the document it replaced (None for the first score)."""
+    """Whether a score write applied, the document it replaced (None for the first score), and the stored
+    score's _id when it applied."""
     applied: bool
     previous: dict | None = None
+    score_id: object = None
 
 
 def role_coverage(role_id: str, job_ids: Iterable[str]) -> list[str]:
@@ -234,25 +236,32 @@ class MatchingRepository:
             doc = {**doc, "ranked_at": ranked_at(doc, current)}
             if current is None:
                 try:
-                    self.scores.insert_one({**doc, "history": []})
+                    inserted = self.scores.insert_one({**doc, "history": []})
                 except DuplicateKeyError:
                     continue  # a concurrent first write; compare against it
-                return SaveOutcome(applied=True)
+                return SaveOutcome(applied=True, score_id=inserted.inserted_id)
             result = self.scores.update_one(
                 {"_id": current_id, "input_revision": current["input_revision"]},
                 {"$set": doc, "$push": {"history": {"$each": [_history_entry(current)], "$slice": -HISTORY_LENGTH}}})
             if result.modified_count == 1:
-                return SaveOutcome(applied=True, previous=current)
+                return SaveOutcome(applied=True, previous=current, score_id=current_id)
 
     def mark_published(self, *, tenant: str, application_id: str, role_id: str, input_revision: int,
-                       fingerprint: str) -> None:
-        # Addressed by _id once found through the unique key: secantusdb's planner would otherwise
-        # pick a ranking index (both start with tenant, role_id) and walk every score of the role.
-        found = self.scores.find_one({"tenant": tenant, "application_id": application_id, "role_id": role_id},
-                                     {"_id": True, "input_revision": True})
-        if found is not None and found["input_revision"] == input_revision:
-            self.scores.update_one({"_id": found["_id"], "input_revision": input_revision},
-                                   {"$set": {"published_fingerprint": fingerprint, "pending_publish": False}})
+                       fingerprint: str, score_id: object = None) -> None:
+        """Records that the score of this revision was announced; a newer revision written meanwhile is left alone.
+
+        Addressed by _id (the one save_score returned, else found through the unique key): secantusdb's
+        planner would otherwise pick a ranking index (both start with tenant, role_id) and walk every score
+        of the role.
+        """
+        if score_id is None:
+            found = self.scores.find_one({"tenant": tenant, "application_id": application_id, "role_id": role_id},
+                                         {"_id": True})
+            if found is None:
+                return
+            score_id = found["_id"]
+        self.scores.update_one({"_id": score_id, "input_revision": input_revision},
+                               {"$set": {"published_fingerprint": fingerprint, "pending_publish": False}})
 
     def drop_superseded_scores(self, tenant: str, application_id: str, *, role_id: str, input_revision: int) -> None:
         """Removes scores against a role the application no longer belongs to, computed before this one."""

@@ -59,7 +59,7 @@ def rescore_application(tenant: str, application: dict, *, repo: MatchingReposit
     if doc["fingerprint"] != (outcome.previous or {}).get("published_fingerprint"):
         _publish_score(doc, publish=publish, trace_id=trace_id)
     repo.mark_published(tenant=tenant, application_id=doc["application_id"], role_id=doc["role_id"],
-                        input_revision=doc["input_revision"], fingerprint=doc["fingerprint"])
+                        input_revision=doc["input_revision"], fingerprint=doc["fingerprint"], score_id=outcome.score_id)
     return doc
 
 

@@ -58,3 +58,24 @@ def test_an_applications_evidence_is_what_was_verified_for_it_and_what_it_lists_
     found = repo.evidence_for("t1", "app-1", credential_ids=["c-listed", "c-for-app", "c-listed", "c-absent"])
     assert sorted(e["credential_id"] for e in found) == ["c-for-app", "c-listed"]
     assert [e["credential_id"] for e in repo.evidence_for("t1", "app-1", credential_ids=[])] == ["c-for-app"]
+
+
+def test_a_score_is_marked_announced_by_the_id_its_save_returned_and_never_a_newer_revision(db):
+    repo = MatchingRepository(db)
+    repo.ensure_indexes()
+    base = {"tenant": "t1", "application_id": "app-1", "role_id": "job-1", "job_id": "job-1", "status": "scored",
+            "score": 50, "rank_score": 50, "computed_at": datetime.now(timezone.utc), "pending_publish": True}
+    first = repo.save_score({**base, "input_revision": 1, "fingerprint": "f1"})
+    assert first.applied and first.score_id is not None
+    repo.mark_published(tenant="t1", application_id="app-1", role_id="job-1", input_revision=1, fingerprint="f1",
+                        score_id=first.score_id)
+    stored = db.scores.find_one({"_id": first.score_id})
+    assert (stored["published_fingerprint"], stored["pending_publish"]) == ("f1", False)
+    second = repo.save_score({**base, "input_revision": 2, "score": 80, "rank_score": 80, "fingerprint": "f2"})
+    assert second.applied and second.score_id == first.score_id and second.previous["input_revision"] == 1
+    # A late mark for revision 1 must not claim that revision 2 was announced.
+    repo.mark_published(tenant="t1", application_id="app-1", role_id="job-1", input_revision=1, fingerprint="f1",
+                        score_id=first.score_id)
+    assert db.scores.find_one({"_id": first.score_id})["pending_publish"] is True
+    repo.mark_published(tenant="t1", application_id="app-1", role_id="job-1", input_revision=2, fingerprint="f2")
+    assert db.scores.find_one({"_id": first.score_id})["published_fingerprint"] == "f2"

@@ -155,7 +155,7 @@ class FakeMatchingRepository:
         self.scores[key] = {**kept, **copy.deepcopy(doc), "history": history}
         return SaveOutcome(applied=True, previous=_without_history(current) if current else None)
 
-    def mark_published(self, *, tenant, application_id, role_id, input_revision, fingerprint):
+    def mark_published(self, *, tenant, application_id, role_id, input_revision, fingerprint, score_id=None):
         doc = self.scores.get((tenant, application_id, role_id))
         if doc is not None and doc["input_revision"] == input_revision:
             doc.update(published_fingerprint=fingerprint, pending_publish=False)
