@@ -11,6 +11,9 @@ timeout = 30
 graceful_timeout = 20
 keepalive = 5
 accesslog = None  # the app's own JSON logs and metrics cover requests, without personal data in paths
+# Gunicorn 27's control socket defaults to one path under $HOME for every master on the host, so the three apps
+# would bind (and on exit unlink) the same socket; nothing here uses it, and a container's HOME may be read-only.
+control_socket_disable = True
 
 
 def child_exit(server, worker):
