@@ -50,11 +50,16 @@ class Outcome:
 
 class ConsumerLoop:
     def __init__(self, *, settings: Settings, group_id: str, handlers: dict[str, Handler],
-                 publisher: Publisher, sleep: Callable[[float], None] | None = None):
+                 publisher: Publisher, sleep: Callable[[float], None] | None = None,
+                 batch_end: Callable[[], object] | None = None):
+        """`batch_end`, if given, runs once a poll batch is handled and before its offsets are committed: work
+        the handlers deferred to do once per batch. If MongoDB or the broker is away it raises, and the whole
+        batch is read again after a pause (its handlers are idempotent), so deferred work is never skipped."""
         self.settings = settings
         self.group_id = group_id
         self.handlers = handlers
         self.publisher = publisher
+        self.batch_end = batch_end
         self._wake = threading.Event()
         # A pause ends early when the loop is asked to stop.
         self._sleep = sleep or self._wake.wait
@@ -181,9 +186,23 @@ class ConsumerLoop:
                     self._pauses = 0
                     done[tp] = OffsetAndMetadata(rec.offset + 1, "", -1)
         finally:
-            # Commit exactly what was handled (or dead-lettered), even when stopping mid-batch.
-            if done:
+            # Commit exactly what was handled (or dead-lettered), even when stopping mid-batch, once the
+            # batch's deferred work is done.
+            if done and self._end_batch(consumer, batch):
                 self._commit(consumer, done)
+
+    def _end_batch(self, consumer: KafkaConsumer, batch) -> bool:
+        if self.batch_end is None:
+            return True
+        try:
+            self.batch_end()
+            return True
+        except TRANSIENT as exc:
+            dependency = "broker" if isinstance(exc, PublishError) else "database"
+            # Nothing of this batch is committed: every partition goes back to the batch's first record.
+            self._rewind(consumer, batch, {})
+            self._pause(next(iter(batch)).topic, DependencyUnavailable(dependency, type(exc).__name__))
+            return False
 
     def _rewind(self, consumer: KafkaConsumer, batch, done: dict[TopicPartition, OffsetAndMetadata]) -> None:
         """Moves every partition of the batch back to its first record not yet handled, so the next poll

@@ -12,7 +12,7 @@ from shared.metrics import serve_worker_metrics
 from shared.mongo import connect
 from shared.settings import Settings
 
-from services.matching.handlers import (handle_application_ready, handle_credential_unavailable,
+from services.matching.handlers import (Rescores, handle_application_ready, handle_credential_unavailable,
                                          handle_credential_verified)
 from services.matching.repository import MatchingRepository
 from services.matching.rescorer import Rescorer
@@ -30,9 +30,11 @@ def main() -> None:
     ensure_topics(settings)
     publisher = Publisher(settings, client_id="matching-worker")
     rescorer = Rescorer(repo=repo, publish=publisher.publish)
-    loop = ConsumerLoop(settings=settings, group_id="matching", publisher=publisher, handlers={
-        APPLICATIONS_READY: partial(handle_application_ready, repo=repo, publish=publisher.publish),
-        CREDENTIALS_VERIFIED: partial(handle_credential_verified, repo=repo, publish=publisher.publish),
+    # Each application is scored once per poll batch, however many of its events the batch holds.
+    rescores = Rescores(repo=repo, publish=publisher.publish)
+    loop = ConsumerLoop(settings=settings, group_id="matching", publisher=publisher, batch_end=rescores.flush, handlers={
+        APPLICATIONS_READY: partial(handle_application_ready, repo=repo, rescores=rescores),
+        CREDENTIALS_VERIFIED: partial(handle_credential_verified, repo=repo, rescores=rescores),
         CREDENTIALS_UNAVAILABLE: partial(handle_credential_unavailable, repo=repo),
     })
     serve_worker_metrics(settings.worker_metrics_port, settings.worker_metrics_addr)

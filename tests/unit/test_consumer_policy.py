@@ -267,3 +267,27 @@ def test_a_retriable_poll_error_is_waited_out_and_any_other_kafka_error_stops_th
     with pytest.raises(Fatal):
         run_over(monkeypatch, fake, seen.append)
     assert fake.closed
+
+
+def test_the_batch_end_runs_once_per_batch_before_its_commit_and_an_outage_there_reads_the_batch_again(monkeypatch):
+    fake = FakeLog({A: [_app(i) for i in range(3)], B: [_app(10 + i) for i in range(3)]}, max_records=3)
+    handled, ends = [], []
+    down = {"left": 1}
+
+    def batch_end():
+        ends.append((len(handled), dict(fake.committed)))
+        if down["left"]:
+            down["left"] -= 1
+            raise AutoReconnect("db away")
+
+    monkeypatch.setattr(consumer_module, "KafkaConsumer", fake)
+    monkeypatch.setattr(consumer_module, "LagTracker", lambda group: SimpleNamespace(update=lambda c: None))
+    lp = ConsumerLoop(settings=Settings(consumer_backoff_s=0.01), group_id="g", publisher=RecordingPublisher(),
+                      handlers={events.APPLICATIONS_RECEIVED: lambda e: handled.append(e.payload["application"]["id"])},
+                      sleep=lambda s: None, batch_end=batch_end)
+    fake.loop = lp
+    lp.run(install_signals=False)
+    # First batch: all six handled, the batch end fails, nothing committed, both partitions read again.
+    assert ends[0] == (6, {}) and ends[1] == (12, {})
+    assert sorted(handled) == sorted(2 * ["a0", "a1", "a2", "a10", "a11", "a12"])
+    assert fake.committed == {A: 3, B: 3}

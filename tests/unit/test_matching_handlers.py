@@ -9,7 +9,7 @@ from shared.events import SCORES_COMPUTED, derive_id, new_event
 from shared.kafka import PublishError
 
 from services.matching import service
-from services.matching.handlers import (handle_application_ready, handle_credential_unavailable,
+from services.matching.handlers import (Rescores, handle_application_ready, handle_credential_unavailable,
                                          handle_credential_verified)
 from tests.unit.matching_fakes import FakeMatchingRepository, RecordingPublisher
 
@@ -30,6 +30,7 @@ class Clock:
 @pytest.fixture
 def world():
     repo, publish, clock = FakeMatchingRepository(), RecordingPublisher(), Clock()
+    rescores = Rescores(repo=repo, publish=publish, clock=clock)
 
     class World:
         def application(self, app_id="a1", *, job_id="job-1", credential_ids=("c1", "c2"), tenant="t1"):
@@ -37,7 +38,8 @@ def world():
                 "provider": "generic", "delivery_id": f"d-{app_id}", "application": {"id": app_id, "job_id": job_id},
                 "candidate": {"id": "cand-1", "name": "Ada Lovelace", "emails": ["ada@example.test"]},
                 "credential_ids": list(credential_ids)})
-            handle_application_ready(event, repo=repo, publish=publish, clock=clock)
+            handle_application_ready(event, repo=repo, rescores=rescores)
+            rescores.flush()  # each event its own batch, as at low load
             return event
 
         def verdict(self, credential_id, name, *, verdict="verified", app_id="a1", tenant="t1"):
@@ -46,7 +48,8 @@ def world():
                 "report": {"verdict": verdict, "format": "ob3-vc-jwt", "checks": [], "checked_at": T0.isoformat(),
                            "achievement": {"id": f"urn:ach:{name}", "name": name, "type": "Course"},
                            "issuer": {"id": "did:web:example.edu", "name": "Example University"}}})
-            handle_credential_verified(event, repo=repo, publish=publish, clock=clock)
+            handle_credential_verified(event, repo=repo, rescores=rescores)
+            rescores.flush()
             return event
 
         def role(self, role_id="job-1", *requirements, job_ids=(), tenant="t1"):
@@ -225,3 +228,63 @@ def test_a_redelivered_unavailable_event_is_listed_once(world):
     unavailable(world)
     unavailable(world)
     assert len(world.view()["unretrieved"]) == 1
+
+
+# --- one score per application per poll batch ---------------------------------------------------
+def _ready(app_id, credential_ids=("c1",)):
+    return new_event("application.ready", tenant="t1", payload={
+        "provider": "generic", "delivery_id": f"d-{app_id}", "application": {"id": app_id, "job_id": "job-1"},
+        "candidate": {"id": "cand-1", "name": "Ada", "emails": []}, "credential_ids": list(credential_ids)})
+
+
+def _verified(credential_id, app_id, name="Python"):
+    return new_event("credential.verified", tenant="t1", payload={
+        "credential_id": credential_id, "application_id": app_id, "candidate_id": "cand-1",
+        "report": {"verdict": "verified", "format": "ob3-vc-jwt", "checks": [], "checked_at": T0.isoformat(),
+                   "achievement": {"id": "urn:ach:1", "name": name, "type": "Course"},
+                   "issuer": {"id": "did:web:example.edu", "name": "Example University"}}})
+
+
+def test_an_applications_events_in_one_batch_are_scored_once_from_all_of_them(world):
+    world.role("job-1", ("Python", "essential", 1))
+    rescores = Rescores(repo=world.repo, publish=world.publish, clock=world.clock)
+    handle_credential_verified(_verified("c1", "a1"), repo=world.repo, rescores=rescores)
+    handle_application_ready(_ready("a1"), repo=world.repo, rescores=rescores)
+    handle_application_ready(_ready("a2", ()), repo=world.repo, rescores=rescores)
+    assert world.publish.events == []  # nothing is scored before the batch ends
+    assert rescores.flush() == 2
+    assert sorted((e.payload["application_id"], e.payload["score"]) for e in world.publish.events) == [
+        ("a1", 100), ("a2", 0)]
+    assert rescores.flush() == 0
+
+
+def test_an_outage_while_scoring_propagates_so_the_batch_is_read_again(world):
+    world.role("job-1", ("Python", "essential", 1))
+    rescores = Rescores(repo=world.repo, publish=world.publish, clock=world.clock)
+    handle_application_ready(_ready("a1"), repo=world.repo, rescores=rescores)
+    world.publish.failures.append(PublishError("KafkaTimeoutError"))
+    with pytest.raises(PublishError):
+        rescores.flush()
+    handle_application_ready(_ready("a1"), repo=world.repo, rescores=rescores)  # the batch, read again
+    rescores.flush()
+    assert [e.payload["application_id"] for e in world.publish.events] == ["a1"]
+
+
+def test_one_applications_scoring_bug_is_counted_and_the_others_are_still_scored(world, monkeypatch):
+    from prometheus_client import REGISTRY
+    world.role("job-1", ("Python", "essential", 1))
+    rescores = Rescores(repo=world.repo, publish=world.publish, clock=world.clock)
+    for app_id in ("a1", "a2"):
+        handle_application_ready(_ready(app_id), repo=world.repo, rescores=rescores)
+    real = service.rescore_application
+
+    def broken_for_a1(tenant, application, **kw):
+        if application["application_id"] == "a1":
+            raise KeyError("a bug")
+        return real(tenant, application, **kw)
+
+    monkeypatch.setattr("services.matching.handlers.rescore_application", broken_for_a1)
+    before = REGISTRY.get_sample_value("credbridge_matching_score_failures_total") or 0.0
+    rescores.flush()
+    assert [e.payload["application_id"] for e in world.publish.events] == ["a2"]
+    assert REGISTRY.get_sample_value("credbridge_matching_score_failures_total") == before + 1
