@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import argparse
 import base64
+import gzip
 import json
 import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "deploy" / "local")]
 
+from loopback import LoopbackHost  # noqa: E402
 from services.verification import canonical, jsonld_contexts  # noqa: E402
 from services.verification.verify import verify_credential  # noqa: E402
 from shared.settings import Settings  # noqa: E402
@@ -46,44 +47,28 @@ def credentials(status_host_for=None) -> dict[str, dict]:
     }
 
 
-class StatusListHost:
+class StatusListHost(LoopbackHost):
     """A BitstringStatusList credential served on 127.0.0.1 (both verifiers fetch it over loopback)."""
 
     def __init__(self, signer: Signer):
-        import gzip
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-        bits = gzip.compress(bytes(16384))  # 131072 entries, none revoked
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/status/1"
+        super().__init__()
+        self.list_url = self.url("/status/1")
         status_list = signer.sign({
-            "@context": ["https://www.w3.org/ns/credentials/v2"], "id": self.url,
+            "@context": ["https://www.w3.org/ns/credentials/v2"], "id": self.list_url,
             "type": ["VerifiableCredential", "BitstringStatusListCredential"], "issuer": signer.did,
             "validFrom": "2026-01-01T00:00:00Z",
-            "credentialSubject": {"id": f"{self.url}#list", "type": "BitstringStatusList", "statusPurpose": "revocation",
-                                  "encodedList": "u" + base64.urlsafe_b64encode(bits).rstrip(b"=").decode()}})
-        body = json.dumps(status_list).encode()
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server's name
-                self.send_response(200)
-                self.send_header("Content-Type", "application/vc+ld+json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server.RequestHandlerClass = Handler
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+            "credentialSubject": {"id": f"{self.list_url}#list", "type": "BitstringStatusList", "statusPurpose": "revocation",
+                                  "encodedList": "u" + base64.urlsafe_b64encode(gzip.compress(bytes(16384)))
+                                  .rstrip(b"=").decode()}})  # 131072 entries, none revoked
+        self.serve("/status/1", json.dumps(status_list), content_type="application/vc+ld+json")
+        self.thread.start()
 
     def entry(self) -> dict:
-        return {"id": f"{self.url}#94567", "type": "BitstringStatusListEntry", "statusPurpose": "revocation",
-                "statusListIndex": "94567", "statusListCredential": self.url}
+        return {"id": f"{self.list_url}#94567", "type": "BitstringStatusListEntry", "statusPurpose": "revocation",
+                "statusListIndex": "94567", "statusListCredential": self.list_url}
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.__exit__()
 
 
 def jwts() -> dict[str, str]:

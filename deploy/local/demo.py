@@ -21,10 +21,8 @@ import gzip
 import json
 import os
 import sys
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 from pymongo.errors import ConnectionFailure  # noqa: E402
 
+from loopback import LoopbackHost  # noqa: E402 - beside this script
 from services.demo_issuer import VC_V2_CONTEXT, Issuer, tamper  # noqa: E402
 from services.ingest.signatures import sign_generic  # noqa: E402
 from shared import mongo  # noqa: E402
@@ -91,9 +90,10 @@ def _run(args) -> int:
     print(f"tenant {tenant['tenant']}  (API key {tenant['api_key']})\nrole {ROLE_ID}: {ROLE['title']}")
     issuer = Issuer.generate(name="Northwind Academy")
     # The list must stay reachable until verification has fetched it, i.e. until every score settles.
-    with StatusListHost() as host:
+    with LoopbackHost() as host:
         status_url = host.url(STATUS_LIST_PATH)
-        host.serve(STATUS_LIST_PATH, _status_list(issuer, url=status_url, revoked={STATUS_INDEX}))
+        host.serve(STATUS_LIST_PATH, _status_list(issuer, url=status_url, revoked={STATUS_INDEX}),
+                   content_type="application/vc+jwt")
         print(f"status list of {issuer.name} served at {status_url} (bit {STATUS_INDEX}: revoked)")
         apps = {}
         for n, (name, achievements, kind) in enumerate(APPLICANTS, start=1):
@@ -176,43 +176,6 @@ def _status_list(issuer: Issuer, *, url: str, revoked: set[int]) -> str:
                      "credentialSubject": {"id": f"{url}#list", "type": "BitstringStatusList",
                                            "statusPurpose": "revocation", "encodedList": encoded}}
     return issuer.sign(payload)
-
-
-class StatusListHost:
-    """An HTTP server on 127.0.0.1, in a thread of this process, serving what `serve()` put at a path."""
-
-    def __init__(self):
-        routes = self.routes = {}
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server's naming
-                body = routes.get(self.path)
-                self.send_response(200 if body is not None else 404)
-                self.send_header("Content-Type", "application/vc+jwt" if body is not None else "text/plain")
-                body = body if body is not None else b"not found"
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass  # the demo's output is the ranking, not an access log
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, name="status-list", daemon=True)
-
-    def __enter__(self) -> "StatusListHost":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
-
-    def serve(self, path: str, body: str) -> None:
-        self.routes[path] = body.encode()
 
 
 def _send(tenant: dict, settings: Settings, *, app_id: str, name: str, credentials: list[dict]) -> None:

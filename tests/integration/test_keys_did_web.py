@@ -2,44 +2,32 @@
 from __future__ import annotations
 
 import json
-import threading
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from services.verification import dataintegrity, keys
 from shared.settings import Settings
 from tests.support.di_signer import Signer, ob3_credential
+from tests.support.status_host import StatusHost
 
 NOW = datetime(2026, 3, 1, tzinfo=timezone.utc)
 pytestmark = pytest.mark.integration
 
 
-class DidHost:
-    """A real HTTP server on 127.0.0.1 serving DID documents by path, counting requests."""
+class DidHost(StatusHost):
+    """The shared loopback host serving DID documents (and JWKS) by path; `requests` counts every fetch."""
 
     def __init__(self):
-        self.documents: dict[str, dict] = {}
-        self.requests = 0
-        host = self
+        super().__init__()
+        self.did = f"did:web:127.0.0.1%3A{self.port}:issuers:academy"
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server's name
-                host.requests += 1
-                body = json.dumps(host.documents[self.path]).encode() if self.path in host.documents else b"{}"
-                self.send_response(200 if self.path in host.documents else 404)
-                self.send_header("Content-Type", "application/did+json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+    @property
+    def requests(self) -> int:
+        return sum(self.hits.values())
 
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.did = f"did:web:127.0.0.1%3A{self.server.server_address[1]}:issuers:academy"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def put(self, path: str, document: dict) -> None:
+        self.serve(path, json.dumps(document), content_type="application/did+json")
 
     def publish(self, signer: Signer, *, purposes=("assertionMethod",)) -> str:
         vm = f"{self.did}#key-1"
@@ -48,16 +36,14 @@ class DidHost:
                     "verificationMethod": [{"id": vm, "type": "Multikey", "controller": self.did,
                                             "publicKeyMultibase": signer.multikey}],
                     **{purpose: [vm] for purpose in purposes}}
-        self.documents["/issuers/academy/did.json"] = document
+        self.put("/issuers/academy/did.json", document)
         return vm
 
 
 @pytest.fixture
 def did_host():
-    host = DidHost()
-    yield host
-    host.server.shutdown()
-    host.server.server_close()
+    with DidHost() as host:
+        yield host
 
 
 def fresh_resolver() -> keys.Resolver:
@@ -124,8 +110,8 @@ def test_an_rs256_vc_jwt_whose_kid_is_a_jwks_url_on_the_issuers_origin_verifies(
     from services.verification import vcjwt
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     jwk = {**json.loads(pyjwt.algorithms.RSAAlgorithm.to_jwk(key.public_key())), "kid": "2026"}
-    did_host.documents["/keys.json"] = {"keys": [jwk]}
-    origin = f"http://127.0.0.1:{did_host.server.server_address[1]}"
+    did_host.put("/keys.json", {"keys": [jwk]})
+    origin = did_host.origin
     vc = ob3_credential(origin)
     token = pyjwt.encode({"iss": origin, "nbf": 1767225600, "vc": vc}, key, algorithm="RS256",
                          headers={"kid": f"{origin}/keys.json#2026"})
