@@ -41,6 +41,11 @@ class DependencyUnavailable(Exception):
         super().__init__(f"{dependency} unavailable: {cause}")
         self.dependency = dependency
 
+    @classmethod
+    def after(cls, exc: Exception) -> "DependencyUnavailable":
+        """The outage a TRANSIENT error stands for: a publish that failed is the broker, the rest MongoDB."""
+        return cls("broker" if isinstance(exc, PublishError) else "database", type(exc).__name__)
+
 
 @dataclass
 class Outcome:
@@ -103,8 +108,7 @@ class ConsumerLoop:
                 if attempt >= self.settings.consumer_max_attempts:
                     # An outage is not this message's fault: dead-lettering it would drain the whole
                     # stream into the DLQ while a dependency is down.
-                    dependency = "broker" if isinstance(exc, PublishError) else "database"
-                    raise DependencyUnavailable(dependency, type(exc).__name__) from exc
+                    raise DependencyUnavailable.after(exc) from exc
                 KAFKA_RETRIED.labels(topic=topic).inc()
                 delay = self.settings.consumer_backoff_s * 2 ** (attempt - 1)
                 log.warning("transient failure, retrying", extra={"topic": topic, "attempt": attempt,
@@ -198,10 +202,9 @@ class ConsumerLoop:
             self.batch_end()
             return True
         except TRANSIENT as exc:
-            dependency = "broker" if isinstance(exc, PublishError) else "database"
             # Nothing of this batch is committed: every partition goes back to the batch's first record.
             self._rewind(consumer, batch, {})
-            self._pause(next(iter(batch)).topic, DependencyUnavailable(dependency, type(exc).__name__))
+            self._pause(next(iter(batch)).topic, DependencyUnavailable.after(exc))
             return False
 
     def _rewind(self, consumer: KafkaConsumer, batch, done: dict[TopicPartition, OffsetAndMetadata]) -> None:

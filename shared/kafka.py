@@ -6,7 +6,7 @@ import threading
 import time
 from typing import Iterable
 
-from kafka import KafkaAdminClient, KafkaProducer
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
@@ -57,35 +57,31 @@ class Publisher:
         self._producer = None  # built by the first publish, so a service can start before the broker is up
 
     def publish(self, batch: list[events.Event]) -> None:
+        self._deliver([(e.topic, message_key(e), events.encode(e), None) for e in batch])
+
+    def publish_raw(self, topic: str, *, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]]) -> None:
+        # Dead letters (topic *.dlq) and replays go this way, and count as published too.
+        self._deliver([(topic, key, value, headers)])
+
+    def _deliver(self, records: list[tuple[str, bytes | None, bytes, list | None]]) -> None:
         deadline = time.monotonic() + self._timeout_s
         producer = self._current()
         try:
-            futures = [producer.send(e.topic, key=message_key(e), value=events.encode(e)) for e in batch]
+            futures = [producer.send(topic, key=key, value=value, headers=headers)
+                       for topic, key, value, headers in records]
             for f in futures:
                 f.get(timeout=max(deadline - time.monotonic(), 0.05))
         except KafkaError as exc:
             self._discard(producer)
             raise PublishError(type(exc).__name__) from exc
-        for e in batch:
-            KAFKA_PUBLISHED.labels(topic=e.topic).inc()
-
-    def publish_raw(self, topic: str, *, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]]) -> None:
-        producer = self._current()
-        try:
-            producer.send(topic, key=key, value=value, headers=headers).get(timeout=self._timeout_s)
-        except KafkaError as exc:
-            self._discard(producer)
-            raise PublishError(type(exc).__name__) from exc
-        KAFKA_PUBLISHED.labels(topic=topic).inc()  # dead letters (topic *.dlq) and replays count as published too
+        for topic, *_ in records:
+            KAFKA_PUBLISHED.labels(topic=topic).inc()
 
     def close(self) -> None:
         with self._lock:
             producer, self._producer = self._producer, None
         if producer is not None:
-            try:
-                producer.close(timeout=self._timeout_s)
-            except KafkaError:
-                _force_close(producer)
+            _close(producer, timeout_s=self._timeout_s)
 
     def _current(self):
         with self._lock:
@@ -103,18 +99,18 @@ class Publisher:
             self._producer = None
         KAFKA_PRODUCERS_REPLACED.inc()
         log.warning("publish unacknowledged; the producer is replaced before the next publish")
-        try:
-            failed.close(timeout=0)
-        except KafkaError:
-            _force_close(failed)
+        _close(failed, timeout_s=0)
 
 
-def _force_close(producer) -> None:
-    # kafka-python's close() flushes first and raises if records are still pending, before it reaches
-    # its own force close, which would leave the sender thread running: stop it directly.
-    sender = getattr(producer, "_sender", None)
-    if sender is not None:
-        sender.force_close()
+def _close(producer, *, timeout_s: float) -> None:
+    try:
+        producer.close(timeout=timeout_s)
+    except KafkaError:
+        # kafka-python's close() flushes first and raises if records are still pending, before it reaches
+        # its own force close, which would leave the sender thread running: stop it directly.
+        sender = getattr(producer, "_sender", None)
+        if sender is not None:
+            sender.force_close()
 
 
 def ensure_topics(settings: Settings, topics: Iterable[str] = events.ALL_TOPICS) -> list[str]:
@@ -143,7 +139,6 @@ def group_lag(bootstrap_servers: str, group: str, topics: Iterable[str]) -> int:
     Reads the group's offsets without joining it (a consumer that subscribes to nothing never joins), so it
     can watch a running group from outside: tests and benchmarks waiting for a pipeline to drain.
     """
-    from kafka import KafkaConsumer, TopicPartition
     probe = KafkaConsumer(bootstrap_servers=bootstrap_servers.split(","), group_id=group, enable_auto_commit=False)
     try:
         tps = [TopicPartition(t, p) for t in topics for p in probe.partitions_for_topic(t) or ()]

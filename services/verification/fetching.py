@@ -15,8 +15,13 @@ class Unfetched(Exception):
     fetch), "failed" (unreachable, timed out, too large) or "http_error" (then `status` is the answer's)."""
 
     def __init__(self, reason: str, status: int | None = None):
-        super().__init__(reason if status is None else f"{reason} (HTTP {status})")
         self.reason, self.status = reason, status
+        super().__init__(reason + self.answer)
+
+    @property
+    def answer(self) -> str:
+        """' (HTTP 404)' when the host answered with an error status, else '': the end of a message."""
+        return f" (HTTP {self.status})" if self.status else ""
 
 
 def fetch_document(fetch: Fetch, url: str, *, kind: str, purpose: str, accept: tuple[str, ...], max_bytes: int) -> bytes:

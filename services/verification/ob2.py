@@ -124,8 +124,7 @@ def _fetch_json(fetch: Fetch, url: str, *, purpose: str, what: str, gone_is_revo
     except Unfetched as exc:
         if exc.status == 410 and gone_is_revoked:
             raise Unverifiable(failed(REVOCATION, "the issuer has revoked this badge (its assertion is gone: 410)")) from None
-        status = f" (HTTP {exc.status})" if exc.status else ""
-        raise Unverifiable(indeterminate(HOSTED, f"{what} could not be fetched{status}")) from None
+        raise Unverifiable(indeterminate(HOSTED, f"{what} could not be fetched{exc.answer}")) from None
     try:
         doc = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):

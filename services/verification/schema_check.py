@@ -104,8 +104,7 @@ def _schema(url: str, *, fetch: Fetch | None, cache: SchemaCache, now: datetime)
         # shared/fetch has no "json_schema" purpose yet; a schema is part of the credential's own material.
         body = fetch_document(fetch, url, kind="json_schema", purpose="credential", accept=_ACCEPT, max_bytes=_MAX)
     except Unfetched as exc:
-        status = f" (HTTP {exc.status})" if exc.status else ""
-        raise _Unusable(indeterminate(SCHEMA, f"the credential's JSON Schema could not be fetched{status}")) from None
+        raise _Unusable(indeterminate(SCHEMA, f"the credential's JSON Schema could not be fetched{exc.answer}")) from None
     try:
         schema = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
