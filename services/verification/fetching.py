@@ -29,6 +29,11 @@ def fetch_document(fetch: Fetch, url: str, *, kind: str, purpose: str, accept: t
 
     Raises Unfetched otherwise; what that means for a verdict (indeterminate, failed, revoked) is the caller's.
     """
+    return fetch_answer(fetch, url, kind=kind, purpose=purpose, accept=accept, max_bytes=max_bytes).body
+
+
+def fetch_answer(fetch: Fetch, url: str, *, kind: str, purpose: str, accept: tuple[str, ...], max_bytes: int) -> Fetched:
+    """fetch_document's 200 answer whole, for callers that must know where it came from (its final_url)."""
     try:
         got = fetch(url, purpose=purpose, accept=accept, max_bytes=max_bytes)
     except FetchRefused:
@@ -41,7 +46,7 @@ def fetch_document(fetch: Fetch, url: str, *, kind: str, purpose: str, accept: t
         metrics.fetch(kind, "http_error")
         raise Unfetched("http_error", got.status)
     metrics.fetch(kind, "ok")
-    return got.body
+    return got
 
 
 def fetcher(settings: Settings) -> Fetch:

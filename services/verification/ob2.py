@@ -5,6 +5,10 @@ Sources: Open Badges 2.0 (IMS Global, 2018) §Assertion, §BadgeClass, §Profile
 verification says otherwise — allowedOrigins / startsWith; signed: a JWS whose `verification.creator`
 is the issuer's CryptographicKey), §RevocationList, and the 1EdTech "Verification" section (a hosted
 assertion answering 410 Gone, or `revoked: true`, is revoked).
+
+Nothing a badge embeds is trusted: the BadgeClass, the Issuer and the signing key are each fetched from
+their own id, must name that very id and stay on its origin across redirects (else anyone could serve a
+profile "of" any issuer), and only that Issuer's `verification` rules and `publicKey` list count.
 """
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ import jwt as pyjwt
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from services.verification import credential
-from services.verification.fetching import Fetch, Unfetched, fetch_document
+from services.verification.fetching import Fetch, Unfetched, fetch_answer
 from services.verification.report import (ISSUER_KEY, PROOF_SIGNATURE, VALIDITY_EXPIRY, VALIDITY_NOT_BEFORE, Check,
                                           failed, indeterminate, passed, unsupported)
 
@@ -69,7 +73,8 @@ def verify_hosted(submitted: dict, *, fetch: Fetch | None, now: datetime, skew_s
     try:
         _require(fetch)
         url = _http_url(submitted.get("id"), "the assertion's id")
-        hosted = _fetch_json(fetch, url, purpose="ob2_assertion", what="the hosted assertion", gone_is_revoked=True)
+        hosted = _fetch_node(fetch, url, purpose="ob2_assertion", what="the hosted assertion", code=HOSTED,
+                             gone_is_revoked=True)
         checks = [_compare(submitted, hosted)]
         badge, issuer = _badge_and_issuer(hosted, fetch)
         checks.append(_origin(url, issuer))
@@ -84,7 +89,7 @@ def verify_signed(token: str, *, fetch: Fetch | None, now: datetime, skew_s: int
     try:
         _require(fetch)
         key_url = _http_url((assertion.get("verification") or {}).get("creator"), "verification.creator")
-        key_doc = _fetch_json(fetch, key_url, purpose="ob2_issuer", what="the signing key")
+        key_doc = _fetch_node(fetch, key_url, purpose="ob2_issuer", what="the signing key", code=ISSUER_KEY)
         signature = _signature(token, key_doc)
         if signature.status != "passed":
             return Result([signature], assertion=assertion)  # an altered badge's references are not followed
@@ -118,33 +123,49 @@ def _http_url(value: object, what: str) -> str:
     return value
 
 
-def _fetch_json(fetch: Fetch, url: str, *, purpose: str, what: str, gone_is_revoked: bool = False) -> dict:
+def _fetch_json(fetch: Fetch, url: str, *, purpose: str, what: str, gone_is_revoked: bool = False) -> tuple[dict, str]:
+    """(the JSON object at `url`, the URL it finally came from after redirects)."""
     try:
-        body = fetch_document(fetch, url, kind="ob2", purpose=purpose, accept=_JSON, max_bytes=_MAX)
+        got = fetch_answer(fetch, url, kind="ob2", purpose=purpose, accept=_JSON, max_bytes=_MAX)
     except Unfetched as exc:
         if exc.status == 410 and gone_is_revoked:
             raise Unverifiable(failed(REVOCATION, "the issuer has revoked this badge (its assertion is gone: 410)")) from None
         raise Unverifiable(indeterminate(HOSTED, f"{what} could not be fetched{exc.answer}")) from None
     try:
-        doc = json.loads(body)
+        doc = json.loads(got.body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise Unverifiable(failed(HOSTED, f"{what} is not JSON")) from None
     if not isinstance(doc, dict):
         raise Unverifiable(failed(HOSTED, f"{what} is not a JSON object"))
+    return doc, got.final_url or url
+
+
+def _fetch_node(fetch: Fetch, url: str, *, purpose: str, what: str, code: str, gone_is_revoked: bool = False) -> dict:
+    """The document at `url`, which must be the node with that id, served from that id's own origin.
+
+    §Profile / §BadgeClass / §CryptographicKey: a node's id is where it is published. A document that names
+    another id is a copy (or a claim), and one that a redirect fetched from another origin speaks for that
+    origin, not for the id: neither is the node it claims to be.
+    """
+    doc, final_url = _fetch_json(fetch, url, purpose=purpose, what=what, gone_is_revoked=gone_is_revoked)
+    if doc.get("id") != url:
+        raise Unverifiable(failed(code, f"{what} fetched from its id names a different id, so it is not that {what}"))
+    if _origin_of(final_url) != _origin_of(url):
+        raise Unverifiable(failed(code, f"{what} was redirected to another origin, which cannot speak for its id"))
     return doc
 
 
+def _origin_of(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
+
+
 def _badge_and_issuer(assertion: dict, fetch: Fetch) -> tuple[dict, dict]:
-    badge = assertion.get("badge")
-    if not isinstance(badge, dict):
-        badge = _fetch_json(fetch, _http_url(badge, "the assertion's badge"), purpose="ob2_issuer",
-                            what="the BadgeClass")
-    issuer = badge.get("issuer")
-    if not isinstance(issuer, dict):
-        issuer = _fetch_json(fetch, _http_url(issuer, "the BadgeClass's issuer"), purpose="ob2_issuer",
-                             what="the Issuer")
-    if not isinstance(issuer.get("id"), str):
-        raise Unverifiable(failed(BADGE, "the Issuer profile has no id"))
+    """The BadgeClass and its Issuer as their own ids serve them; whatever the assertion embeds is only a reference."""
+    badge = _fetch_node(fetch, _http_url(_ref(assertion.get("badge")), "the assertion's badge"),
+                        purpose="ob2_issuer", what="the BadgeClass", code=BADGE)
+    issuer = _fetch_node(fetch, _http_url(_ref(badge.get("issuer")), "the BadgeClass's issuer"),
+                         purpose="ob2_issuer", what="the Issuer profile", code=BADGE)
     return badge, issuer
 
 
@@ -181,9 +202,13 @@ def _origin(assertion_url: str, issuer: dict) -> Check:
 
 
 def _key_belongs(key_doc: dict, issuer: dict, key_url: str) -> Check:
-    published = [k.get("id") if isinstance(k, dict) else k for k in _list(issuer.get("publicKey"))]
-    if key_doc.get("owner") != issuer.get("id") and key_url not in published:
-        raise Unverifiable(failed(ISSUER_KEY, "the signing key does not belong to the badge's issuer"))
+    # §Profile publicKey: the issuer's own profile lists its keys. A key's `owner` is only the key's claim
+    # about itself (anyone can publish a key "owned" by any issuer), so it can refuse a key, never admit one.
+    published = [_ref(k) for k in _list(issuer.get("publicKey"))]
+    if key_url not in published:
+        raise Unverifiable(failed(ISSUER_KEY, "the signing key is not among the keys the badge's issuer publishes"))
+    if key_doc.get("owner") not in (None, issuer["id"]):
+        raise Unverifiable(failed(ISSUER_KEY, "the signing key names another owner than the badge's issuer"))
     return passed(ISSUER_KEY, "the signing key is published by the badge's issuer")
 
 
@@ -209,8 +234,8 @@ def _revocation(assertion: dict, issuer: dict, fetch: Fetch) -> Check:
     if url is None:
         return passed(REVOCATION, "not revoked: the issuer publishes no revocation list")
     try:
-        doc = _fetch_json(fetch, _http_url(url, "the issuer's revocationList"), purpose="status_list",
-                          what="the revocation list")
+        doc, _ = _fetch_json(fetch, _http_url(url, "the issuer's revocationList"), purpose="status_list",
+                             what="the revocation list")
     except Unverifiable as exc:
         return indeterminate(REVOCATION, exc.check.message)
     revoked = {e if isinstance(e, str) else (e.get("id") or e.get("uid")) for e in _list(doc.get("revokedAssertions"))
