@@ -1,14 +1,17 @@
-"""The verification blueprint: POST /v1/verify answers a report synchronously; nothing is stored."""
+"""The verification blueprint: POST /v1/verify answers a report synchronously, POST /credentials/verify the same
+verification as a VC-API result; nothing is stored."""
 from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
 
 from flask import Blueprint, current_app, request
+from marshmallow import ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from services.verification.schemas import (JSON_TYPES, JWT_TYPES, MAX_BODY_BYTES, REPORT, VERIFY_JWT_BODY,
-                                           VERIFY_QUERY)
+from services.verification import vcapi
+from services.verification.schemas import (JSON_TYPES, JWT_TYPES, MAX_BODY_BYTES, REPORT, VC_API_VERIFY_BODY,
+                                           VERIFY_JWT_BODY, VERIFY_QUERY)
 from services.verification.verifier import Verifier
 from shared.problems import Problem
 from shared.tenants import bearer_tenant
@@ -24,6 +27,28 @@ def verify():
     submission = _submission()
     report = _verifier()(submission, tenant=tenant, emails=[email] if email else [], now=datetime.now(timezone.utc))
     return REPORT.dump(report), 200
+
+
+@bp.post("/credentials/verify")
+def verify_vc_api():
+    """VC-API: 200 {"verified": true, ...} for a verified credential, 422 problem+json for one that is not."""
+    tenant = _tenant()
+    body = _vc_api_body()
+    report = _verifier()(vcapi.submission(body), tenant=tenant, emails=[], now=datetime.now(timezone.utc))
+    return vcapi.answer(report)
+
+
+def _vc_api_body() -> dict:
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        raise _too_large()
+    if request.mimetype not in JSON_TYPES:
+        raise Problem(415, "Unsupported Media Type", f"Send one of: {', '.join(JSON_TYPES)}.")
+    try:
+        return VC_API_VERIFY_BODY.load(_json_object(_body()))
+    except ValidationError as exc:
+        # VC-API: invalid input is a 400 (a 422 here means "verified false").
+        errors = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        raise Problem(400, "Bad Request", "The body is not a VC-API verify request.", errors=errors) from None
 
 
 def _tenant() -> str | None:
@@ -83,13 +108,18 @@ def _read_at_most(stream, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _json_submission(body: bytes) -> dict:
+def _json_object(body: bytes) -> dict:
     try:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise Problem(400, "Bad Request", "The body is not JSON.") from None
     if not isinstance(data, dict):
         raise Problem(400, "Bad Request", "The body is not a JSON object.")
+    return data
+
+
+def _json_submission(body: bytes) -> dict:
+    data = _json_object(body)
     if "jwt" in data:
         return {"jwt": VERIFY_JWT_BODY.load(data)["jwt"]}
     return {"document": data}

@@ -25,6 +25,21 @@ class VerifyJwtBodySchema(Schema):
     jwt = fields.String(required=True, validate=validate.Length(min=1, max=MAX_BODY_BYTES))
 
 
+class VcApiOptionsSchema(Schema):
+    """VC-API VerifyCredentialOptions; the suites also send `checks`. What the verifier checks does not bend
+    to options (every check always runs), so they are read only to be validated as an object."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+class VcApiVerifyBodySchema(Schema):
+    """VC-API `POST /credentials/verify`: {"verifiableCredential": {...}, "options": {...}}."""
+    verifiableCredential = fields.Dict(required=True)  # noqa: N815 - the VC-API's member name
+    options = fields.Nested(VcApiOptionsSchema, load_default=dict)
+
+
 VERIFY_QUERY = VerifyQuerySchema()
+VC_API_VERIFY_BODY = VcApiVerifyBodySchema()
 VERIFY_JWT_BODY = VerifyJwtBodySchema()
 REPORT = ReportSchema()

@@ -5,7 +5,7 @@ import time
 from datetime import datetime
 from functools import partial
 
-from services.verification import credential, dataintegrity, keys, metrics, ob2, stage, trust, vcjwt
+from services.verification import credential, dataintegrity, envelope, keys, metrics, ob2, stage, trust, vcjwt
 from services.verification.fetching import Fetch
 from services.verification.report import (FORMAT, INPUT, PROOF_PRESENT, build_report, failed, unsupported)
 from shared.settings import Settings
@@ -34,6 +34,7 @@ def verify_credential(*, jwt: str | None = None, document: dict | None = None, u
     Never raises on bad input: anything unverifiable becomes a failed or unsupported report.
     """
     started = time.perf_counter()
+    jwt, document = _opened(jwt, document)
     report, claimed = _open_badge_2(jwt=jwt, document=document, fetch=fetch, now=now, settings=settings)
     if report is None:
         report = _format_step(jwt=jwt, document=document, url=url, now=now, settings=settings)
@@ -65,8 +66,19 @@ def _open_badge_2(*, jwt: str | None, document: object, fetch: Fetch | None, now
 def verify_list_credential(*, jwt: str | None = None, document: dict | None = None, now: datetime,
                            settings: Settings) -> tuple[dict, dict | None]:
     """A status list credential through the same format step, so every format a credential may use works for lists."""
+    jwt, document = _opened(jwt, document)
     report = _format_step(jwt=jwt, document=document, url=None, now=now, settings=settings)
     return report, stage.claimed_credential(jwt=jwt, document=document)
+
+
+def _opened(jwt: str | None, document: dict | None) -> tuple[str | None, dict | None]:
+    """An enveloped VC-JWT as the JWT it carries (verified like one submitted bare); anything else unchanged."""
+    if jwt is None and envelope.is_envelope(document):
+        try:
+            return envelope.opened_jwt(document), None
+        except envelope.Unopened:
+            pass  # the format step reports why
+    return jwt, document
 
 
 def _format_step(*, jwt: str | None, document: dict | None, url: str | None, now: datetime,
@@ -112,9 +124,13 @@ def _from_document(document: object, *, now: datetime, settings: Settings) -> di
 
 def _classify_document(document: dict):
     """(format, the one check) for the JSON shapes recognised; a Data Integrity proof gets its own checks."""
-    if "EnvelopedVerifiableCredential" in credential.types_of(document):
-        # VC DM 2.0 §4.13: an envelope whose id is a data: URL carrying a secured credential.
-        return ENVELOPED, unsupported(FORMAT, "enveloped credentials are not supported yet")
+    if envelope.is_envelope(document):
+        # VC DM 2.0 §4.13: an envelope whose data: URL carries something other than a VC-JWT (see _opened).
+        try:
+            envelope.opened_jwt(document)
+        except envelope.Unopened as exc:
+            return ENVELOPED, (unsupported if not exc.supported else failed)(FORMAT, str(exc))
+        return ENVELOPED, failed(FORMAT, "an envelope is verified by what it carries, not as a document")
     if document.get("proof") is not None:
         return DATA_INTEGRITY, None  # verified by dataintegrity.verify
     if _is_open_badge_2(document):

@@ -65,10 +65,10 @@ def test_an_open_badges_2_assertion_is_unsupported_rather_than_failed():
     assert (report["verdict"], report["format"]) == ("unsupported", "openbadges-2.0")
 
 
-def test_an_enveloped_verifiable_credential_is_unsupported():
+def test_an_enveloped_sd_jwt_credential_is_unsupported():
     envelope = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": "EnvelopedVerifiableCredential",
-                "id": "data:application/vc+jwt,eyJhbGciOiJFUzI1NiJ9.e30.c2ln"}
-    assert run(document=envelope)["verdict"] == "unsupported"
+                "id": "data:application/vc+sd-jwt,eyJhbGciOiJFUzI1NiJ9.e30.c2ln~"}
+    assert (run(document=envelope)["verdict"], run(document=envelope)["format"]) == ("unsupported", "enveloped-vc")
 
 
 def test_a_document_that_only_wraps_a_jwt_is_verified_as_that_jwt():
