@@ -1,7 +1,7 @@
 """Embedded Data Integrity proofs on a JSON-LD credential: every check, each reported on its own.
 
-Sources: VC Data Integrity 1.0 §4.4 (Verify Proof), §4.5 (proof purposes), §2.1 (created /
-expires); Controlled Identifiers 1.0 §3.3 (retrieve a verification method: it must be listed for
+Sources: VC Data Integrity 1.0 §4.4 (Verify Proof), §4.5 (Verify Proof Sets and Chains), §2.1.1-2.1.2
+(proof sets; proof chains and `previousProof`), §2.1 (created / expires), §3 (proof purposes); Controlled Identifiers 1.0 §3.3 (retrieve a verification method: it must be listed for
 the purpose, and its controller is who the proof speaks for); VC Data Model 2.0 §4.7 (issuer).
 The cryptosuites are in cryptosuites.py; canonical forms and the offline contexts in canonical.py.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from services.verification import canonical, credential, cryptosuites, keys
-from services.verification.report import (FORMAT, ISSUER_KEY, ISSUER_KEY_PURPOSE, ISSUER_MATCHES_KEY,
+from services.verification.report import (ISSUER_KEY, ISSUER_KEY_PURPOSE, ISSUER_MATCHES_KEY,
                                           JSONLD_CONTEXTS, JSONLD_TERMS, PROOF_CREATED, PROOF_EXPIRES,
                                           PROOF_PURPOSE, PROOF_SIGNATURE, PROOF_TYPE, Check, failed,
                                           indeterminate, passed, skipped, unsupported)
@@ -18,6 +18,7 @@ from services.verification.vcjwt import Result, validity
 
 FORMAT_NAME = "data-integrity"
 MAX_DEPTH = 64  # real credentials nest about 8 deep; the JSON-LD processors recurse per level
+MAX_PROOFS = 8  # each proof costs a canonicalisation; real credentials carry one, a co-signed one a few
 
 
 def _depth(node: object) -> int:
@@ -34,28 +35,92 @@ def _depth(node: object) -> int:
 
 
 def verify(document: dict, *, now: datetime, clock_skew_s: int, resolver: keys.Resolver) -> Result:
-    """The checks for a credential secured by one embedded proof."""
+    """The checks for a credential secured by one embedded proof, or by a proof set or chain (every proof must hold)."""
     proof = document.get("proof")
     summary = dict(achievement=credential.achievement(document), issuer=credential.issuer(document),
                    credential=document)
-    if isinstance(proof, list):
-        return Result([unsupported(FORMAT, "proof sets and chains (several proofs) are not supported yet")], **summary)
-    if not isinstance(proof, dict):
-        return Result([failed(PROOF_TYPE, "proof is not an object")], **summary)
+    listed = proof if isinstance(proof, list) else [proof]
+    proofs = [p for p in listed if isinstance(p, dict)]
+    if not proofs or len(proofs) != len(listed):
+        return Result([failed(PROOF_TYPE, "proof is not an object or a list of objects")], **summary)
+    if len(proofs) > MAX_PROOFS:
+        return Result([unsupported(PROOF_TYPE, f"credentials with more than {MAX_PROOFS} proofs are not verified")],
+                      **summary)
     if _depth(document) > MAX_DEPTH:
         return Result([failed(JSONLD_TERMS, f"the credential nests deeper than {MAX_DEPTH} levels")], **summary)
     skew = timedelta(seconds=clock_skew_s)
-    suite, suite_check = _suite(proof)
     unsecured = {k: v for k, v in document.items() if k != "proof"}
-    method, key_checks = _key(proof, document, resolver)
     meaning = _meaning(unsecured)
     window = validity({}, document, now=now, skew=skew)
     # The signature is only worth checking once the contexts pin what the signed terms mean.
     ready = all(c.status == "passed" for c in meaning)
-    checks = [suite_check, _purpose(proof), *_proof_window(proof, now=now, skew=skew), *key_checks, *meaning,
-              _signature(proof, unsecured, suite=suite, method=method, ready=ready),
-              *window.checks, credential.check_structure(document)]
+    each = [_proof_checks(p, proofs, unsecured, document, resolver=resolver, now=now, skew=skew, ready=ready)
+            for p in proofs]
+    before, signature = each[0] if len(each) == 1 else _combined(each)
+    checks = [*before, *meaning, *signature, *window.checks, credential.check_structure(document)]
     return Result(checks, valid_from=window.start, valid_until=window.end, **summary)
+
+
+def _proof_checks(proof: dict, proofs: list[dict], unsecured: dict, document: dict, *, resolver: keys.Resolver,
+                  now: datetime, skew: timedelta, ready: bool) -> tuple[list[Check], list[Check]]:
+    """(the checks on one proof and its key, [its signature check]) over the data that proof secures."""
+    suite, suite_check = _suite(proof)
+    method, key_checks = _key(proof, document, resolver)
+    secured, why_not = _secured_input(proof, proofs, unsecured)
+    signature = (failed(PROOF_SIGNATURE, why_not) if why_not else
+                 _signature(proof, secured, suite=suite, method=method, ready=ready))
+    return [suite_check, _purpose(proof), *_proof_window(proof, now=now, skew=skew), *key_checks], [signature]
+
+
+def _secured_input(proof: dict, proofs: list[dict], unsecured: dict) -> tuple[dict, str | None]:
+    """What `proof` signed: the document alone, or for a chained proof the document carrying the proofs its
+    `previousProof` names, in the order the credential lists them (Data Integrity 1.0 §4.5 step 3.2-3.3)."""
+    named = proof.get("previousProof")
+    if named is None:
+        return unsecured, None
+    ids = [named] if isinstance(named, str) else named
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+        return unsecured, "previousProof is not a proof id or a list of them"
+    carried = {p.get("id") for p in proofs}
+    if any(i not in carried for i in ids):
+        return unsecured, "previousProof names a proof the credential does not carry"
+    return {**unsecured, "proof": [p for p in proofs if p.get("id") in ids]}, None
+
+
+def _combined(each: list[tuple[list[Check], list[Check]]]) -> tuple[list[Check], list[Check]]:
+    """One check per code for a proof set or chain: a code holds only if it holds for every proof.
+
+    The exception is issuer.matches_key: the issuer needs to have made one of the proofs, not all of them
+    (a co-signer's or a countersigner's proof is no reason to doubt the issuer's), every proof still verifying.
+    """
+    total = len(each)
+    combined = []
+    for part in (0, 1):
+        by_code: dict[str, list[tuple[int, Check]]] = {}
+        for number, checks in enumerate(each, start=1):
+            for check in checks[part]:
+                by_code.setdefault(check.code, []).append((number, check))
+        combined.append([_one(code, found, total) for code, found in by_code.items()])
+    return combined[0], combined[1]
+
+
+_WORST = ("failed", "indeterminate", "unsupported", "skipped")
+
+
+def _one(code: str, found: list[tuple[int, Check]], total: int) -> Check:
+    if code == ISSUER_MATCHES_KEY:
+        mine = [number for number, check in found if check.status == "passed"]
+        if mine:
+            return passed(code, f"the issuer controls the key of proof {mine[0]} of {total}")
+        return failed(code, f"the issuer controls the key of none of the {total} proofs")
+    for status in _WORST:
+        bad = [(number, check) for number, check in found if check.status == status]
+        if bad:
+            number, check = bad[0]
+            return Check(code, status, f"proof {number} of {total}: {check.message}")
+    if len(found) < total:  # a proof that did not get this far lacks the check: not every proof passed it
+        return skipped(code, f"not checked for every one of the {total} proofs")
+    return passed(code, f"all {total} proofs: {found[0][1].message}")
 
 
 def _suite(proof: dict) -> tuple[cryptosuites.Suite | None, Check]:

@@ -79,3 +79,17 @@ def ob3_credential(issuer_did: str, **extra) -> dict:
         },
         **extra,
     }
+
+
+def add_proof(secured: dict, signer: Signer, *, previous: str | list[str] | None = None, **proof_fields) -> dict:
+    """`secured` with one more proof by `signer` in its proof set; `previous` makes it a chained proof over the
+    document carrying the proofs it names (VC Data Integrity 1.0 §4.3 Add Proof Set/Chain)."""
+    proofs = secured["proof"] if isinstance(secured["proof"], list) else [secured["proof"]]
+    unsecured = {k: v for k, v in secured.items() if k != "proof"}
+    basis = unsecured
+    if previous is not None:
+        ids = [previous] if isinstance(previous, str) else previous
+        basis = {**unsecured, "proof": [p for p in proofs if p.get("id") in ids]}
+        proof_fields["previousProof"] = previous
+    proof = signer.sign(basis, **proof_fields)["proof"]
+    return {**unsecured, "proof": [*proofs, proof]}
