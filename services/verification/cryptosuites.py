@@ -2,8 +2,9 @@
 
 Sources: VC Data Integrity EdDSA Cryptosuites 1.0 §3.3 (eddsa-rdfc-2022), §3.4 (eddsa-jcs-2022),
 §3.2 / Ed25519Signature2020 (URDNA2015-era suite, same hashing); VC Data Integrity ECDSA
-Cryptosuites 1.0 §3.3 (ecdsa-rdfc-2019, P-256 with SHA-256); each suite's "Hashing" step:
-hashData = SHA-256(canonical proof options) || SHA-256(canonical document).
+Cryptosuites 1.0 §3.3 (ecdsa-rdfc-2019: P-256 with SHA-256, P-384 with SHA-384, for the hashing and
+the signature alike); each suite's "Hashing" step:
+hashData = H(canonical proof options) || H(canonical document), H = SHA-256 unless the key says otherwise.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class Suite:
     canonicalise: Callable[[dict], list[bytes]]  # the canonical forms tried, genuine variants only
     key_type: type
     verify: Callable[[object, bytes, bytes], bool]
+    digest: Callable[[object], Callable] = lambda key: hashlib.sha256  # the hash of the "Hashing" step, by key
 
 
 def _rdfc(document: dict) -> list[bytes]:
@@ -59,22 +61,36 @@ def _ed25519(key, signature: bytes, data: bytes) -> bool:
     return True
 
 
-def _p256(key, signature: bytes, data: bytes) -> bool:
-    # ecdsa-rdfc-2019 §3.3.7: the signature is r || s, 32 bytes each, not DER.
-    if len(signature) != 64 or not isinstance(key.curve, ec.SECP256R1):
+# ecdsa-rdfc-2019 §3.3: the curves it signs with, each with its hash and its width of r and of s.
+_ECDSA_CURVES: dict[type, tuple[Callable, Callable, int]] = {
+    ec.SECP256R1: (hashlib.sha256, hashes.SHA256, 32),
+    ec.SECP384R1: (hashlib.sha384, hashes.SHA384, 48),
+}
+
+
+def _ecdsa(key, signature: bytes, data: bytes) -> bool:
+    # ecdsa-rdfc-2019 §3.3.7: the signature is r || s, fixed width each, not DER.
+    curve = _ECDSA_CURVES.get(type(key.curve))
+    if curve is None or len(signature) != 2 * curve[2]:
         return False
-    der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
+    width = curve[2]
+    der = encode_dss_signature(int.from_bytes(signature[:width], "big"), int.from_bytes(signature[width:], "big"))
     try:
-        key.verify(der, data, ec.ECDSA(hashes.SHA256()))
+        key.verify(der, data, ec.ECDSA(curve[1]()))
     except InvalidSignature:
         return False
     return True
 
 
+def _ecdsa_digest(key) -> Callable:
+    curve = _ECDSA_CURVES.get(type(getattr(key, "curve", None)))
+    return curve[0] if curve else hashlib.sha256
+
+
 SUITES = {
     "eddsa-rdfc-2022": Suite("eddsa-rdfc-2022", _rdfc, ed25519.Ed25519PublicKey, _ed25519),
     "eddsa-jcs-2022": Suite("eddsa-jcs-2022", _jcs, ed25519.Ed25519PublicKey, _ed25519),
-    "ecdsa-rdfc-2019": Suite("ecdsa-rdfc-2019", _rdfc, ec.EllipticCurvePublicKey, _p256),
+    "ecdsa-rdfc-2019": Suite("ecdsa-rdfc-2019", _rdfc, ec.EllipticCurvePublicKey, _ecdsa, _ecdsa_digest),
     "Ed25519Signature2020": Suite("Ed25519Signature2020", _rdfc_or_legacy, ed25519.Ed25519PublicKey, _ed25519),
 }
 JCS_SUITES = ("eddsa-jcs-2022",)
@@ -98,8 +114,8 @@ def signature_bytes(proof_value: object) -> bytes:
         raise BadProofValue("proofValue is not base58-btc") from None
 
 
-def hash_data(options: bytes, document: bytes) -> bytes:
-    return hashlib.sha256(options).digest() + hashlib.sha256(document).digest()
+def hash_data(options: bytes, document: bytes, digest: Callable = hashlib.sha256) -> bytes:
+    return digest(options).digest() + digest(document).digest()
 
 
 def verify(suite: Suite, *, key, signature: bytes, options: dict, document: dict) -> bool:
@@ -108,4 +124,5 @@ def verify(suite: Suite, *, key, signature: bytes, options: dict, document: dict
     # A legacy form is only ever paired with the legacy form of the other half.
     pairs = list(zip(option_forms, document_forms, strict=True)) if len(option_forms) == len(document_forms) else \
         [(o, d) for o in option_forms for d in document_forms]
-    return any(suite.verify(key, signature, hash_data(o, d)) for o, d in pairs)
+    digest = suite.digest(key)
+    return any(suite.verify(key, signature, hash_data(o, d, digest)) for o, d in pairs)

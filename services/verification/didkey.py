@@ -2,8 +2,8 @@
 
 Follows the W3C CCG "The did:key Method v0.7" (https://w3c-ccg.github.io/did-method-key/):
 §2 format `did:key:<mb-value>`, §3.1.3 Decode Public Key Algorithm (multibase base58-btc, then an
-unsigned-varint multicodec header), §3.1.2 key-length table. Only Ed25519 keys are usable now;
-every other key type the table knows raises UnsupportedKey so the report says "unsupported".
+unsigned-varint multicodec header), §3.1.2 key-length table. Ed25519, P-256, P-384 and P-521 keys are
+usable; every other key type the table knows raises UnsupportedKey so the report says "unsupported".
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ _CODECS: dict[int, tuple[str, int | None]] = {
     0xEB: ("bls12_381-g2-pub", 96),
     0x1200: ("p256-pub", 33),
     0x1201: ("p384-pub", 49),
-    0x1202: ("p521-pub", None),
+    0x1202: ("p521-pub", 67),
     0x1205: ("rsa-pub", None),
 }
 # did:key §2: the method-specific id is a base58-btc multibase value ('z' header).
@@ -40,8 +40,9 @@ class InvalidDidKey(ValueError):
 class UnsupportedKey(Exception):
     """A well-formed did:key whose key type this service cannot use yet (P-256, secp256k1, ...)."""
 
-    def __init__(self, codec_name: str):
-        super().__init__(f"did:key keys of type {codec_name} are not supported yet; only ed25519-pub")
+    def __init__(self, codec_name: str, *, usable: tuple[int, ...] | None = None):
+        names = ", ".join(_CODECS[code][0] for code in (usable or (ED25519_PUB, *_EC_CURVES)))
+        super().__init__(f"did:key keys of type {codec_name} are not supported yet; only {names}")
         self.codec_name = codec_name
 
 
@@ -87,7 +88,7 @@ def ed25519_key(did_url: str) -> Ed25519PublicKey:
         raise InvalidDidKey("the key fragment does not name the did:key's own key")
     key = decode(did)
     if key.codec != ED25519_PUB:
-        raise UnsupportedKey(key.codec_name)
+        raise UnsupportedKey(key.codec_name, usable=(ED25519_PUB,))
     return Ed25519PublicKey.from_public_bytes(key.raw)
 
 
@@ -104,19 +105,21 @@ def _read_uvarint(data: bytes) -> tuple[int, int]:
 
 
 P256_PUB = 0x1200
+# multicodec -> curve of the compressed NIST points did:key carries (SEC 1 §2.3.3: 0x02/0x03 || x).
+_EC_CURVES: dict[int, type[ec.EllipticCurve]] = {P256_PUB: ec.SECP256R1, 0x1201: ec.SECP384R1, 0x1202: ec.SECP521R1}
 
 
 def public_key(did_url: str):
-    """The Ed25519 or P-256 key a did:key (URL) encodes; UnsupportedKey for other key types."""
+    """The Ed25519 or P-256 / P-384 / P-521 key a did:key (URL) encodes; UnsupportedKey for other key types."""
     did, fragment = split_did_url(did_url)
     if fragment is not None and fragment != did[len(PREFIX):]:
         raise InvalidDidKey("the key fragment does not name the did:key's own key")
     key = decode(did)
     if key.codec == ED25519_PUB:
         return Ed25519PublicKey.from_public_bytes(key.raw)
-    if key.codec == P256_PUB:
+    if key.codec in _EC_CURVES:
         try:  # SEC 1 §2.3.4: a compressed point, 0x02/0x03 || x
-            return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), key.raw)
+            return ec.EllipticCurvePublicKey.from_encoded_point(_EC_CURVES[key.codec](), key.raw)
         except ValueError:
-            raise InvalidDidKey("the p256-pub key is not a point on the curve") from None
+            raise InvalidDidKey(f"the {key.codec_name} key is not a point on the curve") from None
     raise UnsupportedKey(key.codec_name)

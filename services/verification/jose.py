@@ -1,7 +1,7 @@
 """JWS signature algorithms a credential may use: which key type each needs, and verifying with it.
 
 Sources: RFC 7518 §3.1 (alg names), §3.3 (RS256: RSASSA-PKCS1-v1_5 with SHA-256), §3.4 (ES256 /
-ES384: the signature is R || S, fixed width, not DER); RFC 8037 §3.1 (EdDSA with Ed25519);
+ES384 / ES512 on P-256 / P-384 / P-521: the signature is R || S, fixed width (32, 48, 66 bytes), not DER); RFC 8037 §3.1 (EdDSA with Ed25519);
 Open Badges 3.0 §8.2.3 (RS256 must be supported; others may be).
 """
 from __future__ import annotations
@@ -37,10 +37,12 @@ def _rs256_verify(key, signature: bytes, data: bytes) -> None:
 
 _ES256 = _ec(ec.SECP256R1, 32, hashes.SHA256)
 _ES384 = _ec(ec.SECP384R1, 48, hashes.SHA384)
+_ES512 = _ec(ec.SECP521R1, 66, hashes.SHA512)
 ALGS = {
     "EdDSA": ("an Ed25519", lambda key: isinstance(key, ed25519.Ed25519PublicKey), _ed25519_verify),
     "ES256": ("a P-256", _ES256[0], _ES256[1]),
     "ES384": ("a P-384", _ES384[0], _ES384[1]),
+    "ES512": ("a P-521", _ES512[0], _ES512[1]),
     "RS256": ("an RSA", lambda key: isinstance(key, rsa.RSAPublicKey), _rs256_verify),
 }
 

@@ -21,7 +21,7 @@ from services.verification import didkey, metrics
 
 ASSERTION = "assertionMethod"
 _PURPOSES = ("assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation")
-_CURVES = {"P-256": ec.SECP256R1(), "P-384": ec.SECP384R1()}
+_CURVES = {"P-256": ec.SECP256R1(), "P-384": ec.SECP384R1(), "P-521": ec.SECP521R1()}
 
 
 class KeyNotFound(ValueError):
@@ -54,7 +54,7 @@ def _b64url(value: object, what: str) -> bytes:
 
 
 def jwk_key(jwk: object):
-    """A public key from a JWK (RFC 7517 / 7518 §6 / RFC 8037 §2): OKP Ed25519, EC P-256/P-384, RSA."""
+    """A public key from a JWK (RFC 7517 / 7518 §6 / RFC 8037 §2): OKP Ed25519, EC P-256/P-384/P-521, RSA."""
     if not isinstance(jwk, dict):
         raise KeyNotFound("the JWK is not an object")
     if "d" in jwk:
@@ -77,7 +77,7 @@ def jwk_key(jwk: object):
 
 
 def multikey(value: object):
-    """A key from publicKeyMultibase (Multikey): base58-btc with an ed25519-pub or p256-pub header."""
+    """A key from publicKeyMultibase (Multikey): base58-btc with an ed25519-pub or p256/p384/p521-pub header."""
     if not isinstance(value, str) or not value.startswith("z"):
         raise KeyNotFound("publicKeyMultibase is not base58-btc multibase")
     try:

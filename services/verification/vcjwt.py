@@ -1,4 +1,4 @@
-"""VC-JWT verification: a compact JWS (EdDSA, ES256, ES384, RS256) to checks and claimed content.
+"""VC-JWT verification: a compact JWS (EdDSA, ES256, ES384, ES512, RS256) to checks and claimed content.
 
 Both shapes: Open Badges 3.0 / VC DM 1.1 (a `vc` claim) and VC-JOSE-COSE (the payload is the VC
 DM 2.0 credential itself). Keys come from `keys.Resolver` (did:key, did:jwk, did:web, kid URL).

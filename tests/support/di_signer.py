@@ -4,6 +4,7 @@ verifier independently of this signer (tests/fixtures/vectors)."""
 from __future__ import annotations
 
 import copy
+import hashlib
 
 import base58
 from cryptography.hazmat.primitives import hashes
@@ -14,18 +15,19 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from services.verification import canonical, cryptosuites
 
-ED25519_HEADER, P256_HEADER = b"\xed\x01", b"\x80\x24"
+ED25519_HEADER, P256_HEADER, P384_HEADER = b"\xed\x01", b"\x80\x24", b"\x81\x24"
+_EC = {"P-256": (ec.SECP256R1, P256_HEADER, hashes.SHA256, 32), "P-384": (ec.SECP384R1, P384_HEADER, hashes.SHA384, 48)}
 
 
 class Signer:
-    """An issuer key (Ed25519 by default, or P-256) and its did:key."""
+    """An issuer key (Ed25519 by default, or P-256 / P-384) and its did:key."""
 
     def __init__(self, *, curve: str = "Ed25519", seed: bytes | None = None):
         self.curve = curve
-        if curve == "P-256":
-            self.private = ec.generate_private_key(ec.SECP256R1())
+        if curve in _EC:
+            self.private = ec.generate_private_key(_EC[curve][0]())
             raw = self.private.public_key().public_bytes(Encoding.X962, PublicFormat.CompressedPoint)
-            header = P256_HEADER
+            header = _EC[curve][1]
         else:
             self.private = Ed25519PrivateKey.from_private_bytes(seed) if seed else Ed25519PrivateKey.generate()
             raw = self.private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
@@ -43,7 +45,9 @@ class Signer:
         proof.update({"created": "2026-01-01T00:00:00Z", "verificationMethod": vm or self.vm,
                       "proofPurpose": "assertionMethod", **proof_fields})
         options = {**proof, "@context": unsecured["@context"]}
-        data = cryptosuites.hash_data(self._canonical(options, suite, legacy), self._canonical(unsecured, suite, legacy))
+        digest = hashlib.sha384 if self.curve == "P-384" else hashlib.sha256  # ecdsa-rdfc-2019 §3.3: by curve
+        data = cryptosuites.hash_data(self._canonical(options, suite, legacy), self._canonical(unsecured, suite, legacy),
+                                      digest)
         return {**unsecured, "proof": {**proof, "proofValue": "z" + base58.b58encode(self._sign(data)).decode()}}
 
     @staticmethod
@@ -53,9 +57,10 @@ class Signer:
         return (canonical.urdna2015(document) if legacy else canonical.rdfc(document)).encode()
 
     def _sign(self, data: bytes) -> bytes:
-        if self.curve == "P-256":
-            r, s = decode_dss_signature(self.private.sign(data, ec.ECDSA(hashes.SHA256())))
-            return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+        if self.curve in _EC:
+            _, _, digest, width = _EC[self.curve]
+            r, s = decode_dss_signature(self.private.sign(data, ec.ECDSA(digest())))
+            return r.to_bytes(width, "big") + s.to_bytes(width, "big")
         return self.private.sign(data)
 
 

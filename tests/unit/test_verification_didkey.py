@@ -76,7 +76,7 @@ def test_the_published_p256_did_key_decodes_to_the_compressed_point_of_its_publi
 
 
 @pytest.mark.parametrize("did, codec_name", [(P256_DID, "p256-pub"), (P384_DID, "p384-pub")])
-def test_a_nist_curve_did_key_is_reported_as_an_unsupported_key_type_not_as_invalid(did, codec_name):
+def test_the_ed25519_decoder_reports_a_nist_curve_did_key_as_an_unsupported_key_type_not_as_invalid(did, codec_name):
     with pytest.raises(didkey.UnsupportedKey) as caught:
         didkey.ed25519_key(did)
     assert caught.value.codec_name == codec_name
