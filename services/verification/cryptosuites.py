@@ -3,7 +3,7 @@
 Sources: VC Data Integrity EdDSA Cryptosuites 1.0 §3.3 (eddsa-rdfc-2022), §3.4 (eddsa-jcs-2022),
 §3.2 / Ed25519Signature2020 (URDNA2015-era suite, same hashing); VC Data Integrity ECDSA
 Cryptosuites 1.0 §3.3 (ecdsa-rdfc-2019: P-256 with SHA-256, P-384 with SHA-384, for the hashing and
-the signature alike); each suite's "Hashing" step:
+the signature alike) and §3.4 (ecdsa-jcs-2019: the same over JCS forms); each suite's "Hashing" step:
 hashData = H(canonical proof options) || H(canonical document), H = SHA-256 unless the key says otherwise.
 """
 from __future__ import annotations
@@ -91,9 +91,10 @@ SUITES = {
     "eddsa-rdfc-2022": Suite("eddsa-rdfc-2022", _rdfc, ed25519.Ed25519PublicKey, _ed25519),
     "eddsa-jcs-2022": Suite("eddsa-jcs-2022", _jcs, ed25519.Ed25519PublicKey, _ed25519),
     "ecdsa-rdfc-2019": Suite("ecdsa-rdfc-2019", _rdfc, ec.EllipticCurvePublicKey, _ecdsa, _ecdsa_digest),
+    "ecdsa-jcs-2019": Suite("ecdsa-jcs-2019", _jcs, ec.EllipticCurvePublicKey, _ecdsa, _ecdsa_digest),
     "Ed25519Signature2020": Suite("Ed25519Signature2020", _rdfc_or_legacy, ed25519.Ed25519PublicKey, _ed25519),
 }
-JCS_SUITES = ("eddsa-jcs-2022",)
+JCS_SUITES = ("eddsa-jcs-2022", "ecdsa-jcs-2019")
 
 
 def suite_name(proof: dict) -> str | None:

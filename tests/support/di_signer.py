@@ -52,7 +52,7 @@ class Signer:
 
     @staticmethod
     def _canonical(document: dict, suite: str, legacy: bool) -> bytes:
-        if suite == "eddsa-jcs-2022":
+        if suite in cryptosuites.JCS_SUITES:
             return canonical.jcs(document)
         return (canonical.urdna2015(document) if legacy else canonical.rdfc(document)).encode()
 

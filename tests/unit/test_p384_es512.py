@@ -1,6 +1,7 @@
-"""P-384 and P-521 keys: did:key for both, ecdsa-rdfc-2019 with P-384 and SHA-384, and ES512 for VC-JWT / JOSE.
+"""P-384 and P-521 keys: did:key for both, ecdsa-rdfc-2019 / ecdsa-jcs-2019 with P-384 and SHA-384, and ES512
+for VC-JWT / JOSE.
 
-Vectors: W3C vc-di-ecdsa `TestVectors/ecdsa-rdfc-2019-p384/` and the W3C vc-jose-cose-test-suite's
+Vectors: W3C vc-di-ecdsa `TestVectors/ecdsa-rdfc-2019-p384/`, `ecdsa-jcs-2019-p256/`, `ecdsa-jcs-2019-p384/` and the W3C vc-jose-cose-test-suite's
 `tests/input/vm-p384.json` / `vm-p521.json` keys (sources in tests/fixtures/vectors/*/README.md); W3C CCG
 did-method-key `test-vectors/nist-curves.json` for the published P-384 did:key.
 """
@@ -149,3 +150,20 @@ def test_an_es512_header_over_a_p384_key_fails_rather_than_verifying():
     swapped = pyjwt.api_jws.base64url_encode(json.dumps({**pyjwt.get_unverified_header(token), **header}).encode())
     forged = swapped.decode() + "." + token.split(".", 1)[1]
     assert jose_not_passed(forged, p384) == {"proof.signature": "failed"}
+
+
+# --- ecdsa-jcs-2019 (P-256 and P-384) -----------------------------------------------------------
+
+@pytest.mark.parametrize("curve", ["p256", "p384"])
+def test_the_published_ecdsa_jcs_2019_credentials_pass_every_check(curve):
+    secured = json.loads((VECTORS / "vc-di-ecdsa" / f"ecdsa-jcs-2019-{curve}.json").read_text())
+    assert not_passed(secured, VectorIssuer()) == {}
+    forged = copy.deepcopy(secured)
+    forged["credentialSubject"]["alumniOf"] = "The School of Forgeries"
+    assert not_passed(forged, VectorIssuer()) == {"proof.signature": "failed"}
+
+
+@pytest.mark.parametrize("curve", ["P-256", "P-384"])
+def test_an_open_badge_signed_with_ecdsa_jcs_2019_here_verifies(curve):
+    signer = Signer(curve=curve)
+    assert not_passed(signer.sign(ob3_credential(signer.did), suite="ecdsa-jcs-2019"), keys.Resolver()) == {}
