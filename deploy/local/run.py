@@ -18,7 +18,7 @@ from shared.settings import Settings  # noqa: E402
 BANNER = """
 credbridge is running.
   ingest        http://127.0.0.1:{p.ingest}    POST /v1/webhooks/<provider>/<tenant>
-  verification  http://127.0.0.1:{p.verification}    POST /v1/verify
+  verification  http://127.0.0.1:{p.verification}    POST /v1/verify, POST /credentials/verify (VC-API)
   matching      http://127.0.0.1:{p.matching}    PUT /v1/roles/<role_id>, GET /v1/applications/<id>/score
   Kafka         {kafka}        MongoDB {mongo}
   logs          .local/run/          stop with Ctrl-C or `make stop`
