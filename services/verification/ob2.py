@@ -149,7 +149,7 @@ def _fetch_node(fetch: Fetch, url: str, *, purpose: str, what: str, code: str, g
     """
     doc, final_url = _fetch_json(fetch, url, purpose=purpose, what=what, gone_is_revoked=gone_is_revoked)
     if doc.get("id") != url:
-        raise Unverifiable(failed(code, f"{what} fetched from its id names a different id, so it is not that {what}"))
+        raise Unverifiable(failed(code, f"{what} fetched from its id names a different id: it is not what it claims to be"))
     if _origin_of(final_url) != _origin_of(url):
         raise Unverifiable(failed(code, f"{what} was redirected to another origin, which cannot speak for its id"))
     return doc
