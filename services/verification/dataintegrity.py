@@ -1,7 +1,7 @@
 """Embedded Data Integrity proofs on a JSON-LD credential: every check, each reported on its own.
 
-Sources: VC Data Integrity 1.0 §4.4 (Verify Proof), §4.5 (Verify Proof Sets and Chains), §2.1.1-2.1.2
-(proof sets; proof chains and `previousProof`), §2.1 (created / expires), §3 (proof purposes); Controlled Identifiers 1.0 §3.3 (retrieve a verification method: it must be listed for
+Sources: VC Data Integrity 1.0 §4.4 (Verify Proof), §4.5 (Verify Proof Sets and Chains), §2 Data Model
+(proofs: created / expires; proof sets; proof chains and `previousProof`; proof purposes); Controlled Identifiers 1.0 §3.3 (retrieve a verification method: it must be listed for
 the purpose, and its controller is who the proof speaks for); VC Data Model 2.0 §4.7 (issuer).
 The cryptosuites are in cryptosuites.py; canonical forms and the offline contexts in canonical.py.
 """
@@ -74,7 +74,7 @@ def _proof_checks(proof: dict, proofs: list[dict], unsecured: dict, document: di
 
 def _secured_input(proof: dict, proofs: list[dict], unsecured: dict) -> tuple[dict, str | None]:
     """What `proof` signed: the document alone, or for a chained proof the document carrying the proofs its
-    `previousProof` names, in the order the credential lists them (Data Integrity 1.0 §4.5 step 3.2-3.3)."""
+    `previousProof` names, in the order the credential lists them (Data Integrity 1.0 §4.5)."""
     named = proof.get("previousProof")
     if named is None:
         return unsecured, None
