@@ -119,9 +119,17 @@ def hash_data(options: bytes, document: bytes, digest: Callable = hashlib.sha256
     return digest(options).digest() + digest(document).digest()
 
 
-def verify(suite: Suite, *, key, signature: bytes, options: dict, document: dict) -> bool:
-    """True when the signature covers one genuine canonical form of (options, document)."""
-    option_forms, document_forms = suite.canonicalise(options), suite.canonicalise(document)
+def verify(suite: Suite, *, key, signature: bytes, options: dict, document: dict,
+           forms: dict[str, list[bytes]] | None = None) -> bool:
+    """True when the signature covers one genuine canonical form of (options, document).
+
+    `forms`, when given, holds this very document's canonical forms by suite name: the proofs of one set
+    share them, so a set of N proofs canonicalises its document once per suite, not N times.
+    """
+    option_forms = suite.canonicalise(options)
+    document_forms = forms[suite.name] if forms is not None and suite.name in forms else suite.canonicalise(document)
+    if forms is not None:
+        forms[suite.name] = document_forms
     # A legacy form is only ever paired with the legacy form of the other half.
     pairs = list(zip(option_forms, document_forms, strict=True)) if len(option_forms) == len(document_forms) else \
         [(o, d) for o in option_forms for d in document_forms]

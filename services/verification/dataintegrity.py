@@ -54,21 +54,24 @@ def verify(document: dict, *, now: datetime, clock_skew_s: int, resolver: keys.R
     window = validity({}, document, now=now, skew=skew)
     # The signature is only worth checking once the contexts pin what the signed terms mean.
     ready = all(c.status == "passed" for c in meaning)
-    each = [_proof_checks(p, proofs, unsecured, document, resolver=resolver, now=now, skew=skew, ready=ready)
-            for p in proofs]
+    forms: dict[str, list[bytes]] = {}  # the unsecured document's canonical forms, by suite, for a set's proofs
+    each = [_proof_checks(p, proofs, unsecured, document, resolver=resolver, now=now, skew=skew, ready=ready,
+                          forms=forms) for p in proofs]
     before, signature = each[0] if len(each) == 1 else _combined(each)
     checks = [*before, *meaning, *signature, *window.checks, credential.check_structure(document)]
     return Result(checks, valid_from=window.start, valid_until=window.end, **summary)
 
 
 def _proof_checks(proof: dict, proofs: list[dict], unsecured: dict, document: dict, *, resolver: keys.Resolver,
-                  now: datetime, skew: timedelta, ready: bool) -> tuple[list[Check], list[Check]]:
+                  now: datetime, skew: timedelta, ready: bool,
+                  forms: dict[str, list[bytes]]) -> tuple[list[Check], list[Check]]:
     """(the checks on one proof and its key, [its signature check]) over the data that proof secures."""
     suite, suite_check = _suite(proof)
     method, key_checks = _key(proof, document, resolver)
     secured, why_not = _secured_input(proof, proofs, unsecured)
     signature = (failed(PROOF_SIGNATURE, why_not) if why_not else
-                 _signature(proof, secured, suite=suite, method=method, ready=ready))
+                 _signature(proof, secured, suite=suite, method=method, ready=ready,
+                            forms=forms if secured is unsecured else None))  # a chained proof signed other data
     return [suite_check, _purpose(proof), *_proof_window(proof, now=now, skew=skew), *key_checks], [signature]
 
 
@@ -204,7 +207,8 @@ def _proof_options(proof: dict, unsecured: dict, suite: cryptosuites.Suite) -> d
     return options
 
 
-def _signature(proof: dict, unsecured: dict, *, suite, method, ready: bool) -> Check:
+def _signature(proof: dict, unsecured: dict, *, suite, method, ready: bool,
+               forms: dict[str, list[bytes]] | None = None) -> Check:
     if suite is None or method is None or not ready:
         return skipped(PROOF_SIGNATURE, "not checked: it needs a supported proof, a resolved key and defined terms")
     if method.key is None or not isinstance(method.key, suite.key_type):
@@ -215,7 +219,7 @@ def _signature(proof: dict, unsecured: dict, *, suite, method, ready: bool) -> C
     try:
         signature = cryptosuites.signature_bytes(proof.get("proofValue"))
         ok = cryptosuites.verify(suite, key=method.key, signature=signature,
-                                 options=_proof_options(proof, unsecured, suite), document=unsecured)
+                                 options=_proof_options(proof, unsecured, suite), document=unsecured, forms=forms)
     except cryptosuites.BadProofValue as exc:
         return failed(PROOF_SIGNATURE, str(exc))
     except (canonical.InvalidJsonLd, canonical.UnknownContext) as exc:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from services.verification import dataintegrity, keys
+from services.verification import canonical, dataintegrity, keys
 from tests.support.di_signer import Signer, add_proof, ob3_credential
 
 VECTORS = Path(__file__).parents[1] / "fixtures" / "vectors" / "vc-di-eddsa" / "proof-set-chain"
@@ -150,3 +150,17 @@ def test_a_malformed_previous_proof_fails(issuer, previous):
     secured = add_proof(secured, Signer())
     secured["proof"][1]["previousProof"] = previous
     assert not_passed(secured)["proof.signature"] == "failed"
+
+
+def test_a_proof_set_canonicalises_its_document_once_not_once_per_proof(issuer, monkeypatch):
+    secured = issuer.sign(ob3_credential(issuer.did))
+    for _ in range(3):
+        secured = add_proof(secured, Signer())
+    calls, real = [], canonical.rdfc
+
+    def counting(document, *args, **kwargs):
+        calls.append(document)
+        return real(document, *args, **kwargs)
+    monkeypatch.setattr(canonical, "rdfc", counting)
+    assert not_passed(secured) == {}
+    assert len(calls) == 4 + 1  # each proof's options, and the document once
