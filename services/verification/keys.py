@@ -287,8 +287,9 @@ class Resolver:
     def _fetch_json(self, url: str) -> object:
         if self._fetch is None:
             raise KeyUnsupported("keys published by URL are not available: no safe fetcher is configured")
+        body = self._fetch(url)  # KeyNotFound is a ValueError: fetch outside the JSON error handling
         try:
-            return json.loads(self._fetch(url))
+            return json.loads(body)
         except ValueError:
             raise KeyNotFound("the key document is not JSON") from None
 
@@ -308,8 +309,9 @@ class Resolver:
     def _fetch_did_document(self, url: str) -> object:
         if self._fetch is None:
             raise KeyUnsupported("did:web is not available: no safe fetcher is configured")
+        body = self._fetch(url)
         try:
-            return json.loads(self._fetch(url))
+            return json.loads(body)
         except ValueError:
             raise KeyNotFound("the DID document is not JSON") from None
 

@@ -257,3 +257,71 @@ def test_the_same_credential_with_the_applicants_email_as_identifier_verifies(un
                     emails=["ada@example.org"])
     assert outcome(result) == ("verified", {})
 
+
+
+# --- the CLI and the HTTP API give the same verdicts -------------------------------------------
+
+def test_credbridge_verify_and_post_v1_verify_give_the_same_verdict_for_each_attack(network, university,
+                                                                                   https_university, tmp_path):
+    import json
+
+    from services.verification.api import bp
+    from services.verification.cli import verify_file
+    from shared.http import create_base_app
+
+    attacker, mallory = Signer(), Issuer.generate(name="Trusted University")
+    network.publish(ATTACKER_DOC, did_document(
+        ATTACKER, multikey_method(f"{ATTACKER}#key-1", attacker.multikey, controller=UNIVERSITY)))
+    network.publish("https://trusted-university.edu/~mallory/jwks.json",
+                    {"keys": [jwk_of(mallory.private_key, kid="k")]})
+    smuggled = "did:web:attacker.example%23.trusted-university.edu"
+    unbound = ob3_credential(UNIVERSITY)
+    unbound["credentialSubject"] = {"type": ["AchievementSubject"], "id": "did:example:someone",
+                                    "achievement": unbound["credentialSubject"]["achievement"]}
+    cases = {
+        "genuine": (university.sign(ob3_credential(UNIVERSITY), vm=f"{UNIVERSITY}#key-1"), "verified"),
+        "controller claim": (attacker.sign(ob3_credential(UNIVERSITY), vm=f"{ATTACKER}#key-1"), "failed"),
+        "smuggled host": (attacker.sign(ob3_credential(smuggled), vm=f"{smuggled}#key-1"), "failed"),
+        "jwks on origin": (https_token(mallory, kid="https://trusted-university.edu/~mallory/jwks.json#k"), "failed"),
+        "unbound recipient": (university.sign(unbound, vm=f"{UNIVERSITY}#key-1"), "indeterminate"),
+    }
+    app = create_base_app("verification", ready_checks={})
+    app.config["SETTINGS"] = SETTINGS
+    app.register_blueprint(bp)
+    client = app.test_client()
+    for name, (credential, expected) in cases.items():
+        path = tmp_path / f"{name}.txt"
+        path.write_text(credential if isinstance(credential, str) else json.dumps(credential))
+        cli_report, _ = verify_file(path, email="ada@example.org", settings=SETTINGS)
+        body = ({"data": credential, "content_type": "application/vc+jwt"} if isinstance(credential, str)
+                else {"json": credential})
+        api_report = client.post("/v1/verify?email=ada@example.org", **body).json
+        assert (name, cli_report["verdict"], api_report["verdict"]) == (name, expected, expected)
+        assert outcome(cli_report)[1] == outcome(api_report)[1]
+
+
+# --- W3C vectors whose issuers publish nothing: refused, and the report says why -----------------
+
+def test_a_w3c_vector_whose_issuer_publishes_no_controller_document_is_refused_at_issuer_matches_key_only():
+    """The vc-di-eddsa vector (tests/fixtures/vectors/vc-di-eddsa, W3C vc-di-eddsa-test-suite) expects success from
+    its key alone; a hiring decision needs the issuer to control the key, and nothing published says it does."""
+    import json
+    from pathlib import Path
+
+    from services.verification import dataintegrity
+
+    vectors = Path(__file__).parents[1] / "fixtures" / "vectors" / "vc-di-eddsa"
+    signed = json.loads((vectors / "eddsa-rdfc-2022.json").read_text())
+    key = json.loads((vectors / "key.json").read_text())["publicKeyMultibase"]
+    vm, issuer = signed["proof"]["verificationMethod"], signed["issuer"]
+
+    class KeyOnly(keys.Resolver):  # the key is known; the issuer's URL serves no controller document
+        def resolve(self, vm_id):
+            return keys.Method(id=vm, controller=issuer, key=keys.multikey(key), purposes=frozenset({keys.ASSERTION}),
+                               document=issuer)
+    resolver = KeyOnly(fetch=keys.document_fetch(Network()))
+    checks = {c.code: c for c in dataintegrity.verify(signed, now=NOW, clock_skew_s=60, resolver=resolver).checks}
+    assert {code for code, c in checks.items() if c.status != "passed"} == {"issuer.matches_key"}
+    assert checks["issuer.matches_key"].message == (
+        f"issuer does not name the controller of the signing key: nothing binds the signing key to {issuer}: "
+        "the issuer's own document could not be read (the document is not there (HTTP 404))")
