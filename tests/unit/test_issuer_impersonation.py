@@ -241,6 +241,16 @@ def test_a_controller_document_whose_id_is_not_its_url_binds_nothing(network):
     assert result["verdict"] == "failed"
 
 
+
+def test_a_data_integrity_proof_by_an_https_issuer_resolves_its_method_from_the_issuers_controller_document(network):
+    signer = Signer()
+    vm = f"{HTTPS_ISSUER}#key-1"
+    network.publish(HTTPS_ISSUER, controller_document(HTTPS_ISSUER, methods=(
+        multikey_method(vm, signer.multikey, controller=HTTPS_ISSUER),)))
+    assert outcome(report(document=signer.sign(ob3_credential(HTTPS_ISSUER), vm=vm))) == ("verified", {})
+    forged = Signer().sign(ob3_credential(HTTPS_ISSUER), vm=vm)
+    assert outcome(report(document=forged)) == ("failed", {"proof.signature": "failed"})
+
 # --- 5. recipient ------------------------------------------------------------------------------
 
 def test_a_credential_naming_its_subject_only_by_did_cannot_count_for_whoever_submits_it(university):
