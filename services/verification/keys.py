@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from services.verification import didkey, didweb, metrics
 
@@ -59,9 +60,25 @@ class Document:
     kids: dict[str, str]  # a JsonWebKey's own `kid` -> its method id (VC-JOSE-COSE §4.1.1 kid hints)
 
     def lists(self, method: Method, purpose: str = "assertionMethod") -> bool:
-        """Whether this document lists the method under `purpose` (a JWK set's URL lists all of its keys)."""
+        """Whether this document lists the method under `purpose` (a JWK set's URL lists all of its keys).
+
+        A method of another document that this one also defines (embeds) must carry the same key here:
+        listing an id is not a licence for whatever key that id's own document serves.
+        """
         ids = self.listed.get(purpose, frozenset())
-        return method.id in ids or (method.key_set and method.document in ids)
+        if not (method.id in ids or (method.key_set and method.document in ids)):
+            return False
+        own = self.methods.get(method.id)
+        return own is None or method.document == self.id or _same_key(own.key, method.key)
+
+
+def _same_key(a: object, b: object) -> bool:
+    spki = (Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    try:
+        return bool(a is not None and b is not None
+                    and a.public_bytes(*spki) == b.public_bytes(*spki))  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):
+        return False
 
 
 def _b64url(value: object, what: str) -> bytes:

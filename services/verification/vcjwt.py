@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from services.verification import binding, credential, jose, keys
-from services.verification.report import (FAILED, ISSUER_KEY, ISSUER_KEY_PURPOSE, ISSUER_MATCHES_KEY, JWT_ALG, JWT_DECODE,
-                                          PASSED, PROOF_SIGNATURE, STRUCTURE_VC, VALIDITY_EXPIRY,
+from services.verification.report import (FAILED, ISSUER_KEY, ISSUER_KEY_PURPOSE, ISSUER_MATCHES_KEY, JWT_ALG,
+                                          JWT_DECODE, PASSED, PROOF_SIGNATURE, STRUCTURE_VC, VALIDITY_EXPIRY,
                                           VALIDITY_NOT_BEFORE, Check, failed, indeterminate, passed, skipped,
                                           unsupported)
 

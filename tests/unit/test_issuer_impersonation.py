@@ -111,6 +111,16 @@ def test_a_key_of_another_did_listed_by_reference_under_the_universitys_assertio
     assert outcome(report(document=signer.sign(ob3_credential(UNIVERSITY), vm=signer.vm))) == ("verified", {})
 
 
+
+def test_a_method_the_university_embeds_under_another_dids_id_counts_only_with_the_key_the_university_gave(network):
+    attacker, university_key = Signer(), Signer()
+    vm = f"{ATTACKER}#key-1"
+    network.publish(UNIVERSITY_DOC, did_document(UNIVERSITY, multikey_method(vm, university_key.multikey,
+                                                                             controller=ATTACKER)))
+    network.publish(ATTACKER_DOC, did_document(ATTACKER, multikey_method(vm, attacker.multikey, controller=ATTACKER)))
+    result = report(document=attacker.sign(ob3_credential(UNIVERSITY), vm=vm))
+    assert outcome(result) == ("failed", {"issuer.matches_key": "failed"})
+
 # --- 3. did:web host parsing -------------------------------------------------------------------
 
 @pytest.mark.parametrize("smuggler", ["%23", "%3F", "%5C", "%2F"])
