@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from services.verification import binding, canonical, credential, cryptosuites, keys
-from services.verification.report import (FORMAT, ISSUER_KEY, ISSUER_KEY_PURPOSE, JSONLD_CONTEXTS, JSONLD_TERMS, PROOF_CREATED, PROOF_EXPIRES,
-                                          PROOF_PURPOSE, PROOF_SIGNATURE, PROOF_TYPE, Check, failed,
+from services.verification.report import (FORMAT, ISSUER_KEY, ISSUER_KEY_PURPOSE, JSONLD_CONTEXTS, JSONLD_TERMS,
+                                          PROOF_CREATED, PROOF_EXPIRES, PROOF_PURPOSE, PROOF_SIGNATURE, PROOF_TYPE, Check, failed,
                                           indeterminate, passed, skipped, unsupported)
 from services.verification.vcjwt import Result, validity
 

@@ -175,11 +175,10 @@ def _resolve_key(header: dict, payload: dict, resolver: keys.Resolver) -> tuple[
             return None, unsupported(ISSUER_KEY, "a key embedded in the header is not trusted: nothing ties it "
                                                  "to the issuer; name it with kid")
         return None, failed(ISSUER_KEY, "neither kid nor iss names the signing key")
-    iss, kid = _str(payload.get("iss")), _str(header.get("kid"))
+    iss = _str(payload.get("iss"))
     try:
-        if kid is not None and iss is not None and ref == kid and _is_url(iss) and not _is_url(kid) \
-                and not kid.startswith("did:"):
-            method = resolver.issuer_key(iss, kid)  # VC-JOSE-COSE §4.1.2: iss names the key set, kid the key
+        if iss is not None and _is_url(iss) and not ref.startswith(("did:", "http://", "https://", iss)):
+            method = resolver.issuer_key(iss, ref)  # VC-JOSE-COSE §4.1.2: iss names the key set, kid the key
         elif _is_url(ref):
             method = resolver.resolve_jwk_url(ref)
         else:
