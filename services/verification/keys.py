@@ -15,8 +15,7 @@ import binascii
 import json
 import time
 from dataclasses import dataclass
-from typing import Callable
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
@@ -345,6 +344,11 @@ def _chosen(document: Document, vm_id: str) -> Method:
     return method
 
 
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
 def _scheme(identifier: str) -> str:
     if identifier.startswith("did:") and identifier.count(":") >= 2:
         return "did:" + identifier.split(":", 2)[1][:32]
@@ -353,7 +357,7 @@ def _scheme(identifier: str) -> str:
 
 _RESOLVERS: dict[object, Resolver] = {}
 _KEY_TYPES = ("application/did+json", "application/did+ld+json", "application/json", "application/ld+json",
-              "application/jwk+json", "application/jwk-set+json")
+              "application/jwk+json", "application/jwk-set+json", "application/cid")  # CID 1.0's media type
 
 
 def resolver_for(settings) -> Resolver:
@@ -388,5 +392,8 @@ def document_fetch(get: Callable[..., Any]) -> Callable[[str], bytes]:
             raise KeyUnavailable(f"the document could not be fetched now: {exc.reason}") from None
         if got.status >= 400:
             raise KeyNotFound(f"the document is not there (HTTP {got.status})")
+        if _origin(got.final_url) != _origin(url):
+            # An open redirect on the issuer's host must not let another host answer for the issuer.
+            raise KeyNotFound("the document was redirected to another host")
         return got.body
     return fetch

@@ -202,6 +202,14 @@ def test_a_key_url_binds_to_no_https_issuer_that_publishes_no_controller_documen
     assert HTTPS_ISSUER in message(result, "issuer.matches_key")
 
 
+
+def test_a_document_redirected_to_another_host_answers_for_no_one(https_university):
+    def redirected(url, **_):
+        from tests.support.memory_host import Response
+        return Response(200, b'{"id": "%s", "assertionMethod": []}' % url.encode(), {}, "https://attacker.example/x")
+    with pytest.raises(keys.KeyNotFound, match="redirected"):
+        keys.Resolver(fetch=keys.document_fetch(redirected)).document(HTTPS_ISSUER)
+
 # --- VC-JOSE-COSE key discovery (§4.1.2 iss, §4.2 controlled identifier documents) --------------
 
 def jose_cose_token(signer: Issuer, *, kid: str, iss: str | None = HTTPS_ISSUER) -> str:
