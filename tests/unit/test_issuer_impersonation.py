@@ -353,3 +353,33 @@ def test_a_w3c_vector_whose_issuer_publishes_no_controller_document_is_refused_a
     assert checks["issuer.matches_key"].message == (
         f"issuer does not name the controller of the signing key: nothing binds the signing key to {issuer}: "
         "the issuer's own document could not be read (the document is not there (HTTP 404))")
+
+
+def test_the_w3c_vc_jose_cose_suites_credential_with_its_key_known_out_of_band_is_refused_at_issuer_matches_key():
+    """The vc-jose-cose suite (tests/fixtures/vectors/vc-jose-cose) hands implementations its key out of band; its
+    issuer URL publishes no controller document, so nothing says the issuer controls that key."""
+    import json
+    from pathlib import Path
+
+    import jwt as pyjwt
+
+    from services.verification import vcjwt
+
+    inputs = Path(__file__).parents[1] / "fixtures" / "vectors" / "vc-jose-cose"
+    credential = json.loads((inputs / "credential-minimal.json").read_text())
+    private = json.loads((inputs / "p256-jwk.json").read_text())
+    issuer, kid = credential["issuer"], f"{credential['issuer']}#{private['kid']}"
+
+    class OutOfBand(keys.Resolver):
+        def resolve_jwk_url(self, url):
+            public = {k: v for k, v in private.items() if k != "d"}
+            return keys.Method(id=url, controller=issuer, key=keys.jwk_key(public),
+                               purposes=frozenset({keys.ASSERTION}), document=issuer)
+    token = pyjwt.encode(credential, pyjwt.algorithms.ECAlgorithm.from_jwk(json.dumps(private)), algorithm="ES256",
+                         headers={"kid": kid, "typ": "vc+jwt", "cty": "vc"})
+    resolver = OutOfBand(fetch=keys.document_fetch(Network()))
+    checks = {c.code: c for c in vcjwt.verify(token, now=NOW, clock_skew_s=60, resolver=resolver).checks}
+    assert {code for code, c in checks.items() if c.status != "passed"} == {"issuer.matches_key"}
+    assert checks["issuer.matches_key"].message == (
+        f"issuer does not name the controller of the signing key: nothing binds the signing key to {issuer}: "
+        "the issuer's own document could not be read (the document is not there (HTTP 404))")
