@@ -227,8 +227,10 @@ def jose_university(network) -> Issuer:
     return signer
 
 
-def test_a_vc_jose_cose_kid_that_names_a_method_of_the_issuers_controller_document_verifies(jose_university):
-    assert outcome(report(jwt=jose_cose_token(jose_university, kid=f"{HTTPS_ISSUER}#key-1"))) == ("verified", {})
+@pytest.mark.parametrize("iss", [HTTPS_ISSUER, None], ids=["with-iss", "without-iss"])
+def test_a_vc_jose_cose_kid_that_names_a_method_of_the_issuers_controller_document_verifies(jose_university, iss):
+    token = jose_cose_token(jose_university, kid=f"{HTTPS_ISSUER}#key-1", iss=iss)
+    assert outcome(report(jwt=token)) == ("verified", {})
 
 
 def test_a_bare_kid_is_looked_up_in_the_controller_document_published_at_iss(jose_university):
