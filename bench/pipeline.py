@@ -161,7 +161,8 @@ def _steady(ingest, matching, auth, secret, settings, issuer, *, rate: int,
                 if len(readable) >= len(accepted) or time.monotonic() > give_up:
                     return
 
-    jwts = [issuer.vc_jwt(achievement_name="Python Programming") for _ in range(int(rate * seconds))]
+    jwts = [issuer.vc_jwt(achievement_name="Python Programming", subject_email="bench@example.org")
+            for _ in range(int(rate * seconds))]
     watcher = threading.Thread(target=watch)
     watcher.start()
     local = threading.local()

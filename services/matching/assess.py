@@ -23,10 +23,12 @@ MET, PARTIAL, MISSING, PENDING = "met", "partial", "missing", "pending"
 # Recruiter words for each standing that is not evidence.
 _STANDING_WORDS = {evidence.FAILED: "failed verification", evidence.REVOKED: "was revoked by its issuer",
                    evidence.SUSPENDED: "is suspended by its issuer", evidence.EXPIRED: "has expired",
-                   evidence.UNSUPPORTED: "is in a format that cannot be verified (unsupported)"}
+                   evidence.UNSUPPORTED: "is in a format that cannot be verified (unsupported)",
+                   evidence.RECIPIENT_UNCONFIRMED: "could not be confirmed as issued to this candidate (it names "
+                                                   "no email address of theirs as its recipient)"}
 
 _DOUBT_ORDER = {evidence.INDETERMINATE: 0, evidence.REVOKED: 1, evidence.SUSPENDED: 2, evidence.EXPIRED: 3,
-                evidence.FAILED: 4, evidence.UNSUPPORTED: 5}
+                evidence.FAILED: 4, evidence.UNSUPPORTED: 5, evidence.RECIPIENT_UNCONFIRMED: 6}
 
 
 @dataclass(frozen=True)
@@ -197,7 +199,8 @@ def _without_evidence(requirement: Requirement, used: tuple[Used, ...]) -> Requi
     if evidence.INDETERMINATE in standings:
         reason = f"A credential claiming '{competency}' could not be verified yet (indeterminate); pending until it is"
         return RequirementResult(requirement, PENDING, reason, 0.0, used)
-    for standing in (evidence.REVOKED, evidence.SUSPENDED, evidence.EXPIRED, evidence.FAILED, evidence.UNSUPPORTED):
+    for standing in (evidence.REVOKED, evidence.SUSPENDED, evidence.EXPIRED, evidence.FAILED, evidence.UNSUPPORTED,
+                     evidence.RECIPIENT_UNCONFIRMED):
         if standing in standings:
             reason = f"A credential claiming '{competency}' {_STANDING_WORDS[standing]}; it counts for nothing"
             return RequirementResult(requirement, MISSING, reason, 0.0, used)

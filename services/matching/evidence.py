@@ -20,7 +20,9 @@ from services.matching.terms import Synonyms, Vocabulary, normalise, normalise_f
 # Standings a credential can have; only VERIFIED is evidence.
 VERIFIED, FAILED, REVOKED, SUSPENDED, EXPIRED = "verified", "failed", "revoked", "suspended", "expired"
 INDETERMINATE, UNSUPPORTED, UNVERIFIED = "indeterminate", "unsupported", "unverified"
-NOT_EVIDENCE = (FAILED, REVOKED, SUSPENDED, EXPIRED, UNSUPPORTED)
+# Genuine, perhaps, but nothing ties it to this candidate (it names no email of theirs): it never becomes evidence.
+RECIPIENT_UNCONFIRMED = "recipient_unconfirmed"
+NOT_EVIDENCE = (FAILED, REVOKED, SUSPENDED, EXPIRED, UNSUPPORTED, RECIPIENT_UNCONFIRMED)
 
 ALIGNMENT, LABEL, ALIAS, SYNONYM, VOCABULARY = "alignment", "label", "alias", "synonym", "vocabulary"
 MATCH_RANK = {ALIGNMENT: 0, LABEL: 1, ALIAS: 2, SYNONYM: 3, VOCABULARY: 4}
@@ -133,6 +135,7 @@ def _credential_concepts(credential: Credential, vocabulary: Vocabulary) -> set[
 
 # Check codes verification gives (services/verification/report.py and status.py); stable by its contract.
 STATUS_REVOCATION, STATUS_SUSPENSION, VALIDITY_EXPIRY = "status.revocation", "status.suspension", "validity.expiry"
+RECIPIENT = "recipient"
 
 
 def standing_of(report: dict | None, *, now: datetime) -> str:
@@ -146,7 +149,14 @@ def standing_of(report: dict | None, *, now: datetime) -> str:
         # A verdict given before the credential's validUntil goes stale once that date passes, and an
         # undecided status list cannot make an expired credential count again.
         return EXPIRED
+    if verdict == INDETERMINATE and _recipient_unconfirmed(report):
+        return RECIPIENT_UNCONFIRMED  # waiting will not help: the credential does not say whose it is
     return verdict if verdict in (VERIFIED, INDETERMINATE, UNSUPPORTED) else UNVERIFIED
+
+
+def _recipient_unconfirmed(report: dict) -> bool:
+    return any(isinstance(c, dict) and c.get("code") == RECIPIENT and c.get("status") == INDETERMINATE
+               for c in report.get("checks") or [])
 
 
 def _named_failure(report: dict) -> str | None:

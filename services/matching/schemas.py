@@ -170,7 +170,8 @@ class CredentialViewSchema(Schema):
     credential_id = fields.String()
     verdict = fields.String(allow_none=True, metadata={"description": "The verification report's verdict."})
     status = fields.String(metadata={"description": "verified, failed, revoked, suspended, expired, indeterminate, "
-                                                    "unsupported or unverified (no verdict yet)."})
+                                                    "unsupported, recipient_unconfirmed (nothing ties it to this "
+                                                    "candidate) or unverified (no verdict yet)."})
     achievement = fields.String(allow_none=True)
     achieved_level = fields.String(allow_none=True)
     issued_at = fields.DateTime(allow_none=True)

@@ -17,7 +17,8 @@ credit(r), from the best verified credential that shows r's competency (evidence
     (levels and age are not applied to stack items).
 Status: `met` (credit 1), `partial` (0 < credit < 1), `pending` (no verified evidence but an
 indeterminate credential claims it), `missing`. Only `verified` credentials earn credit; failed,
-revoked, suspended, expired and unsupported ones are named in the reason and count for nothing.
+revoked, suspended, expired, unsupported and recipient-unconfirmed ones are named in the reason and count
+for nothing.
 
 An application whose role is unknown or has no requirements is `unscored` (score None), never 0
 or 100. An application with requirements but no verified credential scores 0, "no verified credentials".

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from services.verification import canonical, credential, cryptosuites, keys
+from services.verification import binding, canonical, credential, cryptosuites, keys
 from services.verification.report import (ISSUER_KEY, ISSUER_KEY_PURPOSE, ISSUER_MATCHES_KEY,
                                           JSONLD_CONTEXTS, JSONLD_TERMS, PROOF_CREATED, PROOF_EXPIRES,
                                           PROOF_PURPOSE, PROOF_SIGNATURE, PROOF_TYPE, Check, failed,
@@ -176,10 +176,7 @@ def _key(proof: dict, document: dict, resolver: keys.Resolver) -> tuple[keys.Met
     except keys.KeyNotFound as exc:
         return None, [failed(ISSUER_KEY, str(exc))]
     stated, issuer_id = credential.issuer_id(document)
-    if not stated or issuer_id != method.controller:
-        owner = failed(ISSUER_MATCHES_KEY, "the signing key is not controlled by the credential's issuer")
-    else:
-        owner = passed(ISSUER_MATCHES_KEY, "the issuer controls the signing key")
+    owner = binding.check(resolver, method, [("issuer", issuer_id)] if stated else [])
     if keys.ASSERTION not in method.purposes:
         purpose = failed(ISSUER_KEY_PURPOSE, "the key is not one of its controller's assertionMethod keys")
     else:
