@@ -136,6 +136,7 @@ def _credential_concepts(credential: Credential, vocabulary: Vocabulary) -> set[
 # Check codes verification gives (services/verification/report.py and status.py); stable by its contract.
 STATUS_REVOCATION, STATUS_SUSPENSION, VALIDITY_EXPIRY = "status.revocation", "status.suspension", "validity.expiry"
 RECIPIENT = "recipient"
+SKIPPED = "skipped"  # a check's status: verification's report.SKIPPED
 
 
 def standing_of(report: dict | None, *, now: datetime) -> str:
@@ -149,13 +150,15 @@ def standing_of(report: dict | None, *, now: datetime) -> str:
         # A verdict given before the credential's validUntil goes stale once that date passes, and an
         # undecided status list cannot make an expired credential count again.
         return EXPIRED
-    if verdict == INDETERMINATE and _recipient_unconfirmed(report):
-        return RECIPIENT_UNCONFIRMED  # waiting will not help: the credential does not say whose it is
+    if verdict in (VERIFIED, INDETERMINATE) and _recipient_unconfirmed(report):
+        # Waiting will not help: the credential does not say whose it is, or the ATS gave no email address
+        # to compare it with (the check was skipped); either way it would count for whoever submitted it.
+        return RECIPIENT_UNCONFIRMED
     return verdict if verdict in (VERIFIED, INDETERMINATE, UNSUPPORTED) else UNVERIFIED
 
 
 def _recipient_unconfirmed(report: dict) -> bool:
-    return any(isinstance(c, dict) and c.get("code") == RECIPIENT and c.get("status") == INDETERMINATE
+    return any(isinstance(c, dict) and c.get("code") == RECIPIENT and c.get("status") in (INDETERMINATE, SKIPPED)
                for c in report.get("checks") or [])
 
 

@@ -54,3 +54,15 @@ def test_a_credential_issued_to_the_applicants_email_still_counts_beside_an_unco
 def test_an_unconfirmed_recipient_is_not_pending_since_waiting_will_not_tie_it_to_the_candidate():
     _, result = scored(report_for(unbound_sql_badge()))
     assert result.requirements[0].status != PENDING
+
+
+def test_a_verified_credential_of_an_applicant_whose_ats_gave_no_email_counts_for_nothing():
+    # Verified with the recipient check skipped (nothing to compare it with): it would count for whoever
+    # submitted it, the same hole as a DID-bound subject.
+    named = Issuer.generate().vc_jwt(subject_email="ada@example.org", achievement_name="SQL",
+                                     nbf=NOW - timedelta(days=30))
+    report = report_for(named, emails=())
+    assert report["verdict"] == "verified"
+    [credential], result = scored(report)
+    assert credential.standing == "recipient_unconfirmed"
+    assert (result.score, result.requirements[0].status) == (0, MISSING)
