@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from services.verification import canonical, credential, cryptosuites, keys
-from services.verification.report import (FORMAT, ISSUER_KEY, ISSUER_KEY_PURPOSE, ISSUER_MATCHES_KEY,
+from services.verification.report import (CANONICAL_BUDGET, FORMAT, ISSUER_KEY, ISSUER_KEY_PURPOSE, ISSUER_MATCHES_KEY,
                                           JSONLD_CONTEXTS, JSONLD_TERMS, PROOF_CREATED, PROOF_EXPIRES,
                                           PROOF_PURPOSE, PROOF_SIGNATURE, PROOF_TYPE, Check, failed,
                                           indeterminate, passed, skipped, unsupported)
@@ -153,6 +153,8 @@ def _signature(proof: dict, unsecured: dict, *, suite, method, ready: bool) -> C
                                  options=_proof_options(proof, unsecured, suite), document=unsecured)
     except cryptosuites.BadProofValue as exc:
         return failed(PROOF_SIGNATURE, str(exc))
+    except canonical.TooComplex as exc:
+        return indeterminate(CANONICAL_BUDGET, f"the signature was not checked: {exc}")
     except (canonical.InvalidJsonLd, canonical.UnknownContext) as exc:
         return failed(PROOF_SIGNATURE, f"the proof options have no canonical form: {exc}")
     if not ok:
