@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from services.verification import didkey, metrics
+from services.verification import didkey, fetch_budget, metrics
 
 ASSERTION = "assertionMethod"
 _PURPOSES = ("assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation")
@@ -290,7 +290,7 @@ def _safe_fetch(settings) -> Callable[[str], bytes] | None:
 
     def fetch(url: str) -> bytes:
         try:
-            got = fetcher.get(url, purpose="did_document", accept=_KEY_TYPES)
+            got = fetch_budget.charged(fetcher.get, url, purpose="did_document", accept=_KEY_TYPES)
         except FetchRefused as exc:
             raise KeyNotFound(f"the DID document may not be fetched: {exc.reason}") from None
         except FetchFailed as exc:

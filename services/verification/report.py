@@ -31,6 +31,7 @@ ISSUER_KEY_PURPOSE = "issuer.key_purpose"  # the key is one of the issuer's asse
 JSONLD_CONTEXTS = "jsonld.contexts"      # every context is in the offline bundle (else indeterminate)
 JSONLD_TERMS = "jsonld.terms"            # every term is defined by the contexts (safe mode)
 CANONICAL_BUDGET = "canonical.budget"    # canonicalising would exceed the RDFC-1.0 work budget (indeterminate)
+FETCH_BUDGET = "fetch.budget"            # the credential needed more fetches (or seconds) than one may take
 
 
 @dataclass(frozen=True)

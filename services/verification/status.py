@@ -229,7 +229,8 @@ def _fetch(url: str, *, ctx: Context) -> bytes:
                               max_bytes=MAX_LIST_BYTES)
     except Unfetched as exc:
         raise ListProblem({"refused": "the status list's address is not one this verifier may fetch",
-                           "failed": "the status list is unreachable"}.get(
+                           "failed": "the status list is unreachable",
+                           "budget": "the status list was not fetched: the credential's fetch budget is spent"}.get(
             exc.reason, f"the status list host answered HTTP {exc.status}")) from None
 
 
