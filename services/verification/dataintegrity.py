@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from services.verification import canonical, credential, cryptosuites, keys
+from services.verification import canonical, credential, cryptosuites, keys, rdfc_budget
 from services.verification.report import (CANONICAL_BUDGET, FORMAT, ISSUER_KEY, ISSUER_KEY_PURPOSE, ISSUER_MATCHES_KEY,
                                           JSONLD_CONTEXTS, JSONLD_TERMS, PROOF_CREATED, PROOF_EXPIRES,
                                           PROOF_PURPOSE, PROOF_SIGNATURE, PROOF_TYPE, Check, failed,
@@ -44,6 +44,9 @@ def verify(document: dict, *, now: datetime, clock_skew_s: int, resolver: keys.R
         return Result([failed(PROOF_TYPE, "proof is not an object")], **summary)
     if _depth(document) > MAX_DEPTH:
         return Result([failed(JSONLD_TERMS, f"the credential nests deeper than {MAX_DEPTH} levels")], **summary)
+    if rdfc_budget.objects(document) > rdfc_budget.MAX_OBJECTS:
+        return Result([indeterminate(CANONICAL_BUDGET, f"the credential has more than {rdfc_budget.MAX_OBJECTS} "
+                                     "JSON objects, more than this verifier reads as JSON-LD")], **summary)
     skew = timedelta(seconds=clock_skew_s)
     suite, suite_check = _suite(proof)
     unsecured = {k: v for k, v in document.items() if k != "proof"}

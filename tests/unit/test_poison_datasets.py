@@ -97,3 +97,25 @@ def test_blank_nodes_with_unique_first_degree_hashes_cost_no_walk_at_all():
     chain = [(f"_:n{i}", "<https://example.org/next>", f"_:n{i + 1}", "") for i in range(500)]
     labelled = chain + [(f"_:n{i}", "<https://example.org/label>", f'"{i}"', "") for i in range(501)]
     rdfc_budget.check(labelled, max_steps=0)
+
+
+def many_identifiers(count: int) -> dict:
+    document = ob3_credential(SIGNER.did)
+    document["credentialSubject"]["identifier"] = [
+        {"type": "IdentityObject", "identityHash": f"user{n}@example.org", "identityType": "emailAddress",
+         "hashed": False} for n in range(count)]
+    return {**document, "proof": clique_credential(1)["proof"]}
+
+
+def test_a_credential_of_more_json_objects_than_the_limit_is_indeterminate_before_any_json_ld_processing():
+    started = time.perf_counter()
+    report = verify_credential(document=many_identifiers(3000), now=NOW, settings=Settings())
+    assert report["verdict"] == "indeterminate" and checks(report)["canonical.budget"] == "indeterminate"
+    assert time.perf_counter() - started < 0.5  # pyld took about 2 s over it
+
+
+def test_a_credential_just_under_the_object_limit_is_still_read_in_under_a_second():
+    started = time.perf_counter()
+    report = verify_credential(document=many_identifiers(rdfc_budget.MAX_OBJECTS - 10), now=NOW, settings=Settings())
+    assert checks(report)["proof.signature"] == "failed"  # read to the end: the signature is simply wrong
+    assert time.perf_counter() - started < 1.0
