@@ -37,7 +37,8 @@ _ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 # URDNA2015 implementations that signed older Ed25519Signature2020 proofs escaped only " \ \n \r.
 _RDFC_ESCAPE = re.compile(r'\\(\\|t|b|f|u00[01][0-9A-F]|u007F)')
 
-__all__ = ["UnknownContext", "InvalidJsonLd", "UndefinedTerm", "TooComplex", "rdfc", "urdna2015", "legacy_escaping", "jcs", "check_terms"]
+__all__ = ["UnknownContext", "InvalidJsonLd", "UndefinedTerm", "TooComplex", "rdfc", "urdna2015", "legacy_escaping",
+           "jcs", "check_terms"]
 
 
 class InvalidJsonLd(ValueError):
@@ -91,7 +92,8 @@ def _blank_node_quads(dataset: ox.Dataset):
         subject, obj, graph = quad.subject, quad.object, quad.graph_name
         if type(subject) is blank or type(obj) is blank or type(graph) is blank:
             yield (f"_:{subject.value}" if type(subject) is blank else subject, quad.predicate,
-                   f"_:{obj.value}" if type(obj) is blank else obj, f"_:{graph.value}" if type(graph) is blank else graph)
+                   f"_:{obj.value}" if type(obj) is blank else obj,
+                   f"_:{graph.value}" if type(graph) is blank else graph)
 
 
 def legacy_escaping(nquads: str) -> str:

@@ -52,7 +52,8 @@ def check(quads: Iterable[Quad], *, max_blank_nodes: int = MAX_BLANK_NODES, max_
             if _blank(node):
                 mentions[node].append(quad)
     if len(mentions) > max_blank_nodes:
-        raise TooComplex(f"it has {len(mentions)} blank nodes, more than the {max_blank_nodes} this verifier canonicalises")
+        raise TooComplex(f"it has {len(mentions)} blank nodes, more than the {max_blank_nodes} "
+                         "this verifier canonicalises")
     # Look-alike nodes are mentioned equally often: most credentials end here, before any shape is built.
     by_count: dict[int, list[str]] = defaultdict(list)
     for node, quads_of in mentions.items():
