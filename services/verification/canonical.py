@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections import OrderedDict
+from typing import Iterator
 
 import pyoxigraph as ox
 import rfc8785
@@ -85,7 +86,7 @@ def _canonical_nquads(json_ld: bytes) -> str:
     return "".join(sorted(lines))  # RDFC-1.0 §4.4.3 step 5: quads in code point order
 
 
-def _blank_node_quads(dataset: ox.Dataset):
+def _blank_node_quads(dataset: ox.Dataset) -> Iterator[rdfc_budget.Quad]:
     """The quads that mention a blank node, in rdfc_budget's terms (the budget check runs on every credential)."""
     blank = ox.BlankNode
     for quad in dataset:
