@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from services.verification import binding, canonical, credential, cryptosuites, keys
-from services.verification.report import (ISSUER_KEY, ISSUER_KEY_PURPOSE, ISSUER_MATCHES_KEY,
+from services.verification import binding, canonical, credential, cryptosuites, keys, rdfc_budget
+from services.verification.report import (CANONICAL_BUDGET, ISSUER_KEY, ISSUER_KEY_PURPOSE, ISSUER_MATCHES_KEY,
                                           JSONLD_CONTEXTS, JSONLD_TERMS, PROOF_CREATED, PROOF_EXPIRES,
                                           PROOF_PURPOSE, PROOF_SIGNATURE, PROOF_TYPE, Check, failed,
                                           indeterminate, passed, skipped, unsupported)
@@ -48,6 +48,9 @@ def verify(document: dict, *, now: datetime, clock_skew_s: int, resolver: keys.R
                       **summary)
     if _depth(document) > MAX_DEPTH:
         return Result([failed(JSONLD_TERMS, f"the credential nests deeper than {MAX_DEPTH} levels")], **summary)
+    if rdfc_budget.objects(document) > rdfc_budget.MAX_OBJECTS:
+        return Result([indeterminate(CANONICAL_BUDGET, f"the credential has more than {rdfc_budget.MAX_OBJECTS} "
+                                     "JSON objects, more than this verifier reads as JSON-LD")], **summary)
     skew = timedelta(seconds=clock_skew_s)
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     meaning = _meaning(unsecured)
@@ -219,6 +222,8 @@ def _signature(proof: dict, unsecured: dict, *, suite, method, ready: bool,
                                  options=_proof_options(proof, unsecured, suite), document=unsecured, forms=forms)
     except cryptosuites.BadProofValue as exc:
         return failed(PROOF_SIGNATURE, str(exc))
+    except canonical.TooComplex as exc:
+        return indeterminate(CANONICAL_BUDGET, f"the signature was not checked: {exc}")
     except (canonical.InvalidJsonLd, canonical.UnknownContext) as exc:
         return failed(PROOF_SIGNATURE, f"the proof options have no canonical form: {exc}")
     if not ok:

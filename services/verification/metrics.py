@@ -23,7 +23,7 @@ def record(fmt: str, verdict: str, seconds: float, *, checks: list[dict] = ()) -
             CHECKS_NOT_PASSED.labels(code=check["code"], status=check["status"]).inc()
 
 
-# kind: status_list / ob2 / json_schema; outcome: ok / refused / failed / http_error. Never a URL.
+# kind: status_list / ob2 / json_schema; outcome: ok / refused / failed / http_error / budget. Never a URL.
 FETCHES = Counter("credbridge_verification_fetches_total", "External fetches while verifying, by kind and outcome.",
                   ["kind", "outcome"])
 CACHE = Counter("credbridge_verification_cache_total", "Verifier cache look-ups, by kind and result (hit/miss).",
