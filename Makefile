@@ -27,6 +27,7 @@ stop:
 
 lint: install
 	$(VENV)/bin/ruff check services shared tests bench deploy
+	$(VENV)/bin/mypy services shared
 
 test: install lint
 	$(PY) -m pytest

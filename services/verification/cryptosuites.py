@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import base58
 from cryptography.exceptions import InvalidSignature
@@ -49,7 +49,7 @@ def _jcs(document: dict) -> list[bytes]:
     return [canonical.jcs(document)]
 
 
-def _ed25519(key, signature: bytes, data: bytes) -> bool:
+def _ed25519(key: Any, signature: bytes, data: bytes) -> bool:  # key: the suite's key_type, checked by the caller
     if len(signature) != 64:
         return False
     try:
@@ -59,7 +59,7 @@ def _ed25519(key, signature: bytes, data: bytes) -> bool:
     return True
 
 
-def _p256(key, signature: bytes, data: bytes) -> bool:
+def _p256(key: Any, signature: bytes, data: bytes) -> bool:
     # ecdsa-rdfc-2019 §3.3.7: the signature is r || s, 32 bytes each, not DER.
     if len(signature) != 64 or not isinstance(key.curve, ec.SECP256R1):
         return False
@@ -102,7 +102,7 @@ def hash_data(options: bytes, document: bytes) -> bytes:
     return hashlib.sha256(options).digest() + hashlib.sha256(document).digest()
 
 
-def verify(suite: Suite, *, key, signature: bytes, options: dict, document: dict) -> bool:
+def verify(suite: Suite, *, key: object, signature: bytes, options: dict, document: dict) -> bool:
     """True when the signature covers one genuine canonical form of (options, document)."""
     option_forms, document_forms = suite.canonicalise(options), suite.canonicalise(document)
     # A legacy form is only ever paired with the legacy form of the other half.

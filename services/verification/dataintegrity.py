@@ -8,6 +8,7 @@ The cryptosuites are in cryptosuites.py; canonical forms and the offline context
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from services.verification import canonical, credential, cryptosuites, keys
 from services.verification.report import (FORMAT, ISSUER_KEY, ISSUER_KEY_PURPOSE, ISSUER_MATCHES_KEY,
@@ -36,8 +37,8 @@ def _depth(node: object) -> int:
 def verify(document: dict, *, now: datetime, clock_skew_s: int, resolver: keys.Resolver) -> Result:
     """The checks for a credential secured by one embedded proof."""
     proof = document.get("proof")
-    summary = dict(achievement=credential.achievement(document), issuer=credential.issuer(document),
-                   credential=document)
+    summary: dict[str, Any] = dict(achievement=credential.achievement(document), issuer=credential.issuer(document),
+                                   credential=document)
     if isinstance(proof, list):
         return Result([unsupported(FORMAT, "proof sets and chains (several proofs) are not supported yet")], **summary)
     if not isinstance(proof, dict):
@@ -139,7 +140,8 @@ def _proof_options(proof: dict, unsecured: dict, suite: cryptosuites.Suite) -> d
     return options
 
 
-def _signature(proof: dict, unsecured: dict, *, suite, method, ready: bool) -> Check:
+def _signature(proof: dict, unsecured: dict, *, suite: cryptosuites.Suite | None, method: keys.Method | None,
+               ready: bool) -> Check:
     if suite is None or method is None or not ready:
         return skipped(PROOF_SIGNATURE, "not checked: it needs a supported proof, a resolved key and defined terms")
     if method.key is None or not isinstance(method.key, suite.key_type):

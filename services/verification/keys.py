@@ -12,7 +12,7 @@ import binascii
 import json
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 from urllib.parse import unquote, urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
@@ -200,7 +200,7 @@ class Resolver:
         self._http_loopback = http_loopback
         self._ttl_s = ttl_s
         self._clock = clock
-        self._cache: dict[str, tuple[float, dict[str, Method]]] = {}
+        self._cache: dict[str, tuple[float, Any]] = {}  # a DID's methods, or a key URL's JSON
 
     def resolve(self, vm_id: object) -> Method:
         if not isinstance(vm_id, str) or not vm_id:
@@ -226,11 +226,11 @@ class Resolver:
         purposes = {"keyAgreement"} if jwk.get("use") == "enc" else {ASSERTION}
         return Method(id=url, controller=_origin(url), key=jwk_key(jwk), purposes=frozenset(purposes))
 
-    def _cached(self, key: str, load: Callable[[], object]):
+    def _cached(self, key: str, load: Callable[[], Any]) -> Any:
         cached = self._cache.get(key)
         hit = bool(cached and cached[0] > self._clock())
         metrics.cache("issuer_key", hit=hit)
-        if hit:
+        if cached is not None and hit:
             return cached[1]
         value = load()
         self._cache[key] = (self._clock() + self._ttl_s, value)

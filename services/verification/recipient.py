@@ -85,7 +85,9 @@ def _matches(identity: Identity, email: str) -> bool:
     if not identity.hashed:
         return any(hmac.compare_digest(c.lower().encode(), identity.value.strip().lower().encode())
                    for c in candidates)
-    hasher = _ALGORITHMS[identity.algorithm]
+    hasher = _ALGORITHMS.get(identity.algorithm or "")
+    if hasher is None:
+        return False  # a hashed identity without a known algorithm matches no one
     return any(hmac.compare_digest(hasher((c + identity.salt).encode()).hexdigest().encode(),
                                    identity.value.encode()) for c in candidates)
 
