@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run stop lint test test-unit bench bench-pipeline bench-verify bench-matching demo clean
+.PHONY: install run stop lint check test test-unit bench bench-pipeline bench-verify bench-matching demo clean
 
 install: $(STAMP)
 
@@ -29,8 +29,13 @@ lint: install
 	$(VENV)/bin/ruff check services shared tests bench deploy
 	$(VENV)/bin/mypy services shared
 
+# The loop between edits, under a minute: ruff, mypy, the unit tests (no servers).
+check: lint
+	$(PY) -m pytest -q tests/unit
+
+# Everything, against real servers; the ten slowest tests are listed at the end.
 test: install lint
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=10
 
 test-unit: install
 	$(PY) -m pytest tests/unit
