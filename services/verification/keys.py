@@ -251,6 +251,10 @@ class Resolver:
         methods = self._document_methods(did)
         if vm_id not in methods or methods[vm_id].key is None:
             raise KeyNotFound("the DID document has no usable key with that id")
+        if methods[vm_id].controller != did:
+            # Controlled Identifiers v1.0, Retrieve Verification Method: the controller must be the document's
+            # DID; a document naming another DID as its key's controller would otherwise speak for that DID.
+            raise KeyNotFound("the verification method's controller is not the DID whose document lists it")
         return methods[vm_id]
 
     def _document_methods(self, did: str) -> dict[str, Method]:
