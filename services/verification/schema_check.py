@@ -89,7 +89,7 @@ def _validate(vc: dict, entry: object, *, fetch: Fetch | None, cache: SchemaCach
         # The path and the rule, not the message: messages quote the credential's values.
         where = "/".join(str(p) for p in error.absolute_path) or "(the credential)"
         raise _Unusable(failed(SCHEMA, f"the credential does not match its JSON Schema at {where[:200]} "
-                                       f"({error.validator} rule)"))
+                                       f"({error.validator or 'false schema'} rule)"))
 
 
 def _schema(url: str, *, fetch: Fetch | None, cache: SchemaCache, now: datetime) -> dict | bool:
