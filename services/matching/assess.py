@@ -27,8 +27,9 @@ _STANDING_WORDS = {evidence.FAILED: "failed verification", evidence.REVOKED: "wa
                    evidence.RECIPIENT_UNCONFIRMED: "could not be confirmed as issued to this candidate (it names "
                                                    "no email address of theirs as its recipient)"}
 
-_DOUBT_ORDER = {evidence.INDETERMINATE: 0, evidence.REVOKED: 1, evidence.SUSPENDED: 2, evidence.EXPIRED: 3,
-                evidence.FAILED: 4, evidence.UNSUPPORTED: 5, evidence.RECIPIENT_UNCONFIRMED: 6}
+_DOUBT_ORDER: dict[str | None, int] = {evidence.INDETERMINATE: 0, evidence.REVOKED: 1, evidence.SUSPENDED: 2,
+                                       evidence.EXPIRED: 3, evidence.FAILED: 4, evidence.UNSUPPORTED: 5,
+                                       evidence.RECIPIENT_UNCONFIRMED: 6}
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class Requirement:
     max_age_months: float | None = None
     any_of: Stack | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.importance not in IMPORTANCES:
             raise ValueError(f"importance must be one of {IMPORTANCES}")
         if not (self.weight > 0 and math.isfinite(self.weight)):
@@ -95,7 +96,7 @@ class RequirementResult:
 def assess_requirement(requirement: Requirement, credentials: Sequence[Credential], *, lexicon: Lexicon,
                        now: datetime) -> RequirementResult:
     if requirement.any_of is not None:
-        return _assess_stack(requirement, credentials, lexicon=lexicon)
+        return _assess_stack(requirement, requirement.any_of, credentials, lexicon=lexicon)
     claims = _claims(requirement.target, credentials, lexicon=lexicon)
     verified = [_earn(requirement, u, now=now) for u in claims if u.credential.standing == evidence.VERIFIED]
     # Best evidence first: most credit, then the stronger kind of match, then credential id.
@@ -127,7 +128,7 @@ def _earn(requirement: Requirement, used: Used, *, now: datetime) -> Used:
     return Used(used.credential, used.match, level_credit * age_credit, note)
 
 
-def _level(min_level, credential: Credential) -> tuple[float, str]:
+def _level(min_level: str | float | None, credential: Credential) -> tuple[float, str]:
     if min_level is None:
         return 1.0, ""
     achieved = credential.achieved_level
@@ -141,7 +142,7 @@ def _level(min_level, credential: Credential) -> tuple[float, str]:
     return LEVEL_BELOW_CREDIT, f"its level '{achieved}' is below the '{min_level}' asked"
 
 
-def _level_order(minimum, achieved: str, *, levels: Sequence) -> int | None:
+def _level_order(minimum: str | float, achieved: str, *, levels: Sequence) -> int | None:
     """Sign of achieved − minimum: numerically when both are numbers, else by position in the rubric."""
     wanted, got = _number(minimum), _number(achieved)
     if wanted is not None and got is not None:
@@ -155,7 +156,7 @@ def _level_order(minimum, achieved: str, *, levels: Sequence) -> int | None:
     return (got_rank > wanted_rank) - (got_rank < wanted_rank)
 
 
-def _number(value) -> float | None:
+def _number(value: str | float) -> float | None:
     if isinstance(value, bool):
         return None
     try:
@@ -207,8 +208,8 @@ def _without_evidence(requirement: Requirement, used: tuple[Used, ...]) -> Requi
     return RequirementResult(requirement, MISSING, f"No verified credential shows '{competency}'", 0.0, used)
 
 
-def _assess_stack(requirement: Requirement, credentials: Sequence[Credential], *, lexicon: Lexicon) -> RequirementResult:
-    stack = requirement.any_of
+def _assess_stack(requirement: Requirement, stack: Stack, credentials: Sequence[Credential], *,
+                  lexicon: Lexicon) -> RequirementResult:
     claims = [_claims(item, credentials, lexicon=lexicon) for item in stack.of]
     proofs = _distinct_proofs([[u for u in c if u.credential.standing == evidence.VERIFIED] for c in claims])
     shown = [(stack.of[i], Used(u.credential, u.match, 1.0 / stack.count)) for i, u in sorted(proofs.items())]

@@ -8,6 +8,7 @@ The cryptosuites are in cryptosuites.py; canonical forms and the offline context
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from services.verification import binding, canonical, credential, cryptosuites, keys, rdfc_budget
 from services.verification.report import (CANONICAL_BUDGET, ISSUER_KEY, ISSUER_KEY_PURPOSE, ISSUER_MATCHES_KEY,
@@ -37,8 +38,8 @@ def _depth(node: object) -> int:
 def verify(document: dict, *, now: datetime, clock_skew_s: int, resolver: keys.Resolver) -> Result:
     """The checks for a credential secured by one embedded proof, or by a proof set or chain (every proof must hold)."""
     proof = document.get("proof")
-    summary = dict(achievement=credential.achievement(document), issuer=credential.issuer(document),
-                   credential=document)
+    summary: dict[str, Any] = dict(achievement=credential.achievement(document), issuer=credential.issuer(document),
+                                   credential=document)
     listed = proof if isinstance(proof, list) else [proof]
     proofs = [p for p in listed if isinstance(p, dict)]
     if not proofs or len(proofs) != len(listed):
@@ -207,8 +208,8 @@ def _proof_options(proof: dict, unsecured: dict, suite: cryptosuites.Suite) -> d
     return options
 
 
-def _signature(proof: dict, unsecured: dict, *, suite, method, ready: bool,
-               forms: dict[str, list[bytes]] | None = None) -> Check:
+def _signature(proof: dict, unsecured: dict, *, suite: cryptosuites.Suite | None, method: keys.Method | None,
+               ready: bool, forms: dict[str, list[bytes]] | None = None) -> Check:
     if suite is None or method is None or not ready:
         return skipped(PROOF_SIGNATURE, "not checked: it needs a supported proof, a resolved key and defined terms")
     if method.key is None or not isinstance(method.key, suite.key_type):

@@ -1,6 +1,8 @@
 """The verification service's Prometheus metrics, declared once; labels only from small fixed sets."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from prometheus_client import Counter, Histogram
 
 # format: verify.FORMATS; verdict: shared.events.VERDICTS. Never a credential, issuer or tenant id.
@@ -15,7 +17,7 @@ CHECKS_NOT_PASSED = Counter("credbridge_verification_checks_not_passed_total",
 
 
 
-def record(fmt: str, verdict: str, seconds: float, *, checks: list[dict] = ()) -> None:
+def record(fmt: str, verdict: str, seconds: float, *, checks: Sequence[dict] = ()) -> None:
     VERDICTS.labels(format=fmt, verdict=verdict).inc()
     SECONDS.labels(format=fmt).observe(seconds)
     for check in checks:

@@ -266,7 +266,7 @@ def _bitstring_list(body: bytes, *, kind: str, ctx: Context) -> StatusList:
     report, vc = _verified_list_credential(body, ctx=ctx)
     if not any(t in LIST_TYPES for t in _types(vc)):
         raise ListProblem("the status list credential is not a BitstringStatusListCredential", FAILED)
-    subject = vc.get("credentialSubject") if isinstance(vc.get("credentialSubject"), dict) else {}
+    subject = found if isinstance(found := vc.get("credentialSubject"), dict) else {}
     purposes = tuple(p for p in _entries(subject.get("statusPurpose")) if isinstance(p, str))
     return StatusList(purposes=purposes, issuer=_issuer_id(vc), bits=decode_bits(subject.get("encodedList"), kind=kind),
                       expires_at=_expiry(subject.get("ttl"), report, ctx=ctx))
