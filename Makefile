@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run stop lint check test test-unit bench bench-pipeline bench-verify bench-matching demo clean
+.PHONY: install run stop lint check test test-unit bench bench-pipeline bench-verify bench-matching bench-hostile demo clean
 
 install: $(STAMP)
 
@@ -43,7 +43,7 @@ test: install lint
 test-unit: install
 	$(PY) -m pytest tests/unit
 
-bench: bench-pipeline bench-verify bench-matching
+bench: bench-pipeline bench-verify bench-matching bench-hostile
 
 bench-pipeline: install
 	$(PY) bench/pipeline.py
@@ -53,6 +53,9 @@ bench-verify: install
 
 bench-matching: install
 	$(PY) bench/matching.py
+
+bench-hostile: install
+	$(PY) bench/hostile_credentials.py
 
 demo: install
 	$(PY) deploy/local/demo.py
