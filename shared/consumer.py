@@ -15,7 +15,7 @@ from marshmallow import ValidationError
 from pymongo.errors import AutoReconnect, ConnectionFailure, NetworkTimeout
 
 from shared import events, logs
-from shared.kafka import PublishError, Publisher
+from shared.kafka import PublishError, Publisher, RecordRefused
 from shared.metrics import (KAFKA_COMMIT_FAILURES, KAFKA_CONSUMED, KAFKA_DEAD_LETTERED, KAFKA_PAUSES, KAFKA_RETRIED,
                             LagTracker, record_build_info)
 from shared.settings import Settings
@@ -27,6 +27,9 @@ Handler = Callable[[events.Event], None]
 # Failures worth retrying: the database or broker is briefly away. Anything else is a bug or bad
 # data, and retrying it only delays the rest of the partition.
 TRANSIENT = (AutoReconnect, ConnectionFailure, NetworkTimeout, PublishError)
+# Failures this message can never get past: dead-lettered at once. RecordRefused is the broker refusing what
+# handling the message produced (over the record size limit): re-reading it would hold its partition forever.
+PERMANENT = (ValidationError, RecordRefused)
 
 
 class PermanentError(Exception):
@@ -114,7 +117,7 @@ class ConsumerLoop:
                 log.warning("transient failure, retrying", extra={"topic": topic, "attempt": attempt,
                                                                    "error": type(exc).__name__, "trace_id": event.trace_id})
                 self._sleep(delay)
-            except (PermanentError, ValidationError) as exc:
+            except (PermanentError, *PERMANENT) as exc:
                 return self._dead_letter(topic, key, value, f"{type(exc).__name__}: {exc}", trace_id=event.trace_id)
             except Exception as exc:  # noqa: BLE001 - the loop's policy: a bug must not wedge the partition
                 log.exception("handler failed", extra={"topic": topic, "trace_id": event.trace_id})
@@ -124,7 +127,13 @@ class ConsumerLoop:
         headers = [("error", error[:2000].encode()), ("original_topic", topic.encode()),
                    ("failed_at", str(time.time()).encode())]
         try:
-            self.publisher.publish_raw(events.dlq_topic(topic), key=key, value=value, headers=headers)
+            try:
+                self.publisher.publish_raw(events.dlq_topic(topic), key=key, value=value, headers=headers)
+            except RecordRefused:
+                # The record was near the limit and the error headers took it over: keep its ids and error, so
+                # it can be found on its own topic, rather than letting it block the partition.
+                stub = json.dumps({**describe_dlq_record(value, headers), "omitted": f"value of {len(value)} bytes"})
+                self.publisher.publish_raw(events.dlq_topic(topic), key=key, value=stub.encode(), headers=headers)
         except PublishError as exc:
             # The broker is away: the record stays uncommitted and is read again once it is back.
             raise DependencyUnavailable("broker", str(exc)) from exc

@@ -8,7 +8,9 @@ from typing import Iterable
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.errors import (InvalidRecordError, KafkaError, MessageSizeTooLargeError, RecordListTooLargeError,
+                          TopicAlreadyExistsError)
+from kafka.record.default_records import DefaultRecordBatchBuilder
 
 from shared import events
 from shared.metrics import KAFKA_PRODUCERS_REPLACED, KAFKA_PUBLISHED
@@ -19,6 +21,23 @@ log = logging.getLogger(__name__)
 
 class PublishError(Exception):
     """The broker did not acknowledge in time; the caller must not report success."""
+
+
+class RecordRefused(Exception):
+    """The broker will never take this record (too large, invalid), however often it is sent.
+
+    Not an outage, so not a PublishError: retrying it would only hold the partition that produced it.
+    A webhook answers it with a 4xx, a consumer dead-letters the message whose handling produced it.
+    """
+
+
+# Errors about the record itself, not the broker's health (kafka-python raises the size one before sending).
+_REFUSED = (MessageSizeTooLargeError, RecordListTooLargeError, InvalidRecordError)
+
+
+def record_size(key: bytes | None, value: bytes, headers: list | None = None) -> int:
+    """The producer's own upper bound on a record's size, which it compares with max_request_size."""
+    return DefaultRecordBatchBuilder.estimate_size_in_bytes(key, value, headers or [])
 
 
 def message_key(event: events.Event) -> bytes:
@@ -52,7 +71,9 @@ class Publisher:
             request_timeout_ms=max(timeout_ms - 500, 1000),
             delivery_timeout_ms=timeout_ms + 1000,
             reconnect_backoff_max_ms=1000,
+            max_request_size=settings.kafka_max_record_bytes,
         )
+        self._max_record_bytes = settings.kafka_max_record_bytes
         self._lock = threading.Lock()
         self._producer = None  # built by the first publish, so a service can start before the broker is up
 
@@ -64,6 +85,11 @@ class Publisher:
         self._deliver([(topic, key, value, headers)])
 
     def _deliver(self, records: list[tuple[str, bytes | None, bytes, list | None]]) -> None:
+        # Checked for the whole batch before anything is sent, so a refused batch publishes none of its records.
+        for topic, key, value, headers in records:
+            size = record_size(key, value, headers)
+            if size > self._max_record_bytes:
+                raise RecordRefused(f"a {topic} record of {size} bytes is over the {self._max_record_bytes}-byte limit")
         deadline = time.monotonic() + self._timeout_s
         producer = self._current()
         try:
@@ -71,6 +97,9 @@ class Publisher:
                        for topic, key, value, headers in records]
             for f in futures:
                 f.get(timeout=max(deadline - time.monotonic(), 0.05))
+        except _REFUSED as exc:
+            self._discard(producer)  # a refused batch may leave the idempotent producer's sequence behind
+            raise RecordRefused(f"the broker refused the record: {type(exc).__name__}") from exc
         except KafkaError as exc:
             self._discard(producer)
             raise PublishError(type(exc).__name__) from exc

@@ -21,6 +21,7 @@ class Settings:
     kafka_topic_partitions: int = field(default=3, metadata={"env": "KAFKA_TOPIC_PARTITIONS", "doc": "Partitions per topic when credbridge creates its topics."})
     kafka_replication_factor: int = field(default=1, metadata={"env": "KAFKA_REPLICATION_FACTOR", "doc": "Replication factor for created topics (3 in production)."})
     kafka_publish_timeout_s: float = field(default=5.0, metadata={"env": "KAFKA_PUBLISH_TIMEOUT_SECONDS", "doc": "How long a webhook waits for the broker's ack before answering 503."})
+    kafka_max_record_bytes: int = field(default=1_048_576, metadata={"env": "KAFKA_MAX_RECORD_BYTES", "doc": "Largest Kafka record credbridge publishes (the producer's max_request_size; the broker's message.max.bytes must be at least this). A larger record is refused at once, never retried: a webhook answers 413, a worker dead-letters the message that produced it."})
     mongo_uri: str = field(default="mongodb://127.0.0.1:27017/?retryWrites=false", metadata={"env": "MONGO_URI", "doc": "MongoDB connection string."})
     mongo_db: str = field(default="credbridge", metadata={"env": "MONGO_DB", "doc": "MongoDB database name."})
     secrets_key: str = field(default="", metadata={"env": "CREDBRIDGE_SECRETS_KEY", "doc": "Fernet key encrypting webhook secrets at rest. Empty: a fixed development key (never in production)."})
@@ -49,6 +50,8 @@ class Settings:
     ingest_pull_backoff_s: float = field(default=1.0, metadata={"env": "INGEST_PULL_BACKOFF_SECONDS", "doc": "First delay between pull attempts; doubles each attempt."})
     credly_api_base: str = field(default="https://api.credly.com/v1", metadata={"env": "CREDLY_API_BASE", "doc": "Credly's API, where a Credly badge page's Open Badges assertion is fetched (tests point it at a local host)."})
     ingest_pull_budget_s: float = field(default=30.0, metadata={"env": "INGEST_PULL_BUDGET_SECONDS", "doc": "Total time ingest's worker spends pulling for one application before giving up on what is left."})
+    ingest_max_document_bytes: int = field(default=262_144, metadata={"env": "INGEST_MAX_DOCUMENT_BYTES", "doc": "Largest credential (JSON document or JWT, as encoded in its event) ingest forwards for verification; a larger one is reported unavailable (\"too large\"), the rest of the application goes on."})
+    verify_max_report_bytes: int = field(default=65_536, metadata={"env": "VERIFY_MAX_REPORT_BYTES", "doc": "Largest verification report stored and published; above it the claimed achievement and issuer are trimmed and the report flagged `report.truncated` (the verdict and checks are kept)."})
     build_commit: str = field(default="", metadata={"env": "CREDBRIDGE_COMMIT", "doc": "Git commit the image was built from, shown by credbridge_build_info."})
 
     @classmethod

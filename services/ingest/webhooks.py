@@ -13,7 +13,7 @@ from services.ingest.model import received_event
 from services.ingest.providers import Ack, Adapter, Delivery
 from services.ingest.repository import DeliveryRepository
 from services.ingest.signatures import AuthError
-from shared.kafka import PublishError
+from shared.kafka import PublishError, RecordRefused
 from shared.problems import Problem
 from shared.tenants import TenantRepository
 
@@ -62,6 +62,11 @@ def accept(delivery: Delivery, *, adapter: Adapter, tenants: TenantRepository, d
     except PublishError:
         raise Problem(503, "Service Unavailable", "The event broker is unavailable; retry later.",
                       headers={"Retry-After": "10"}) from None
+    except RecordRefused:
+        # Escaping can make the event several times the body (a 4-byte emoji is 12 bytes of JSON): a 4xx, so the
+        # ATS stops retrying what would be refused every time.
+        raise Problem(413, "Content Too Large", "The delivery is too large to forward once encoded; send fewer or "
+                                                "smaller credentials (or links to them).") from None
     try:
         deliveries.record(tenant=delivery.tenant, provider=adapter.name, delivery_id=application.delivery_id,
                           application_id=application.application_id, events=len(batch), ttl_s=adapter.dedupe_ttl_s)
