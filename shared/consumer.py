@@ -14,7 +14,7 @@ from kafka.errors import KafkaError
 from marshmallow import ValidationError
 from pymongo.errors import AutoReconnect, ConnectionFailure, NetworkTimeout
 
-from shared import events, logs
+from shared import events, logs, safejson
 from shared.kafka import PublishError, Publisher, RecordRefused
 from shared.metrics import (KAFKA_COMMIT_FAILURES, KAFKA_CONSUMED, KAFKA_DEAD_LETTERED, KAFKA_PAUSES, KAFKA_RETRIED,
                             LagTracker, record_build_info)
@@ -249,7 +249,7 @@ def describe_dlq_record(value: bytes, headers) -> dict:
     """What `credbridge dlq list` shows: the error and envelope ids, never the payload."""
     hdrs = {k: v.decode(errors="replace") for k, v in (headers or [])}
     try:
-        doc = json.loads(value)
+        doc = safejson.loads(value, max_depth=safejson.MAX_EVENT_DEPTH)
         ids = {k: doc.get(k) for k in ("event_id", "type", "tenant", "trace_id")} if isinstance(doc, dict) else {}
     except (UnicodeDecodeError, json.JSONDecodeError):
         ids = {}

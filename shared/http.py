@@ -11,7 +11,7 @@ from marshmallow import ValidationError
 from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
 
-from shared import logs, metrics
+from shared import logs, metrics, safejson
 from shared.problems import Problem
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,12 @@ def json_body(max_bytes: int | None = None) -> dict:
         raise Problem(413, "Content Too Large", f"Bodies are limited to {max_bytes} bytes.")
     if request.mimetype != "application/json":
         raise Problem(415, "Unsupported Media Type", "Send application/json.")
-    data = request.get_json(silent=True)
+    try:
+        data = safejson.loads(request.get_data(cache=True))
+    except safejson.TooDeep:
+        raise Problem(400, "Bad Request", f"The body nests deeper than {safejson.MAX_DEPTH} levels.") from None
+    except ValueError:  # not JSON, or not UTF-8
+        data = None
     if not isinstance(data, dict):
         raise Problem(400, "Bad Request", "The body is not a JSON object.")
     return data

@@ -1,7 +1,6 @@
 """The service layer for one webhook delivery: authenticate, normalise, deduplicate, publish, remember."""
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from typing import Callable
@@ -14,6 +13,7 @@ from services.ingest.providers import Ack, Adapter, Delivery
 from services.ingest.repository import DeliveryRepository
 from services.ingest.signatures import AuthError
 from shared.kafka import PublishError, RecordRefused
+from shared import safejson
 from shared.problems import Problem
 from shared.tenants import TenantRepository
 
@@ -83,8 +83,10 @@ def _acked(ack: Ack) -> Accepted:
 def _parse_json(body: bytes) -> tuple[dict, str | None]:
     """The body as a JSON object, or an empty one and what is wrong with it."""
     try:
-        doc = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        doc = safejson.loads(body)
+    except safejson.TooDeep:
+        return {}, f"The body nests deeper than {safejson.MAX_DEPTH} levels."
+    except (UnicodeDecodeError, ValueError):
         return {}, "The body is not valid JSON."
     if not isinstance(doc, dict):
         return {}, "The body must be a JSON object."

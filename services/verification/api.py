@@ -10,6 +10,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from services.verification.schemas import (JSON_TYPES, JWT_TYPES, MAX_BODY_BYTES, REPORT, VERIFY_JWT_BODY,
                                            VERIFY_QUERY)
 from services.verification.verifier import Verifier
+from shared import safejson
 from shared.problems import Problem
 from shared.tenants import bearer_tenant
 
@@ -85,7 +86,7 @@ def _read_at_most(stream, limit: int) -> bytes:
 
 def _json_submission(body: bytes) -> dict:
     try:
-        data = json.loads(body)
+        data = safejson.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise Problem(400, "Bad Request", "The body is not JSON.") from None
     if not isinstance(data, dict):

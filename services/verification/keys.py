@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -18,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from services.verification import didkey, metrics
+from shared import safejson
 
 ASSERTION = "assertionMethod"
 _PURPOSES = ("assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation")
@@ -104,7 +104,7 @@ def _from_did_jwk(vm_id: str) -> Method:
     if fragment not in (None, "0"):
         raise KeyNotFound("a did:jwk has one key, #0")
     try:
-        jwk = json.loads(_b64url(did[len("did:jwk:"):], "did:jwk value"))
+        jwk = safejson.loads(_b64url(did[len("did:jwk:"):], "did:jwk value"))
     except ValueError:
         raise KeyNotFound("the did:jwk value is not a base64url JSON object") from None
     purposes = {"keyAgreement"} if isinstance(jwk, dict) and jwk.get("use") == "enc" else set(_PURPOSES)
@@ -240,7 +240,7 @@ class Resolver:
         if self._fetch is None:
             raise KeyUnsupported("keys published by URL are not available: no safe fetcher is configured")
         try:
-            return json.loads(self._fetch(url))
+            return safejson.loads(self._fetch(url))
         except ValueError:
             raise KeyNotFound("the key document is not JSON") from None
 
@@ -261,7 +261,7 @@ class Resolver:
         if self._fetch is None:
             raise KeyUnsupported("did:web is not available: no safe fetcher is configured")
         try:
-            return json.loads(self._fetch(url))
+            return safejson.loads(self._fetch(url))
         except ValueError:
             raise KeyNotFound("the DID document is not JSON") from None
 

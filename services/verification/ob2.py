@@ -20,6 +20,7 @@ from services.verification import credential
 from services.verification.fetching import Fetch, Unfetched, fetch_document
 from services.verification.report import (ISSUER_KEY, PROOF_SIGNATURE, VALIDITY_EXPIRY, VALIDITY_NOT_BEFORE, Check,
                                           failed, indeterminate, passed, unsupported)
+from shared import safejson
 
 OB2_CONTEXT = "https://w3id.org/openbadges/v2"
 HOSTED = "ob2.hosted"        # the assertion fetched from its id is the one submitted, and still there
@@ -126,7 +127,7 @@ def _fetch_json(fetch: Fetch, url: str, *, purpose: str, what: str, gone_is_revo
             raise Unverifiable(failed(REVOCATION, "the issuer has revoked this badge (its assertion is gone: 410)")) from None
         raise Unverifiable(indeterminate(HOSTED, f"{what} could not be fetched{exc.answer}")) from None
     try:
-        doc = json.loads(body)
+        doc = safejson.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise Unverifiable(failed(HOSTED, f"{what} is not JSON")) from None
     if not isinstance(doc, dict):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from services.ingest.providers import EnrichError, Get
+from shared import safejson
 
 MAX_API_BYTES = 5 * 1024 * 1024
 # 408 and 429 are the ATS asking us to come back later; other 4xx will not change by retrying.
@@ -34,7 +35,7 @@ def fetch_json(get: Get, url: str, *, headers: dict) -> dict:
     if len(body) > MAX_API_BYTES:
         raise EnrichError("the ATS API answer is too large", retryable=False)
     try:
-        doc = json.loads(body)
+        doc = safejson.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise EnrichError("the ATS API answered with something other than JSON", retryable=False) from None
     if not isinstance(doc, dict):

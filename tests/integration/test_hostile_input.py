@@ -1,8 +1,9 @@
-"""Records over the broker's size limit, on the real broker: refused at once, never an outage, never a wedged partition.
+"""Hostile input on the real broker and database: it never wedges a partition and never loses an applicant.
 
-kafka-python refuses a record over max_request_size (1 MiB) with MessageSizeTooLargeError. Reached three ways: a
-handler whose output is too large, a candidate's link to a 1.5 MB JSON file, a verification report that grows with
-what the credential claims, and a webhook whose body escapes to three times its size.
+Oversized records: kafka-python refuses a record over max_request_size (1 MiB) with MessageSizeTooLargeError,
+reached by a handler whose output is too large, a candidate's link to a 1.5 MB JSON file, a verification report
+that grows with what the credential claims, and a webhook whose body escapes to three times its size. Deeply
+nested bodies: a parse error (401 before authentication, 400 after), never a RecursionError.
 """
 from __future__ import annotations
 
@@ -210,4 +211,20 @@ def test_a_webhook_that_escapes_past_the_record_limit_is_answered_413_not_503_an
     small = delivery("evt-small", "Ada")
     resp = client.post(f"/v1/webhooks/generic/{tenant_id}", data=small, headers=sign_generic(secret, small, int(time.time())))
     assert resp.status_code == 202, resp.get_json()
+    app.extensions["ingest"].publisher.close()
+
+
+DEEP = ('{"a":' * 100_000 + "1" + "}" * 100_000).encode()
+
+
+def test_a_deeply_nested_webhook_is_refused_401_unsigned_and_400_signed_never_500(settings, generic_tenant):
+    tenant_id, secret = generic_tenant
+    app = create_app(settings)
+    client = app.test_client()
+    url = f"/v1/webhooks/generic/{tenant_id}"
+    unsigned = client.post(url, data=DEEP, content_type="application/json")
+    signed = client.post(url, data=DEEP, headers=sign_generic(secret, DEEP, int(time.time())))
+    assert (unsigned.status_code, signed.status_code) == (401, 400)
+    assert "nests deeper than 64 levels" in signed.get_json()["detail"]
+    assert {unsigned.mimetype, signed.mimetype} == {"application/problem+json"}
     app.extensions["ingest"].publisher.close()
