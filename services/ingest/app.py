@@ -33,7 +33,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     tenants.ensure_indexes()
     deliveries.ensure_indexes()
     app = create_base_app("ingest", ready_checks={"database": lambda: mongo.database_reachable(db),
-                                                  "broker": lambda: broker_reachable(settings)})
+                                                  "broker": lambda: broker_reachable(settings)},
+                          max_body_bytes=settings.webhook_max_body_bytes)
     app.extensions["ingest"] = IngestContext(settings=settings, tenants=tenants, deliveries=deliveries,
                                              publisher=Publisher(settings, client_id="ingest"), adapters=registry())
     app.register_blueprint(bp)
