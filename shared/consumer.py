@@ -16,8 +16,8 @@ from pymongo.errors import AutoReconnect, ConnectionFailure, NetworkTimeout
 
 from shared import events, logs, safejson
 from shared.kafka import PublishError, Publisher, RecordRefused
-from shared.metrics import (KAFKA_COMMIT_FAILURES, KAFKA_CONSUMED, KAFKA_DEAD_LETTERED, KAFKA_PAUSES, KAFKA_RETRIED,
-                            LagTracker, record_build_info)
+from shared.metrics import (KAFKA_BATCHES_CUT, KAFKA_COMMIT_FAILURES, KAFKA_CONSUMED, KAFKA_DEAD_LETTERED, KAFKA_PAUSES,
+                            KAFKA_RETRIED, LagTracker, record_build_info)
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -59,10 +59,20 @@ class Outcome:
 class ConsumerLoop:
     def __init__(self, *, settings: Settings, group_id: str, handlers: dict[str, Handler],
                  publisher: Publisher, sleep: Callable[[float], None] | None = None,
-                 batch_end: Callable[[], object] | None = None):
+                 batch_end: Callable[[], object] | None = None, longest_message_s: float = 0.0,
+                 clock: Callable[[], float] = time.monotonic):
         """`batch_end`, if given, runs once a poll batch is handled and before its offsets are committed: work
         the handlers deferred to do once per batch. If MongoDB or the broker is away it raises, and the whole
-        batch is read again after a pause (its handlers are idempotent), so deferred work is never skipped."""
+        batch is read again after a pause (its handlers are idempotent), so deferred work is never skipped.
+
+        `longest_message_s` is the most one message's handling may take (ingest: its pull budget). A batch stops
+        once `consumer_batch_budget_s` is spent, so a batch never takes longer than the budget plus one message:
+        that must fit in the poll interval, or the group would move the partitions mid-batch, the commit would be
+        refused and the same batch handled again, forever."""
+        if settings.consumer_batch_budget_s + longest_message_s >= settings.consumer_max_poll_interval_ms / 1000:
+            raise ValueError(f"CONSUMER_BATCH_BUDGET_SECONDS ({settings.consumer_batch_budget_s}) plus the longest "
+                             f"message ({longest_message_s} s) must stay below CONSUMER_MAX_POLL_INTERVAL_MS "
+                             f"({settings.consumer_max_poll_interval_ms})")
         self.settings = settings
         self.group_id = group_id
         self.handlers = handlers
@@ -73,6 +83,7 @@ class ConsumerLoop:
         self._sleep = sleep or self._wake.wait
         self._stopping = False
         self._pauses = 0  # pauses in a row; reset by the first message handled after them
+        self._clock = clock
         self._consumer: KafkaConsumer | None = None
 
     def stop(self, *_args) -> None:
@@ -153,6 +164,7 @@ class ConsumerLoop:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=100,
+            max_poll_interval_ms=self.settings.consumer_max_poll_interval_ms,
             # Shorter than Kafka's 45 s default: a killed worker's partitions move on within seconds.
             session_timeout_ms=self.settings.consumer_session_timeout_ms,
             heartbeat_interval_ms=max(self.settings.consumer_session_timeout_ms // 4, 500),
@@ -185,10 +197,17 @@ class ConsumerLoop:
 
     def _handle_batch(self, consumer: KafkaConsumer, batch) -> None:
         done: dict[TopicPartition, OffsetAndMetadata] = {}
+        ends = self._clock() + self.settings.consumer_batch_budget_s
         try:
             for tp, records in batch.items():
                 for rec in records:
                     if self._stopping:
+                        return
+                    if done and self._clock() >= ends:
+                        # The batch's time is spent: commit what was handled, and the next poll (soon enough for
+                        # the group) returns the rest.
+                        KAFKA_BATCHES_CUT.labels(group=self.group_id).inc()
+                        self._rewind(consumer, batch, done)
                         return
                     try:
                         self.process(tp.topic, rec.key, rec.value, rec.headers)

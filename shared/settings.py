@@ -35,6 +35,8 @@ class Settings:
     consumer_max_attempts: int = field(default=5, metadata={"env": "CONSUMER_MAX_ATTEMPTS", "doc": "Attempts at a transient failure (MongoDB or the broker away) before the loop pauses and reads the message again; an outage never dead-letters a message."})
     consumer_backoff_s: float = field(default=0.2, metadata={"env": "CONSUMER_BACKOFF_SECONDS", "doc": "First retry delay; doubles each attempt."})
     consumer_pause_max_s: float = field(default=30.0, metadata={"env": "CONSUMER_PAUSE_MAX_SECONDS", "doc": "Longest pause between re-reads while a dependency stays away (pauses double up to this)."})
+    consumer_max_poll_interval_ms: int = field(default=300_000, metadata={"env": "CONSUMER_MAX_POLL_INTERVAL_MS", "doc": "Longest time between two polls before the group counts a worker as stuck and moves its partitions (Kafka's max.poll.interval.ms)."})
+    consumer_batch_budget_s: float = field(default=60.0, metadata={"env": "CONSUMER_BATCH_BUDGET_SECONDS", "doc": "Time a worker spends on one poll batch; once spent it commits what it handled and leaves the rest for the next poll. This plus the longest single message (ingest: INGEST_PULL_BUDGET_SECONDS) must stay below CONSUMER_MAX_POLL_INTERVAL_MS, or the worker refuses to start."})
     consumer_session_timeout_ms: int = field(default=10_000, metadata={"env": "CONSUMER_SESSION_TIMEOUT_MS", "doc": "How soon a crashed consumer's partitions move to the survivors."})
     worker_metrics_addr: str = field(default="127.0.0.1", metadata={"env": "WORKER_METRICS_ADDR", "doc": "Address a worker's /metrics binds to (0.0.0.0 in containers)."})
     worker_metrics_port: int = field(default=0, metadata={"env": "WORKER_METRICS_PORT", "doc": "Port a Kafka worker serves /metrics on (0: none)."})

@@ -3,7 +3,8 @@
 Oversized records: kafka-python refuses a record over max_request_size (1 MiB) with MessageSizeTooLargeError,
 reached by a handler whose output is too large, a candidate's link to a 1.5 MB JSON file, a verification report
 that grows with what the credential claims, and a webhook whose body escapes to three times its size. Deeply
-nested bodies: a parse error (401 before authentication, 400 after), never a RecursionError.
+nested bodies: a parse error (401 before authentication, 400 after), never a RecursionError. Slow batches: cut
+at their time budget, so a batch never outlasts the poll interval (which would hand it to the group again, forever).
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from services.verification.repository import VerdictRepository
 from shared import events
 from shared.consumer import ConsumerLoop
 from shared.fetch import Fetcher
-from shared.kafka import Publisher
+from shared.kafka import Publisher, group_lag
 from shared.tenants import TenantRepository
 from tests.support.credential_host import CredentialHost
 from tests.support.issuer import Issuer
@@ -228,3 +229,31 @@ def test_a_deeply_nested_webhook_is_refused_401_unsigned_and_400_signed_never_50
     assert "nests deeper than 64 levels" in signed.get_json()["detail"]
     assert {unsigned.mimetype, signed.mimetype} == {"application/problem+json"}
     app.extensions["ingest"].publisher.close()
+
+
+def test_a_batch_slower_than_the_poll_interval_is_cut_at_its_budget_and_every_message_is_handled_exactly_once(
+        settings, servers):
+    # 25 messages at 0.4 s each are 10 s of work in one poll batch, twice the poll interval.
+    settings = replace(settings, consumer_max_poll_interval_ms=5000, consumer_batch_budget_s=1.0,
+                       consumer_session_timeout_ms=6000)
+    tenant, group = f"t-{uuid.uuid4().hex[:8]}", f"g-{uuid.uuid4().hex[:8]}"
+    publisher = Publisher(settings)
+    publisher.publish([events.new_event("application.ready", tenant=tenant, payload={
+        "provider": "generic", "delivery_id": f"d{i}", "application": {"id": "app-x", "job_id": "j"},
+        "candidate": {"id": "c", "emails": []}, "credential_ids": []}) for i in range(25)])
+    handled: list[str] = []
+
+    def slow(event):
+        if event.tenant == tenant:
+            time.sleep(0.4)
+            handled.append(event.payload["delivery_id"])
+
+    loop = ConsumerLoop(settings=settings, group_id=group, handlers={events.APPLICATIONS_READY: slow},
+                        publisher=publisher)
+    with Running(loop):
+        wait_for(lambda: len(handled) >= 25 and group_lag(settings.kafka_bootstrap_servers, group,
+                                                          [events.APPLICATIONS_READY]) == 0, timeout_s=40)
+        time.sleep(1)  # a redelivery, if any, would show here
+    publisher.close()
+    assert handled == [f"d{i}" for i in range(25)]  # in order, none twice, none lost
+    assert group_lag(settings.kafka_bootstrap_servers, group, [events.APPLICATIONS_READY]) == 0
