@@ -52,6 +52,10 @@ def accept(delivery: Delivery, *, adapter: Adapter, tenants: TenantRepository, d
         raise Problem(400, "Bad Request", malformed)
     application = adapter.normalise(delivery, doc)
     if isinstance(application, Ack):
+        if adapter.replay_key is not None:
+            # Remembered before answering (MongoDB away: 503, and the ATS retries), so its signature is spent.
+            deliveries.record(tenant=delivery.tenant, provider=adapter.name, delivery_id=adapter.replay_key(delivery, doc),
+                              application_id=None, events=0, ttl_s=adapter.dedupe_ttl_s)
         return _acked(application)
     if deliveries.seen(tenant=delivery.tenant, provider=adapter.name, delivery_id=application.delivery_id):
         metrics.DUPLICATES.labels(provider=adapter.name).inc()

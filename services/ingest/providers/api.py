@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 from services.ingest.providers import EnrichError, Get
 from shared import safejson
@@ -9,6 +10,11 @@ from shared import safejson
 MAX_API_BYTES = 5 * 1024 * 1024
 # 408 and 429 are the ATS asking us to come back later; other 4xx will not change by retrying.
 RETRYABLE_4XX = frozenset({408, 425, 429})
+
+
+def path_part(value: object) -> str:
+    """An id as one URL path segment: ids come from webhooks, so `/`, `..`, `?` and `#` must not steer the request."""
+    return quote(str(value), safe="")
 
 
 def require_connection_api(connection, *, default_base_url: str | None) -> tuple[str, str]:

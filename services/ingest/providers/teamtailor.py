@@ -13,7 +13,7 @@ import binascii
 
 from services.ingest.model import Application
 from services.ingest.providers import DAY, Ack, Adapter, Delivery, EnrichError, Get
-from services.ingest.providers.api import fetch_json, require_connection_api
+from services.ingest.providers.api import fetch_json, path_part, require_connection_api
 from services.ingest.providers.collect import emails, full_name, ident, links, listed, mapping, optional_ident
 from services.ingest.signatures import AuthError, check_timestamp, hmac_sha256_hex, matches_any, verify_hex_hmac
 
@@ -77,7 +77,7 @@ def normalise(delivery: Delivery, doc: dict) -> Application | Ack:
 def enrich(application: dict, *, connection, get: Get) -> dict:
     """Completes a job application from GET /v1/job-applications/{id}?include=candidate,job."""
     base, key = require_connection_api(connection, default_base_url=DEFAULT_BASE_URL)
-    doc = fetch_json(get, f"{base}/v1/job-applications/{application['enrich']['ref']}?include=candidate,job",
+    doc = fetch_json(get, f"{base}/v1/job-applications/{path_part(application['enrich']['ref'])}?include=candidate,job",
                      headers={"Authorization": f"Token token={key}", "X-Api-Version": API_VERSION,
                               "Accept": "application/vnd.api+json"})
     rel = mapping(mapping(doc.get("data")).get("relationships"))
