@@ -9,6 +9,10 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
+class UnsafeSettings(ValueError):
+    """A setting meant for local runs only, met in production: the process refuses to start."""
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every server address and tunable lives here; nothing else reads the environment.
@@ -24,7 +28,8 @@ class Settings:
     kafka_max_record_bytes: int = field(default=1_048_576, metadata={"env": "KAFKA_MAX_RECORD_BYTES", "doc": "Largest Kafka record credbridge publishes (the producer's max_request_size; the broker's message.max.bytes must be at least this). A larger record is refused at once, never retried: a webhook answers 413, a worker dead-letters the message that produced it."})
     mongo_uri: str = field(default="mongodb://127.0.0.1:27017/?retryWrites=false", metadata={"env": "MONGO_URI", "doc": "MongoDB connection string."})
     mongo_db: str = field(default="credbridge", metadata={"env": "MONGO_DB", "doc": "MongoDB database name."})
-    secrets_key: str = field(default="", metadata={"env": "CREDBRIDGE_SECRETS_KEY", "doc": "Fernet key encrypting webhook secrets at rest. Empty: a fixed development key (never in production)."})
+    environment: str = field(default="production", metadata={"env": "CREDBRIDGE_ENV", "doc": "`development` allows what only a local run may: an empty CREDBRIDGE_SECRETS_KEY (a fixed key printed in the source). make sets it for run, demo, bench and test; anything else is production."})
+    secrets_key: str = field(default="", metadata={"env": "CREDBRIDGE_SECRETS_KEY", "doc": "Fernet key encrypting webhook secrets at rest. Empty: refused at start, unless CREDBRIDGE_ENV=development (then a fixed development key)."})
     public_base_url: str = field(default="http://127.0.0.1:8001", metadata={"env": "CREDBRIDGE_PUBLIC_URL", "doc": "Public base URL of ingest, used to print webhook URLs."})
     webhook_replay_window_s: int = field(default=300, metadata={"env": "WEBHOOK_REPLAY_WINDOW_SECONDS", "doc": "Accepted age of a signed webhook timestamp."})
     webhook_max_body_bytes: int = field(default=1_048_576, metadata={"env": "WEBHOOK_MAX_BODY_BYTES", "doc": "Largest webhook body accepted (413 above)."})
@@ -41,7 +46,7 @@ class Settings:
     worker_metrics_addr: str = field(default="127.0.0.1", metadata={"env": "WORKER_METRICS_ADDR", "doc": "Address a worker's /metrics binds to (0.0.0.0 in containers)."})
     worker_metrics_port: int = field(default=0, metadata={"env": "WORKER_METRICS_PORT", "doc": "Port a Kafka worker serves /metrics on (0: none)."})
     # An int, not a bool: from_env builds each value with type(default)(raw), and bool("0") is True.
-    fetch_allow_loopback: int = field(default=0, metadata={"env": "CREDBRIDGE_FETCH_ALLOW_LOOPBACK", "doc": "1: outbound fetches may also use http:// and loopback addresses (local runs and tests only; private ranges stay refused)."})
+    fetch_allow_loopback: int = field(default=0, metadata={"env": "CREDBRIDGE_FETCH_ALLOW_LOOPBACK", "doc": "1: outbound fetches may also use http:// and loopback addresses (local runs and tests only; private ranges stay refused). Refused at start unless CREDBRIDGE_PUBLIC_URL is itself on loopback."})
     fetch_connect_timeout_s: float = field(default=5.0, metadata={"env": "FETCH_CONNECT_TIMEOUT_SECONDS", "doc": "Connect timeout of an outbound fetch."})
     fetch_read_timeout_s: float = field(default=10.0, metadata={"env": "FETCH_READ_TIMEOUT_SECONDS", "doc": "Longest wait for the next bytes of an outbound fetch."})
     fetch_deadline_s: float = field(default=20.0, metadata={"env": "FETCH_DEADLINE_SECONDS", "doc": "Total time one outbound fetch may take, redirects included (cuts off slow drips)."})

@@ -14,7 +14,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from shared.problems import Problem
-from shared.settings import Settings
+from shared.settings import Settings, UnsafeSettings
 
 PROVIDERS = ("generic", "greenhouse", "lever", "workable", "ashby", "smartrecruiters", "teamtailor")
 MAX_LIVE_SECRETS = 2  # rotation: the new secret and the one it replaces both verify
@@ -43,6 +43,10 @@ class TenantRepository:
         self.tenants = db["tenants"]
         self.connections = db["connections"]
         self.api_keys = db["api_keys"]
+        if not settings.secrets_key and settings.environment != "development":
+            # The development key is in the source: secrets encrypted with it are readable by anyone.
+            raise UnsafeSettings("CREDBRIDGE_SECRETS_KEY is not set; set a Fernet key (docs/operations.md), or "
+                                 "CREDBRIDGE_ENV=development for a local run")
         self._fernet = Fernet(settings.secrets_key.encode() if settings.secrets_key else _DEV_KEY)
 
     def ensure_indexes(self) -> None:

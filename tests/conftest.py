@@ -4,11 +4,16 @@ Unit tests never request them, so `pytest tests/unit` starts nothing.
 """
 from __future__ import annotations
 
+import os
 import sys
 import uuid
 from pathlib import Path
 
 import pytest
+
+# The tests run as a local run does: the fixed development secrets key is allowed (and inherited by the services,
+# workers and CLI that the end-to-end tests start).
+os.environ.setdefault("CREDBRIDGE_ENV", "development")
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "deploy" / "local"))

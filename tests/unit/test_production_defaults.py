@@ -1,0 +1,31 @@
+"""Unsafe local conveniences refuse to start in production: the development secrets key, loopback fetching."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+
+from shared.fetch import Fetcher
+from shared.settings import Settings, UnsafeSettings
+from shared.tenants import TenantRepository
+
+PRODUCTION = {"environment": "production"}
+
+
+def test_without_a_secrets_key_the_tenant_store_refuses_to_start_unless_in_development_mode():
+    with pytest.raises(UnsafeSettings, match="CREDBRIDGE_SECRETS_KEY"):
+        TenantRepository(defaultdict(dict), Settings(**PRODUCTION))
+    TenantRepository(defaultdict(dict), Settings(environment="development"))
+    TenantRepository(defaultdict(dict), Settings(secrets_key="k" * 43 + "=", **PRODUCTION))
+
+
+def test_production_is_the_default_mode():
+    assert Settings().environment == "production"
+
+
+def test_loopback_fetching_is_refused_unless_credbridge_itself_is_served_on_loopback():
+    with pytest.raises(UnsafeSettings, match="CREDBRIDGE_FETCH_ALLOW_LOOPBACK"):
+        Fetcher(Settings(fetch_allow_loopback=1, public_base_url="https://credbridge.example.com"))
+    for local in ("http://127.0.0.1:8001", "http://localhost:8001", "http://[::1]:8001"):
+        Fetcher(Settings(fetch_allow_loopback=1, public_base_url=local)).close()
+    Fetcher(Settings(public_base_url="https://credbridge.example.com")).close()
