@@ -59,6 +59,10 @@ class Settings:
     ingest_pull_budget_s: float = field(default=30.0, metadata={"env": "INGEST_PULL_BUDGET_SECONDS", "doc": "Total time ingest's worker spends pulling for one application before giving up on what is left."})
     ingest_max_document_bytes: int = field(default=262_144, metadata={"env": "INGEST_MAX_DOCUMENT_BYTES", "doc": "Largest credential (JSON document or JWT, as encoded in its event) ingest forwards for verification; a larger one is reported unavailable (\"too large\"), the rest of the application goes on."})
     verify_max_report_bytes: int = field(default=65_536, metadata={"env": "VERIFY_MAX_REPORT_BYTES", "doc": "Largest verification report stored and published; above it the claimed achievement and issuer are trimmed and the report flagged `report.truncated` (the verdict and checks are kept)."})
+    rate_limit_webhooks_per_minute: int = field(default=1200, metadata={"env": "RATE_LIMIT_WEBHOOKS_PER_MINUTE", "doc": "Webhook deliveries one tenant's URL accepts a minute (across every worker and replica), counted before anything is decrypted; above it 429 with Retry-After (0: no limit). Teamtailor never retries: keep it above your peak."})
+    rate_limit_api_per_minute: int = field(default=600, metadata={"env": "RATE_LIMIT_API_PER_MINUTE", "doc": "Requests to the recruiters' API one tenant's keys may make a minute; above it 429 with Retry-After (0: no limit)."})
+    rate_limit_verify_per_minute: int = field(default=120, metadata={"env": "RATE_LIMIT_VERIFY_PER_MINUTE", "doc": "POST /v1/verify calls one tenant's key may make a minute (0: no limit)."})
+    rate_limit_verify_anonymous_per_minute: int = field(default=10, metadata={"env": "RATE_LIMIT_VERIFY_ANONYMOUS_PER_MINUTE", "doc": "POST /v1/verify calls without a key one client address may make a minute: the hardest limit, as each may fetch from the web (0: no limit)."})
     build_commit: str = field(default="", metadata={"env": "CREDBRIDGE_COMMIT", "doc": "Git commit the image was built from, shown by credbridge_build_info."})
 
     @classmethod

@@ -29,6 +29,7 @@ from shared import events
 from shared.consumer import ConsumerLoop
 from shared.fetch import Fetcher
 from shared.kafka import Publisher, group_lag
+from shared.problems import Problem
 from shared.tenants import TenantRepository
 from tests.support.credential_host import CredentialHost
 from tests.support.issuer import Issuer
@@ -257,3 +258,77 @@ def test_a_batch_slower_than_the_poll_interval_is_cut_at_its_budget_and_every_me
     publisher.close()
     assert handled == [f"d{i}" for i in range(25)]  # in order, none twice, none lost
     assert group_lag(settings.kafka_bootstrap_servers, group, [events.APPLICATIONS_READY]) == 0
+
+
+def away_from_a_minute_boundary() -> None:
+    """Limits count per clock minute: a test that spans a minute's end would see a fresh count."""
+    if time.time() % 60 > 55:
+        time.sleep(61 - time.time() % 60)
+
+
+def test_the_limiter_counts_per_key_and_minute_and_says_when_to_come_back(db):
+    from shared.ratelimit import Limit, RateLimiter
+    now = [1_800_000_030.5]  # half past the minute
+    limiter = RateLimiter(db, clock=lambda: now[0])
+    limiter.ensure_indexes()
+    limit = Limit("api", 2)
+    limiter.check(limit, "t1")
+    limiter.check(limit, "t1")
+    with pytest.raises(Problem) as refused:
+        limiter.check(limit, "t1")
+    assert refused.value.status == 429 and refused.value.headers["Retry-After"] == "30"
+    limiter.check(limit, "t2")  # another tenant has its own count
+    now[0] += 30
+    limiter.check(limit, "t1")  # a new minute
+
+
+def test_a_tenant_over_its_webhook_limit_is_answered_429_with_retry_after_by_every_worker_and_others_are_not(
+        settings, db):
+    settings = replace(settings, rate_limit_webhooks_per_minute=3)
+    repo = TenantRepository(db, settings)
+    repo.ensure_indexes()
+    (busy, busy_secret), (quiet, quiet_secret) = [
+        (t, repo.add_connection(t, "generic")) for t, _key in (repo.create_tenant("Busy"), repo.create_tenant("Quiet"))]
+    # Two apps on one database: two gunicorn workers (or replicas) share one count.
+    apps = [create_app(settings), create_app(settings)]
+    clients = [app.test_client() for app in apps]
+
+    def send(client, tenant, secret, n):
+        body = json.dumps({"event_id": f"e-{n}", "application": {"id": f"a-{n}", "job_id": "j"},
+                           "candidate": {"id": "c"}, "credentials": []}).encode()
+        return client.post(f"/v1/webhooks/generic/{tenant}", data=body, headers=sign_generic(secret, body, int(time.time())))
+
+    away_from_a_minute_boundary()
+    answers = [send(clients[n % 2], busy, busy_secret, n) for n in range(5)]
+    assert [a.status_code for a in answers] == [202, 202, 202, 429, 429]
+    limited = answers[-1]
+    assert limited.mimetype == "application/problem+json" and 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert send(clients[0], quiet, quiet_secret, 99).status_code == 202
+    for app in apps:
+        app.extensions["ingest"].publisher.close()
+
+
+def test_anonymous_verify_calls_are_limited_per_client_address(settings):
+    from services.verification.app import create_app as verification_app
+    app = verification_app(replace(settings, rate_limit_verify_anonymous_per_minute=2))
+    client = app.test_client()
+    away_from_a_minute_boundary()
+    codes = [client.post("/v1/verify", data=TOKEN, content_type="application/vc+jwt",
+                         environ_base={"REMOTE_ADDR": "203.0.113.7"}).status_code for _ in range(3)]
+    other = client.post("/v1/verify", data=TOKEN, content_type="application/vc+jwt",
+                        environ_base={"REMOTE_ADDR": "203.0.113.8"})
+    assert codes == [200, 200, 429]
+    assert other.status_code == 200
+
+
+def test_the_recruiters_api_limits_each_tenants_keys_and_answers_429_problem_json(settings, db):
+    from services.matching.app import create_app as matching_app
+    settings = replace(settings, rate_limit_api_per_minute=2)
+    repo = TenantRepository(db, settings)
+    repo.ensure_indexes()
+    _tenant, key = repo.create_tenant("Acme")
+    client = matching_app(settings).test_client()
+    away_from_a_minute_boundary()
+    answers = [client.get("/v1/roles", headers={"Authorization": f"Bearer {key}"}) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[-1].mimetype == "application/problem+json" and answers[-1].headers["Retry-After"]
