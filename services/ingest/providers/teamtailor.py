@@ -9,7 +9,6 @@ when the connection opts in with options.teamtailor_v1 = true, because it leaves
 from __future__ import annotations
 
 import base64
-import binascii
 
 from services.ingest.model import Application
 from services.ingest.providers import DAY, Ack, Adapter, Delivery, EnrichError, Get
@@ -34,7 +33,7 @@ def authenticate(delivery: Delivery, doc: dict, *, secrets, options, settings) -
 def _verify_v2(header: str, delivery: Delivery, *, secrets, window_s: int) -> None:
     try:
         decoded = base64.b64decode(header, validate=True).decode("ascii")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # not Base64 (binascii.Error), not ASCII before or after decoding (a header is latin-1)
         raise AuthError("TT-Signature is not Base64") from None
     parts = dict(p.partition("=")[::2] for p in decoded.split(","))
     # Teamtailor never retries, so the ordinary replay window is enough and dedupe backs it up.
@@ -49,7 +48,7 @@ def _verify_v1(doc: dict, *, secrets) -> None:
         raise AuthError("missing v1 signature or data.id")
     try:
         hex_sig = base64.b64decode(presented, validate=True).decode("ascii")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:
         raise AuthError("the v1 signature is not Base64") from None
     if not matches_any((hmac_sha256_hex(s, data_id.encode()) for s in secrets), hex_sig):
         raise AuthError("signature does not match")
