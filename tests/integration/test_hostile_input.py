@@ -17,7 +17,6 @@ from datetime import datetime, timezone
 from functools import partial
 
 import pytest
-from kafka.partitioner.default import murmur2
 
 from services.ingest.app import create_app
 from services.ingest.model import Application, Link, received_event
@@ -34,15 +33,9 @@ from shared.tenants import TenantRepository
 from tests.support.credential_host import CredentialHost
 from tests.support.issuer import Issuer
 from tests.support.kafka_probe import TopicReader
+from tests.support.partitions import same_partition
 
 TOKEN = Issuer.generate().vc_jwt(subject_email="ada@example.org")
-
-
-def same_partition(tenant: str, application_id: str, *, partitions: int = 3) -> str:
-    """Another application id whose events land on the same partition as `application_id`'s."""
-    def part(app_id: str) -> int:
-        return (murmur2(f"{tenant}:{app_id}".encode()) & 0x7FFFFFFF) % partitions
-    return next(f"{application_id}-next-{i}" for i in range(1000) if part(f"{application_id}-next-{i}") == part(application_id))
 
 
 class Running:
