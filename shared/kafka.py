@@ -14,7 +14,7 @@ from kafka.record.default_records import DefaultRecordBatchBuilder
 
 from shared import events
 from shared.metrics import KAFKA_PRODUCERS_REPLACED, KAFKA_PUBLISHED
-from shared.settings import Settings
+from shared.settings import Settings, UnsafeSettings
 
 log = logging.getLogger(__name__)
 
@@ -142,16 +142,29 @@ def _close(producer, *, timeout_s: float) -> None:
             sender.force_close()
 
 
+def topic_configs(settings: Settings) -> dict[str, str]:
+    """What credbridge's topics are created with: acks=all is only as good as min.insync.replicas, so with three
+    replicas two must hold a record before it is acknowledged (one broker may fail without losing it)."""
+    return {"min.insync.replicas": str(max(1, min(2, settings.kafka_replication_factor - 1)))}
+
+
 def ensure_topics(settings: Settings, topics: Iterable[str] = events.ALL_TOPICS) -> list[str]:
-    """Creates each topic and its dead-letter topic if missing (auto-creation is off on the broker)."""
+    """Creates each topic and its dead-letter topic if missing (auto-creation is off on the broker).
+
+    Outside development mode it refuses fewer than three replicas: acks=all with one in-sync replica
+    acknowledges a record that one broker's loss would take with it.
+    """
+    if settings.environment != "development" and settings.kafka_replication_factor < 3:
+        raise UnsafeSettings(f"KAFKA_REPLICATION_FACTOR={settings.kafka_replication_factor}: production needs 3 "
+                             "(three brokers, min.insync.replicas=2), or CREDBRIDGE_ENV=development for a local run")
     wanted = []
     for t in topics:
         wanted += [t, events.dlq_topic(t)]
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers.split(","), client_id="credbridge-admin")
     try:
         existing = set(admin.list_topics())
-        new = [NewTopic(t, settings.kafka_topic_partitions, settings.kafka_replication_factor)
-               for t in wanted if t not in existing]
+        new = [NewTopic(t, settings.kafka_topic_partitions, settings.kafka_replication_factor,
+                        topic_configs=topic_configs(settings)) for t in wanted if t not in existing]
         if new:
             try:
                 admin.create_topics(new)

@@ -23,7 +23,7 @@ class Settings:
 
     kafka_bootstrap_servers: str = field(default="127.0.0.1:9092", metadata={"env": "KAFKA_BOOTSTRAP_SERVERS", "doc": "Kafka bootstrap servers, comma-separated."})
     kafka_topic_partitions: int = field(default=3, metadata={"env": "KAFKA_TOPIC_PARTITIONS", "doc": "Partitions per topic when credbridge creates its topics."})
-    kafka_replication_factor: int = field(default=1, metadata={"env": "KAFKA_REPLICATION_FACTOR", "doc": "Replication factor for created topics (3 in production)."})
+    kafka_replication_factor: int = field(default=1, metadata={"env": "KAFKA_REPLICATION_FACTOR", "doc": "Replication factor for created topics, created with min.insync.replicas=2 from 3 up. Outside CREDBRIDGE_ENV=development, fewer than 3 is refused at start."})
     kafka_publish_timeout_s: float = field(default=5.0, metadata={"env": "KAFKA_PUBLISH_TIMEOUT_SECONDS", "doc": "How long a webhook waits for the broker's ack before answering 503."})
     kafka_max_record_bytes: int = field(default=1_048_576, metadata={"env": "KAFKA_MAX_RECORD_BYTES", "doc": "Largest Kafka record credbridge publishes (the producer's max_request_size; the broker's message.max.bytes must be at least this). A larger record is refused at once, never retried: a webhook answers 413, a worker dead-letters the message that produced it."})
     mongo_uri: str = field(default="mongodb://127.0.0.1:27017/?retryWrites=false", metadata={"env": "MONGO_URI", "doc": "MongoDB connection string."})

@@ -29,3 +29,15 @@ def test_loopback_fetching_is_refused_unless_credbridge_itself_is_served_on_loop
     for local in ("http://127.0.0.1:8001", "http://localhost:8001", "http://[::1]:8001"):
         Fetcher(Settings(fetch_allow_loopback=1, public_base_url=local)).close()
     Fetcher(Settings(public_base_url="https://credbridge.example.com")).close()
+
+
+def test_production_refuses_topics_with_fewer_than_three_replicas_before_touching_the_broker():
+    from shared.kafka import ensure_topics
+    with pytest.raises(UnsafeSettings, match="KAFKA_REPLICATION_FACTOR=1"):
+        ensure_topics(Settings(kafka_bootstrap_servers="192.0.2.1:9", **PRODUCTION))
+
+
+def test_topics_are_created_so_that_acks_all_waits_for_two_replicas_once_there_are_three():
+    from shared.kafka import topic_configs
+    assert topic_configs(Settings(kafka_replication_factor=3)) == {"min.insync.replicas": "2"}
+    assert topic_configs(Settings(kafka_replication_factor=1)) == {"min.insync.replicas": "1"}
