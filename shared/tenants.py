@@ -74,6 +74,16 @@ class TenantRepository:
                                   "created_at": _now(), "revoked": False})
         return f"cbk_{key_id}.{secret}"
 
+    def revoke_api_key(self, tenant_id: str, key: str) -> str:
+        """Revokes one of the tenant's keys, named by its id or the whole key; returns the key id. Takes effect on the
+        next request: keys are looked up on every request, never cached."""
+        key_id = key[4:].partition(".")[0] if key.startswith("cbk_") else key
+        done = self.api_keys.update_one({"_id": key_id, "tenant": tenant_id},
+                                        {"$set": {"revoked": True, "revoked_at": _now()}})
+        if done.matched_count == 0:
+            raise TenantError(f"tenant {tenant_id!r} has no API key {key_id!r}")
+        return key_id
+
     def tenant_for_api_key(self, presented: str) -> str | None:
         if not presented.startswith("cbk_") or "." not in presented:
             return None

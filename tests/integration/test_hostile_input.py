@@ -325,3 +325,25 @@ def test_the_recruiters_api_limits_each_tenants_keys_and_answers_429_problem_jso
     answers = [client.get("/v1/roles", headers={"Authorization": f"Bearer {key}"}) for _ in range(3)]
     assert [a.status_code for a in answers] == [200, 200, 429]
     assert answers[-1].mimetype == "application/problem+json" and answers[-1].headers["Retry-After"]
+
+
+def test_a_revoked_api_key_is_refused_on_the_next_request_and_another_tenant_cannot_revoke_it(settings, db, monkeypatch,
+                                                                                           capsys):
+    from services.cli import main
+    from services.matching.app import create_app as matching_app
+    monkeypatch.setenv("MONGO_URI", settings.mongo_uri)
+    monkeypatch.setenv("MONGO_DB", settings.mongo_db)
+    repo = TenantRepository(db, settings)
+    repo.ensure_indexes()
+    tenant, key = repo.create_tenant("Acme")
+    other, _ = repo.create_tenant("Other")
+    client = matching_app(settings).test_client()
+    assert client.get("/v1/roles", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+    assert main(["key", "revoke", other, key]) == 2  # not that tenant's key: nothing revoked
+    assert client.get("/v1/roles", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+    assert main(["key", "revoke", tenant, key]) == 0
+    assert client.get("/v1/roles", headers={"Authorization": f"Bearer {key}"}).status_code == 401
+    capsys.readouterr()
+    assert main(["key", "create", tenant]) == 0
+    fresh = json.loads(capsys.readouterr().out)["api_key"]
+    assert client.get("/v1/roles", headers={"Authorization": f"Bearer {fresh}"}).status_code == 200
