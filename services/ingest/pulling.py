@@ -87,7 +87,7 @@ class Puller:
         for link in links:
             for lead in discovery.leads_in_link(link):
                 self._take(lead, out=out, explicit=False, depth=0)
-        return _deduplicated(out)
+        return _bounded(_deduplicated(out), self.settings.ingest_max_credentials)
 
     def _admit(self, ref: CredentialRef, *, out: Pulled) -> None:
         """Forwards the credential unless it is too large to travel as one event: then the recruiter sees why."""
@@ -147,6 +147,17 @@ def encoded_size(ref: CredentialRef) -> int:
     if ref.jwt is not None:
         return len(json.dumps(ref.jwt))
     return len(json.dumps(ref.document, separators=(",", ":"))) if ref.document is not None else 0
+
+
+def _bounded(pulled: Pulled, most: int) -> Pulled:
+    """At most `most` credentials and as many unavailable ones: an application's events are published as one batch,
+    and a profile listing thousands of badges must not make that batch unbounded."""
+    extra = len(pulled.credentials) - most
+    unavailable = pulled.unavailable[:most]
+    if extra > 0:
+        unavailable.append(Unavailable("application", f"too many credentials: {len(pulled.credentials)} found, "
+                                                      f"only the first {most} are verified"))
+    return Pulled(credentials=pulled.credentials[:most], unavailable=unavailable)
 
 
 def _deduplicated(pulled: Pulled) -> Pulled:
