@@ -1,5 +1,5 @@
-"""Every route of every service, fuzzed over HTTP against the real database and broker: never a 5xx, and every error
-is application/problem+json. Requests are drawn per app from its own url map (hostile path values, queries,
+"""Every route of every service, fuzzed over HTTP against the real database and broker: never a 5xx, every error
+is application/problem+json, and the matching API answers as its served OpenAPI says (status and body schema). Requests are drawn per app from its own url map (hostile path values, queries,
 headers, bodies), REQUESTS of them per app, so the suite stays fast; the counts tried are printed.
 """
 from __future__ import annotations
@@ -9,6 +9,7 @@ import re
 from urllib.parse import quote
 from dataclasses import replace
 
+import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
@@ -62,12 +63,48 @@ def _fill(rule: str, values: list[str], tenant: str) -> str:
 tried: dict[str, int] = {}
 
 
+def _json_schema(node):
+    """OpenAPI 3.0's `nullable: true` as JSON Schema (null allowed), so jsonschema can check an answer."""
+    if isinstance(node, list):
+        return [_json_schema(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _json_schema(v) for k, v in node.items() if k != "nullable"}
+    if node.get("nullable"):
+        out = {"anyOf": [out, {"type": "null"}]}
+    return out
+
+
+def _openapi_check(spec: dict):
+    """Checks an answer of the matching API against its served OpenAPI: status documented, body of that schema."""
+    components = _json_schema(spec["components"])
+    operations = []
+    for template, item in spec["paths"].items():
+        pattern = re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template)) + "$")
+        operations += [(pattern, method.upper(), op) for method, op in item.items() if method != "parameters"]
+
+    def check(method: str, path: str, resp) -> None:
+        op = next((op for pattern, m, op in operations if m == method and pattern.match(path.split("?")[0])), None)
+        if op is None:
+            return  # not an operation of the API (another method on its path is a 405 problem, checked above)
+        documented = op["responses"].get(str(resp.status_code))
+        assert documented is not None, (method, path, resp.status_code, "status not in the OpenAPI")
+        content = documented.get("content") or {}
+        if resp.status_code == 204 or not content:
+            return
+        assert resp.mimetype in content, (method, path, resp.status_code, resp.mimetype)
+        schema = {**_json_schema(content[resp.mimetype]["schema"]), "components": components}
+        jsonschema.validate(resp.get_json(), schema)
+    return check
+
+
 @pytest.mark.parametrize("service", ["ingest", "verification", "matching"])
 def test_no_route_answers_5xx_and_every_error_is_problem_json(apps, service):
     built, tenant, key = apps
     app = built[service]
     client = app.test_client()
     rules = _paths(app)
+    conforms = _openapi_check(client.get("/openapi.json").get_json()) if service == "matching" else None
 
     @hsettings(max_examples=REQUESTS, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     @given(rule=st.sampled_from(rules), values=st.lists(HOSTILE, min_size=3, max_size=3), method=methods,
@@ -84,6 +121,27 @@ def test_no_route_answers_5xx_and_every_error_is_problem_json(apps, service):
         assert resp.status_code < 500 or path.rstrip("/") == "/readyz", (method, path, resp.status_code, resp.get_data()[:300])
         if resp.status_code >= 400:
             assert resp.mimetype == "application/problem+json", (method, path, resp.status_code, resp.mimetype)
+        if conforms is not None:
+            conforms(method, path, resp)
 
     one_request()
     print(f"\n{service}: {tried[service]} requests, 0 answered 5xx")
+
+
+def test_the_matching_openapi_documents_every_error_the_api_answers(apps):
+    built, _tenant, key = apps
+    client = built["matching"].test_client()
+    conforms = _openapi_check(client.get("/openapi.json").get_json())
+    auth = {"Authorization": f"Bearer {key}"}
+    deep = ("[" * 100 + "]" * 100).encode()
+    answers = [
+        ("PUT", "/v1/roles/r1", client.put("/v1/roles/r1", data=deep, headers={**auth, "Content-Type": "application/json"})),
+        ("PUT", "/v1/roles/r1", client.put("/v1/roles/r1", data=b"x" * 300_000, headers={**auth, "Content-Type": "application/json"})),
+        ("PUT", "/v1/roles/r1", client.put("/v1/roles/r1", data=b"{}", headers={**auth, "Content-Type": "text/plain"})),
+        ("GET", "/v1/roles/r1/candidates", client.get("/v1/roles/r1/candidates?cursor=nope", headers=auth)),
+        ("PUT", "/v1/synonyms", client.put("/v1/synonyms", data=deep, headers={**auth, "Content-Type": "application/json"})),
+    ]
+    answers.append(("GET", "/v1/roles", client.get("/v1/roles", headers=auth)))  # a 200 body against its schema too
+    assert [a.status_code for _m, _p, a in answers] == [400, 413, 415, 404, 400, 200]
+    for method, path, resp in answers:
+        conforms(method, path, resp)
