@@ -51,12 +51,16 @@ def handle_credential_submitted(event: Event, *, repo: Verdicts, publish: Publis
                            application_id=payload["application_id"], candidate_id=payload["candidate"]["id"],
                            source_event_id=event.event_id, report=report,
                            recheck_basis=stage.recheck_basis(stage.claimed_credential(**submission), report))
-    # A verdict stored before reports were bounded is bounded on its way out, so it cannot hold the partition.
-    stored = {**stored, "report": bounded(stored["report"], settings.verify_max_report_bytes)}
-    publish([verified_event(stored, trace_id=event.trace_id)])
+    publish([verified_event(publishable(stored, settings), trace_id=event.trace_id)])
     log.info("verdict published", extra={"tenant": event.tenant, "trace_id": event.trace_id,
                                          "verdict": stored["report"]["verdict"],
                                          "format": stored["report"]["format"]})
+
+
+def publishable(stored: dict, settings: Settings) -> dict:
+    """The stored verdict with its report bounded: one stored before reports were bounded (or under a larger
+    VERIFY_MAX_REPORT_BYTES) must not be refused by the broker on every retry and hold what follows."""
+    return {**stored, "report": bounded(stored["report"], settings.verify_max_report_bytes)}
 
 
 def verified_event(stored: dict, *, trace_id: str | None = None) -> Event:

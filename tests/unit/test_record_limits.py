@@ -86,3 +86,34 @@ def test_a_report_whose_claims_escape_past_the_limit_keeps_its_verdict_and_check
 def test_a_report_too_large_even_trimmed_keeps_only_the_services_own_findings():
     out = bounded(report(**{f"k{i}": "\U0001F600" * 100 for i in range(200)}), 1_000)
     assert out["achievement"] is None and out["issuer"] is None and out["verdict"] == "verified"
+
+
+def test_a_re_checked_verdict_stored_with_an_oversized_report_is_published_trimmed_so_re_checking_goes_on():
+    from datetime import datetime, timedelta, timezone
+    from types import SimpleNamespace
+
+    from services.verification.reverify import recheck_due
+
+    giant = {"tenant": "t", "credential_id": "c", "application_id": "a", "candidate_id": "k", "revision": 1,
+             "report": report(name="Python", alignments=[{"targetName": "\u0001" * 100}] * 20_000)}
+
+    class Repo:
+        published: list = []
+
+        def unpublished(self, limit):
+            return [giant]
+
+        def mark_published(self, doc):
+            self.published.append(doc["credential_id"])
+
+        def claim_due(self, now, *, limit, lease):
+            return []
+
+    sent = []
+    settings = Settings(kafka_max_record_bytes=1_048_576)
+    publisher = Publisher(settings, producer_factory=Factory(FakeProducer()))
+    verifier = SimpleNamespace(settings=settings)
+    recheck_due(repo=Repo(), publish=lambda batch: (publisher.publish(batch), sent.extend(batch)), verifier=verifier,
+                now=datetime.now(timezone.utc), lease=timedelta(seconds=60))
+    [event] = sent
+    assert TRUNCATED in event.payload["report"]["flags"] and Repo.published == ["c"]
