@@ -25,6 +25,9 @@ OPTION_KEYS = ("base_url", "teamtailor_v1")
 _DEV_KEY = base64.urlsafe_b64encode(hashlib.sha256(b"credbridge-development-only").digest())
 
 
+_MAX_DECRYPTED = 4096  # decrypted secrets kept per process (a few per connection)
+
+
 class TenantError(Exception):
     """A tenant-management request that cannot be carried out (unknown tenant, duplicate connection)."""
 
@@ -48,6 +51,10 @@ class TenantRepository:
             raise UnsafeSettings("CREDBRIDGE_SECRETS_KEY is not set; set a Fernet key (docs/operations.md), or "
                                  "CREDBRIDGE_ENV=development for a local run")
         self._fernet = Fernet(settings.secrets_key.encode() if settings.secrets_key else _DEV_KEY)
+        # Ciphertext -> plaintext. Every webhook reads its connection's secrets before it is authenticated, so a
+        # flood of forged deliveries would otherwise pay one decryption per stored secret per request. Keyed by the
+        # ciphertext, a rotated secret (a new token) is seen at once; bounded, as tokens are never reused.
+        self._plain: dict[str, str] = {}
 
     def ensure_indexes(self) -> None:
         self.connections.create_index([("tenant", ASCENDING), ("provider", ASCENDING)], unique=True)
@@ -138,10 +145,17 @@ class TenantRepository:
         return self._fernet.encrypt(secret.encode()).decode()
 
     def _decrypt(self, token: str) -> str:
+        known = self._plain.get(token)  # one lookup: another thread may clear the dict in between
+        if known is not None:
+            return known
         try:
-            return self._fernet.decrypt(token.encode()).decode()
+            plain = self._fernet.decrypt(token.encode()).decode()
         except InvalidToken:
             raise RuntimeError("a stored webhook secret does not decrypt: CREDBRIDGE_SECRETS_KEY changed?") from None
+        if len(self._plain) >= _MAX_DECRYPTED:
+            self._plain.clear()  # rotations only ever add tokens: start over rather than grow without end
+        self._plain[token] = plain
+        return plain
 
 
 def bearer_tenant(repo: TenantRepository, authorization: str | None) -> str:

@@ -41,3 +41,24 @@ def test_topics_are_created_so_that_acks_all_waits_for_two_replicas_once_there_a
     from shared.kafka import topic_configs
     assert topic_configs(Settings(kafka_replication_factor=3)) == {"min.insync.replicas": "2"}
     assert topic_configs(Settings(kafka_replication_factor=1)) == {"min.insync.replicas": "1"}
+
+
+def test_a_flood_of_webhooks_decrypts_each_stored_secret_once_not_once_per_request():
+    class Connections:
+        def __init__(self):
+            self.doc = None
+
+        def find_one(self, query):
+            return self.doc
+    db = defaultdict(dict, connections=Connections())
+    repo = TenantRepository(db, Settings(environment="development"))
+    db["connections"].doc = {"secrets": [repo._encrypt(f"s{i}") for i in range(16)], "api_key": repo._encrypt("k")}
+    calls = []
+    real = repo._fernet.decrypt
+    repo._fernet.decrypt = lambda token: calls.append(token) or real(token)  # type: ignore[method-assign]
+    for _ in range(100):
+        conn = repo.connection("t1", "smartrecruiters")
+    assert conn.secrets == tuple(f"s{i}" for i in range(16)) and conn.api_key == "k"
+    assert len(calls) == 17  # sixteen secrets and one API key, each once
+    db["connections"].doc["secrets"].append(repo._encrypt("rotated"))
+    assert repo.connection("t1", "smartrecruiters").secrets[-1] == "rotated"  # a rotation is seen at once
