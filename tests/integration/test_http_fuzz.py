@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from urllib.parse import quote
 from dataclasses import replace
 
@@ -14,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from services.ingest.app import create_app as ingest_app
+from services.ingest.signatures import sign_generic
 from services.matching.app import create_app as matching_app
 from services.verification.app import create_app as verification_app
 from shared.tenants import TenantRepository
@@ -42,8 +44,8 @@ def apps(servers):
     built = {"ingest": ingest_app(settings), "verification": verification_app(settings), "matching": matching_app(settings)}
     repo = TenantRepository(built["ingest"].extensions["ingest"].tenants.tenants.database, settings)
     tenant, key = repo.create_tenant("Fuzz")
-    repo.add_connection(tenant, "generic")
-    yield built, tenant, key
+    secret = repo.add_connection(tenant, "generic")
+    yield built, tenant, key, secret
     built["ingest"].extensions["ingest"].publisher.close()
 
 
@@ -100,7 +102,7 @@ def _openapi_check(spec: dict):
 
 @pytest.mark.parametrize("service", ["ingest", "verification", "matching"])
 def test_no_route_answers_5xx_and_every_error_is_problem_json(apps, service):
-    built, tenant, key = apps
+    built, tenant, key, _secret = apps
     app = built[service]
     client = app.test_client()
     rules = _paths(app)
@@ -111,11 +113,11 @@ def test_no_route_answers_5xx_and_every_error_is_problem_json(apps, service):
            query=queries, body=bodies, content_type=content_types, auth=st.sampled_from(["none", "valid", "junk"]))
     def one_request(rule, values, method, query, body, content_type, auth):
         headers = {"Content-Type": content_type} if content_type else {}
+        path = _fill(rule, values, tenant)
         if auth == "valid":
             headers["Authorization"] = f"Bearer {key}"
         elif auth == "junk":
             headers["Authorization"] = "Bearer cbk_" + re.sub(r"[\r\n]", "", values[0])  # a header cannot carry one
-        path = _fill(rule, values, tenant)
         resp = client.open(path, method=method, query_string=query, data=body, headers=headers)
         tried[service] = tried.get(service, 0) + 1
         assert resp.status_code < 500 or path.rstrip("/") == "/readyz", (method, path, resp.status_code, resp.get_data()[:300])
@@ -129,7 +131,7 @@ def test_no_route_answers_5xx_and_every_error_is_problem_json(apps, service):
 
 
 def test_the_matching_openapi_documents_every_error_the_api_answers(apps):
-    built, _tenant, key = apps
+    built, _tenant, key, _secret = apps
     client = built["matching"].test_client()
     conforms = _openapi_check(client.get("/openapi.json").get_json())
     auth = {"Authorization": f"Bearer {key}"}
@@ -145,3 +147,29 @@ def test_the_matching_openapi_documents_every_error_the_api_answers(apps):
     assert [a.status_code for _m, _p, a in answers] == [400, 413, 415, 404, 400, 200]
     for method, path, resp in answers:
         conforms(method, path, resp)
+
+
+generic_deliveries = st.fixed_dictionaries({
+    "event_id": HOSTILE, "application": st.fixed_dictionaries({"id": HOSTILE, "job_id": HOSTILE}) | json_values,
+    "candidate": st.fixed_dictionaries({"id": HOSTILE, "emails": st.lists(HOSTILE, max_size=3)}) | json_values,
+    "credentials": st.lists(st.fixed_dictionaries({}, optional={"url": HOSTILE, "jwt": HOSTILE, "document": json_values})
+                            | json_values, max_size=4)}).map(lambda d: json.dumps(d).encode())
+
+
+def test_signed_generic_webhooks_of_any_body_are_accepted_or_refused_with_a_4xx_problem(apps):
+    built, tenant, _key, secret = apps
+    client = built["ingest"].test_client()
+    answers: dict[int, int] = {}
+
+    @hsettings(max_examples=REQUESTS, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @given(body=generic_deliveries | bodies)
+    def one_delivery(body):
+        # Signed as the tenant's ATS would, so the body is parsed, validated and (if valid) published.
+        resp = client.post(f"/v1/webhooks/generic/{tenant}", data=body, headers=sign_generic(secret, body, int(time.time())))
+        answers[resp.status_code] = answers.get(resp.status_code, 0) + 1
+        assert resp.status_code in (202, 400, 413, 422), (resp.status_code, resp.get_data()[:300])
+        if resp.status_code >= 400:
+            assert resp.mimetype == "application/problem+json"
+
+    one_delivery()
+    print(f"\nsigned generic webhooks: {sum(answers.values())} deliveries, answers {dict(sorted(answers.items()))}")
