@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from flask import Flask
 
+from services.ingest import openapi
 from services.ingest.api import bp
 from services.ingest.providers import Adapter, registry
 from services.ingest.repository import DeliveryRepository
@@ -43,4 +44,5 @@ def create_app(settings: Settings | None = None) -> Flask:
                                              publisher=Publisher(settings, client_id="ingest"), adapters=registry(),
                                              limit=Guard(limiter, Limit("webhooks", settings.rate_limit_webhooks_per_minute)))
     app.register_blueprint(bp)
+    app.add_url_rule("/openapi.json", "openapi", lambda: openapi.spec_dict())
     return app

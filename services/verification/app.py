@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from services.verification import openapi
 from services.verification.api import bp
 from services.verification.fetching import Fetcher
 from services.verification.repository import VerdictRepository
@@ -34,4 +35,5 @@ def create_app(settings: Settings | None = None) -> Flask:
         "anonymous": Guard(limiter, Limit("verify_anonymous", settings.rate_limit_verify_anonymous_per_minute))}
     app.extensions["credbridge_verifier"] = Verifier(settings, fetch=Fetcher(settings).get, registries=trust.registry)
     app.register_blueprint(bp)
+    app.add_url_rule("/openapi.json", "openapi", lambda: openapi.spec_dict())
     return app
