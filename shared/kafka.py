@@ -7,7 +7,7 @@ import time
 from typing import Iterable
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.admin import NewTopic
+from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from kafka.errors import (InvalidRecordError, KafkaError, MessageSizeTooLargeError, RecordListTooLargeError,
                           TopicAlreadyExistsError)
 from kafka.record.default_records import DefaultRecordBatchBuilder
@@ -151,8 +151,9 @@ def topic_configs(settings: Settings) -> dict[str, str]:
 def ensure_topics(settings: Settings, topics: Iterable[str] = events.ALL_TOPICS) -> list[str]:
     """Creates each topic and its dead-letter topic if missing (auto-creation is off on the broker).
 
-    Outside development mode it refuses fewer than three replicas: acks=all with one in-sync replica
-    acknowledges a record that one broker's loss would take with it.
+    Outside development mode it refuses fewer than three replicas, and topics (made earlier, or by hand) that
+    let fewer than two replicas acknowledge a record: acks=all with one in-sync replica acknowledges a record
+    that one broker's loss would take with it.
     """
     if settings.environment != "development" and settings.kafka_replication_factor < 3:
         raise UnsafeSettings(f"KAFKA_REPLICATION_FACTOR={settings.kafka_replication_factor}: production needs 3 "
@@ -170,9 +171,21 @@ def ensure_topics(settings: Settings, topics: Iterable[str] = events.ALL_TOPICS)
                 admin.create_topics(new)
             except TopicAlreadyExistsError:
                 pass  # another process created them first
+        if settings.environment != "development" and (thin := thin_topics(admin, wanted)):
+            raise UnsafeSettings(f"topics with min.insync.replicas below 2: {', '.join(thin)} (kafka-configs.sh "
+                                 "--alter --add-config min.insync.replicas=2)")
         return [t.name for t in new]
     finally:
         admin.close()
+
+
+def thin_topics(admin: KafkaAdminClient, topics: Iterable[str]) -> list[str]:
+    """The topics whose min.insync.replicas (their own, or the broker's default) is below 2."""
+    found = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, t, configs={"min.insync.replicas": None})
+                                    for t in topics], config_filter="all")
+    configs = found.get("topic", {})
+    return sorted(t for t in topics
+                  if int(configs.get(t, {}).get("min.insync.replicas", {}).get("value", "1")) < 2)
 
 
 def group_lag(bootstrap_servers: str, group: str, topics: Iterable[str]) -> int:

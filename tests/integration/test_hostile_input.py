@@ -347,3 +347,16 @@ def test_a_revoked_api_key_is_refused_on_the_next_request_and_another_tenant_can
     assert main(["key", "create", tenant]) == 0
     fresh = json.loads(capsys.readouterr().out)["api_key"]
     assert client.get("/v1/roles", headers={"Authorization": f"Bearer {fresh}"}).status_code == 200
+
+
+def test_topics_that_let_one_replica_acknowledge_a_record_are_found(settings):
+    from kafka import KafkaAdminClient
+
+    from shared.kafka import thin_topics
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    try:
+        # The test broker is one node, so its topics have min.insync.replicas=1: production would refuse them.
+        assert thin_topics(admin, [events.APPLICATIONS_READY, events.CREDENTIALS_VERIFIED]) == sorted(
+            [events.APPLICATIONS_READY, events.CREDENTIALS_VERIFIED])
+    finally:
+        admin.close()
