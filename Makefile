@@ -4,6 +4,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Local runs, demos, benchmarks and tests may use the fixed development secrets key; production may not.
+export CREDBRIDGE_ENV ?= development
 
 .PHONY: install run stop lint check test test-unit bench bench-pipeline bench-verify bench-matching bench-hostile demo clean
 

@@ -10,6 +10,8 @@ from datetime import datetime, timezone
 from marshmallow import EXCLUDE, ValidationError, fields, validate
 from marshmallow import Schema as _Schema
 
+from shared import safejson
+
 # Topic names: one per event type, so a consumer subscribes to exactly what it handles.
 # applications.received: what a webhook said, as accepted (ingest's worker resolves it further);
 # applications.ready: the application with the ids of every credential found for it.
@@ -206,7 +208,7 @@ def encode(event: Event) -> bytes:
 def decode(raw: bytes) -> Event:
     """Parses and validates an envelope and its payload; raises ValidationError on anything off."""
     try:
-        doc = json.loads(raw)
+        doc = safejson.loads(raw, max_depth=safejson.MAX_EVENT_DEPTH)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValidationError(f"not JSON: {exc}") from exc
     if not isinstance(doc, dict):

@@ -24,7 +24,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import (ConnectTimeoutError, DecodeError, NewConnectionError, ProtocolError,
                                 ReadTimeoutError)
 
-from shared.settings import Settings
+from shared.settings import Settings, UnsafeSettings
 
 Refusal = Callable[[str], "str | None"]  # address -> None (may connect) or why not
 
@@ -155,6 +155,16 @@ def _adapter(refusal: Refusal) -> HTTPAdapter:
 
 # ---- the fetcher ----
 
+def _on_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class Fetcher:
     """GET with the policy: https only, public addresses only, bounded redirects, time and size.
 
@@ -167,6 +177,10 @@ class Fetcher:
         """`refusal` replaces the address policy in tests only (to stand a loopback host in for a public one)."""
         self.settings = settings
         self.allow_loopback = bool(settings.fetch_allow_loopback)
+        if self.allow_loopback and not _on_loopback(settings.public_base_url):
+            # Loopback is where MongoDB, Kafka and the metrics listen: a credential URL must never reach them.
+            raise UnsafeSettings("CREDBRIDGE_FETCH_ALLOW_LOOPBACK=1 is for local runs only, and CREDBRIDGE_PUBLIC_URL "
+                                 f"({settings.public_base_url}) is not on loopback")
         refusal = refusal or partial(address_refusal, allow_loopback=self.allow_loopback)
         self._clock = clock
         self._session = requests.Session()

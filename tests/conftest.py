@@ -12,6 +12,10 @@ from pathlib import Path
 
 import pytest
 
+# The tests run as a local run does: the fixed development secrets key is allowed (and inherited by the services,
+# workers and CLI that the end-to-end tests start).
+os.environ.setdefault("CREDBRIDGE_ENV", "development")
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "deploy" / "local"))
 import stack  # noqa: E402

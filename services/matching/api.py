@@ -7,6 +7,7 @@ from flask import Blueprint, Response, current_app, request, url_for
 
 from shared.http import json_body
 from shared.problems import Problem
+from shared.ratelimit import Guard
 from shared.tenants import TenantRepository, bearer_tenant
 
 from services.matching import openapi, recruiter, schemas, service
@@ -37,6 +38,7 @@ class Context:
     repo: MatchingRepository
     tenants: TenantRepository
     queries: RecruiterQueries | None = None  # the read side; None in unit tests that run no database
+    limit: Guard | None = None               # requests per tenant; None in unit tests
 
 
 def _context() -> Context:
@@ -51,7 +53,11 @@ def _queries() -> RecruiterQueries:
 
 
 def _tenant() -> str:
-    return bearer_tenant(_context().tenants, request.headers.get("Authorization"))
+    tenant = bearer_tenant(_context().tenants, request.headers.get("Authorization"))
+    limit = _context().limit
+    if limit is not None:
+        limit.check(tenant)
+    return tenant
 
 
 @bp.errorhandler(service.NotFound)

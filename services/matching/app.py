@@ -9,6 +9,7 @@ from flask import Flask
 from shared.http import create_base_app
 from shared.kafka import broker_reachable
 from shared.mongo import connect, database_reachable
+from shared.ratelimit import Guard, Limit, RateLimiter
 from shared.settings import Settings
 from shared.tenants import TenantRepository
 
@@ -23,16 +24,20 @@ def create_app(settings: Settings | None = None) -> Flask:
     db = connect(settings)
     repo = MatchingRepository(db)
     repo.ensure_indexes()
+    limiter = RateLimiter(db)
+    limiter.ensure_indexes()
     return build_app(repo=repo, tenants=TenantRepository(db, settings), queries=RecruiterQueries(repo),
                      ready_checks={"database": partial(database_reachable, db),
-                                   "broker": partial(broker_reachable, settings)})
+                                   "broker": partial(broker_reachable, settings)},
+                     limit=Guard(limiter, Limit("api", settings.rate_limit_api_per_minute)))
 
 
 def build_app(*, repo: MatchingRepository, tenants: TenantRepository,
-              ready_checks: dict[str, Callable[[], bool]], queries: RecruiterQueries | None = None) -> Flask:
+              ready_checks: dict[str, Callable[[], bool]], queries: RecruiterQueries | None = None,
+              limit: Guard | None = None) -> Flask:
     """The app around already-built adapters; tests hand it in-memory ones."""
     app = create_base_app("matching", ready_checks=ready_checks)
-    app.extensions["matching"] = api.Context(repo=repo, tenants=tenants, queries=queries)
+    app.extensions["matching"] = api.Context(repo=repo, tenants=tenants, queries=queries, limit=limit)
     app.register_blueprint(api.bp)
     app.register_blueprint(api.docs)
     return app

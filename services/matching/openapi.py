@@ -12,7 +12,9 @@ from services.matching import schemas
 
 PROBLEM = {"description": "A problem document (RFC 9457).",
            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
-_ERRORS = {"401": PROBLEM, "404": PROBLEM, "422": PROBLEM}
+_ERRORS = {"401": PROBLEM, "404": PROBLEM, "422": PROBLEM, "429": PROBLEM}  # 429: over RATE_LIMIT_API_PER_MINUTE
+# What a body can be refused for: not JSON / nested too deeply (400), too large (413), not application/json (415).
+_BODY_ERRORS = {"400": PROBLEM, "413": PROBLEM, "415": PROBLEM, **_ERRORS}
 
 
 def _json(schema) -> dict:
@@ -31,7 +33,7 @@ def _operations() -> dict[str, dict]:
             "put": {"summary": "Create or replace a role (its id is the ATS job id); re-scores its applications.",
                     "requestBody": _json(schemas.RoleSchema),
                     "responses": {"200": {"description": "Replaced", **_json(schemas.RoleViewSchema)},
-                                  "201": {"description": "Created", **_json(schemas.RoleViewSchema)}, **_ERRORS}},
+                                  "201": {"description": "Created", **_json(schemas.RoleViewSchema)}, **_BODY_ERRORS}},
             "get": {"summary": "A role, with the progress of its background re-scoring.",
                     "responses": {"200": {"description": "The role", **_json(schemas.RoleViewSchema)}, **_ERRORS}},
             "delete": {"summary": "Delete a role; its applications become unscored.",
@@ -61,7 +63,7 @@ def _operations() -> dict[str, dict]:
                     "responses": {"200": {"description": "Synonyms", **_json(schemas.SynonymsSchema)}, **_ERRORS}},
             "put": {"summary": "Replace the tenant's synonym groups; every role is re-scored with them.",
                     "requestBody": _json(schemas.SynonymsSchema),
-                    "responses": {"200": {"description": "Stored", **_json(schemas.SynonymsSchema)}, **_ERRORS}}},
+                    "responses": {"200": {"description": "Stored", **_json(schemas.SynonymsSchema)}, **_BODY_ERRORS}}},
     }
 
 

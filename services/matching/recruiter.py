@@ -78,8 +78,7 @@ def decode_cursor(cursor: str, *, filters: dict) -> dict:
     """The walk's position; a 400 problem for a cursor this API did not issue or issued for other filters."""
     try:
         body = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        valid = (isinstance(body, dict) and body.get("v") == CURSOR_VERSION and isinstance(body.get("t"), int)
-                 and isinstance(body.get("s"), int) and isinstance(body.get("a"), str))
+        valid = isinstance(body, dict) and body.get("v") == CURSOR_VERSION and _issuable(body)
     except (binascii.Error, ValueError, UnicodeDecodeError):
         valid = False
     if not valid:
@@ -89,6 +88,19 @@ def decode_cursor(cursor: str, *, filters: dict) -> dict:
                                           "status as they were, or start again without a cursor.")
     return {"as_of": datetime.fromtimestamp(body["t"] / 1000, tz=timezone.utc), "score": body["s"],
             "application_id": body["a"]}
+
+
+def _issuable(body: dict) -> bool:
+    """Values encode_cursor could have written: a time a datetime holds, a rank_score, an application id.
+
+    Anything else would reach datetime (OverflowError) or MongoDB (ints past 8 bytes) as a 500.
+    """
+    t, s, a = body.get("t"), body.get("s"), body.get("a")
+    return (type(t) is int and 0 <= t <= _MAX_CURSOR_MS and type(s) is int and UNSCORED_RANK <= s <= 100
+            and isinstance(a, str) and 0 < len(a) <= 200)
+
+
+_MAX_CURSOR_MS = int(datetime(9999, 12, 31, tzinfo=timezone.utc).timestamp() * 1000)
 
 
 def candidate_credentials(tenant: str, candidate_id: str, *, queries: RecruiterQueries,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -22,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from services.verification import didkey, didweb, fetch_budget, metrics
+from shared import safejson
 
 ASSERTION = "assertionMethod"
 _PURPOSES = ("assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation")
@@ -141,7 +141,7 @@ def _from_did_jwk(vm_id: str) -> Method:
     if fragment not in (None, "0"):
         raise KeyNotFound("a did:jwk has one key, #0")
     try:
-        jwk = json.loads(_b64url(did[len("did:jwk:"):], "did:jwk value"))
+        jwk = safejson.loads(_b64url(did[len("did:jwk:"):], "did:jwk value"))
     except ValueError:
         raise KeyNotFound("the did:jwk value is not a base64url JSON object") from None
     purposes = {"keyAgreement"} if isinstance(jwk, dict) and jwk.get("use") == "enc" else set(_PURPOSES)
@@ -305,7 +305,7 @@ class Resolver:
             raise KeyUnsupported("keys published by URL are not available: no safe fetcher is configured")
         body = self._fetch(url)  # KeyNotFound is a ValueError: fetch outside the JSON error handling
         try:
-            return json.loads(body)
+            return safejson.loads(body)
         except ValueError:
             raise KeyNotFound("the key document is not JSON") from None
 
@@ -327,7 +327,7 @@ class Resolver:
             raise KeyUnsupported("did:web is not available: no safe fetcher is configured")
         body = self._fetch(url)
         try:
-            return json.loads(body)
+            return safejson.loads(body)
         except ValueError:
             raise KeyNotFound("the DID document is not JSON") from None
 

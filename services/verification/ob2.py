@@ -26,6 +26,7 @@ from services.verification import credential
 from services.verification.fetching import Fetch, Unfetched, fetch_answer
 from services.verification.report import (ISSUER_KEY, PROOF_SIGNATURE, VALIDITY_EXPIRY, VALIDITY_NOT_BEFORE, Check,
                                           failed, indeterminate, passed, unsupported)
+from shared import safejson
 
 OB2_CONTEXT = "https://w3id.org/openbadges/v2"
 HOSTED = "ob2.hosted"        # the assertion fetched from its id is the one submitted, and still there
@@ -136,7 +137,7 @@ def _fetch_json(fetch: Fetch, url: str, *, purpose: str, what: str, gone_is_revo
             raise Unverifiable(failed(REVOCATION, "the issuer has revoked this badge (its assertion is gone: 410)")) from None
         raise Unverifiable(indeterminate(HOSTED, f"{what} could not be fetched{exc.answer}")) from None
     try:
-        doc = json.loads(got.body)
+        doc = safejson.loads(got.body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise Unverifiable(failed(HOSTED, f"{what} is not JSON")) from None
     if not isinstance(doc, dict):

@@ -17,6 +17,7 @@ import referencing.exceptions
 from services.verification import metrics
 from services.verification.fetching import Fetch, Unfetched, fetch_document
 from services.verification.report import Check, failed, indeterminate, passed, unsupported
+from shared import safejson
 
 SCHEMA = "structure.schema"
 SCHEMA_TYPES = ("1EdTechJsonSchemaValidator2019", "JsonSchemaValidator2018", "JsonSchema")
@@ -106,7 +107,7 @@ def _schema(url: str, *, fetch: Fetch | None, cache: SchemaCache, now: datetime)
     except Unfetched as exc:
         raise _Unusable(indeterminate(SCHEMA, f"the credential's JSON Schema could not be fetched{exc.answer}")) from None
     try:
-        schema = json.loads(body)
+        schema = safejson.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise _Unusable(indeterminate(SCHEMA, "the credential's JSON Schema is not JSON")) from None
     if not isinstance(schema, (dict, bool)):

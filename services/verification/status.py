@@ -22,6 +22,7 @@ from typing import Callable
 from services.verification import metrics
 from services.verification.fetching import Fetch, Unfetched, fetch_document
 from services.verification.report import FAILED, Check, failed, passed, unsupported
+from shared import safejson
 
 STATUS = "status"  # check code prefix: status.revocation, status.suspension, status.<other>
 BITSTRING_TYPES = {"BitstringStatusListEntry": "bitstring", "StatusList2021Entry": "statuslist2021"}
@@ -276,7 +277,7 @@ def _verified_list_credential(body: bytes, *, ctx: Context) -> tuple[dict, dict]
     text = body.decode("utf-8", errors="replace").strip()
     if text.startswith("{"):
         try:
-            submission = {"document": json.loads(text)}
+            submission = {"document": safejson.loads(text)}
         except json.JSONDecodeError:
             raise ListProblem("the status list is not JSON") from None
     else:
@@ -321,7 +322,7 @@ def _revocation_list_entry(entry: dict, *, vc: dict, issuer_id: str | None,
 def _revocation_list(body: bytes, *, ctx: Context) -> StatusList:
     # The 1EdTech list is plain JSON over HTTPS, with no proof of its own: its trust is the TLS origin.
     try:
-        doc = json.loads(body)
+        doc = safejson.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise ListProblem("the revocation list is not JSON") from None
     entries = doc.get("revokedCredentials") if isinstance(doc, dict) else None

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from services.verification.report import (FAILED, ISSUER_KEY, ISSUER_KEY_PURPOSE
                                           JWT_DECODE, PASSED, PROOF_SIGNATURE, STRUCTURE_VC, VALIDITY_EXPIRY,
                                           VALIDITY_NOT_BEFORE, Check, failed, indeterminate, passed, skipped,
                                           unsupported)
+from shared import safejson
 
 FORMAT = "vc-jwt"
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
@@ -119,7 +119,7 @@ def _b64url(segment: str, name: str) -> bytes:
 
 def _json_object(raw: bytes, name: str) -> dict:
     try:
-        value = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+        value = safejson.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
     except (UnicodeDecodeError, ValueError) as exc:
         reason = str(exc) if isinstance(exc, DecodeError) else "not JSON"
         raise DecodeError(f"the {name} is {reason}") from None

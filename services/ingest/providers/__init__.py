@@ -52,6 +52,9 @@ class Adapter:
     handshake: Callable[[Delivery], "Ack | None"] | None = None   # before authentication (activation echo)
     enrich: Callable[..., dict] | None = None  # (application_payload, *, connection, get) -> completed fields
     mimetypes: tuple[str, ...] = ("application/json",)
+    # (delivery, doc) -> the delivery's identity by what is signed, for providers whose signature leaves the rest of
+    # the body open (Lever): remembered for acknowledged deliveries too, so their signatures cannot be replayed.
+    replay_key: Callable[[Delivery, dict], str] | None = None
 
 
 def registry() -> dict[str, Adapter]:

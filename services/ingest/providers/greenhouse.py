@@ -17,7 +17,7 @@ PING = "ping"
 
 def authenticate(delivery: Delivery, doc: dict, *, secrets: tuple[str, ...], options: dict, settings: Settings) -> None:
     # "the SHA algorithm used to generate the signature, a space, and the signature"; no timestamp is signed,
-    # so replays are stopped by dedupe on Greenhouse-Event-ID alone.
+    # so replays are stopped by dedupe alone, on the signed body (Greenhouse-Event-ID is not signed).
     algorithm, _, presented = (delivery.headers.get("Signature") or "").partition(" ")
     if algorithm.lower() != "sha256":
         raise AuthError("missing or malformed Signature header")
@@ -43,7 +43,8 @@ def normalise(delivery: Delivery, doc: dict) -> Application | Ack:
 
 
 def _delivery_id(delivery: Delivery) -> str:
-    return delivery.headers.get("Greenhouse-Event-ID") or content_digest(delivery.body)
+    # A retry re-sends the same body; a replay under a fresh Greenhouse-Event-ID header is the same delivery.
+    return content_digest(delivery.body)
 
 
 def _links(app: dict, cand: dict) -> tuple[Link, ...]:

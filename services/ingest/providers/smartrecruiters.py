@@ -12,7 +12,7 @@ from werkzeug.datastructures import Headers
 
 from services.ingest.model import Application
 from services.ingest.providers import DAY, Ack, Adapter, Delivery, EnrichError, Get
-from services.ingest.providers.api import fetch_json, require_connection_api
+from services.ingest.providers.api import fetch_json, path_part, require_connection_api
 from services.ingest.providers.collect import emails, full_name, ident, links, mapping, optional_ident
 from services.ingest.signatures import AuthError, check_timestamp, hmac_sha256_hex, matches_any
 from shared.settings import Settings
@@ -91,14 +91,14 @@ def enrich(application: dict, *, connection: Connection, get: Get) -> dict:
     job, cand_id = ref.get("job_id"), ref.get("candidate_id")
     # Our API key goes only to the configured API, never to a URL a webhook named.
     url = ref.get("link") if (ref.get("link") or "").startswith(base + "/") else (
-        f"{base}/jobs/{job}/candidates/{cand_id}" if job and cand_id else None)
+        f"{base}/jobs/{path_part(job)}/candidates/{path_part(cand_id)}" if job and cand_id else None)
     if url:
         app_doc = fetch_json(get, url, headers=headers)
         cand_id = cand_id or optional_ident(mapping(app_doc.get("candidate")).get("id"))
         job = job or optional_ident(mapping(app_doc.get("job")).get("id"))
     if not cand_id:
         raise EnrichError("the SmartRecruiters application names no candidate", retryable=False)
-    cand = fetch_json(get, f"{base}/candidates/{cand_id}", headers=headers)
+    cand = fetch_json(get, f"{base}/candidates/{path_part(cand_id)}", headers=headers)
     job = job or optional_ident(mapping(mapping(cand.get("primaryAssignment")).get("job")).get("id"))
     web = mapping(cand.get("web"))
     return {"application": {"id": application["application"]["id"], "job_id": job},

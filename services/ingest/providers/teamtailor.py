@@ -9,11 +9,10 @@ when the connection opts in with options.teamtailor_v1 = true, because it leaves
 from __future__ import annotations
 
 import base64
-import binascii
 
 from services.ingest.model import Application
 from services.ingest.providers import DAY, Ack, Adapter, Delivery, EnrichError, Get
-from services.ingest.providers.api import fetch_json, require_connection_api
+from services.ingest.providers.api import fetch_json, path_part, require_connection_api
 from services.ingest.providers.collect import emails, full_name, ident, links, listed, mapping, optional_ident
 from services.ingest.signatures import AuthError, check_timestamp, hmac_sha256_hex, matches_any, verify_hex_hmac
 from shared.settings import Settings
@@ -36,7 +35,7 @@ def authenticate(delivery: Delivery, doc: dict, *, secrets: tuple[str, ...], opt
 def _verify_v2(header: str, delivery: Delivery, *, secrets: tuple[str, ...], window_s: int) -> None:
     try:
         decoded = base64.b64decode(header, validate=True).decode("ascii")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # not Base64 (binascii.Error), not ASCII before or after decoding (a header is latin-1)
         raise AuthError("TT-Signature is not Base64") from None
     parts = dict(p.partition("=")[::2] for p in decoded.split(","))
     # Teamtailor never retries, so the ordinary replay window is enough and dedupe backs it up.
@@ -51,7 +50,7 @@ def _verify_v1(doc: dict, *, secrets: tuple[str, ...]) -> None:
         raise AuthError("missing v1 signature or data.id")
     try:
         hex_sig = base64.b64decode(presented, validate=True).decode("ascii")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:
         raise AuthError("the v1 signature is not Base64") from None
     if not matches_any((hmac_sha256_hex(s, data_id.encode()) for s in secrets), hex_sig):
         raise AuthError("signature does not match")
@@ -79,7 +78,7 @@ def normalise(delivery: Delivery, doc: dict) -> Application | Ack:
 def enrich(application: dict, *, connection: Connection, get: Get) -> dict:
     """Completes a job application from GET /v1/job-applications/{id}?include=candidate,job."""
     base, key = require_connection_api(connection, default_base_url=DEFAULT_BASE_URL)
-    doc = fetch_json(get, f"{base}/v1/job-applications/{application['enrich']['ref']}?include=candidate,job",
+    doc = fetch_json(get, f"{base}/v1/job-applications/{path_part(application['enrich']['ref'])}?include=candidate,job",
                      headers={"Authorization": f"Token token={key}", "X-Api-Version": API_VERSION,
                               "Accept": "application/vnd.api+json"})
     rel = mapping(mapping(doc.get("data")).get("relationships"))
