@@ -151,8 +151,8 @@ def _first_error(vc: dict, schema: dict | bool, *, check_schema: bool) -> jsonsc
         _check_schema(schema, draft)
     if isinstance(schema, dict):
         schema = {k: v for k, v in schema.items() if k != "$schema"}
-    # An explicit empty registry: jsonschema's default would fetch a remote $ref with urllib, past shared/fetch.
-    validator = _linear(draft)(schema, registry=referencing.Registry())
+    # An explicit registry: jsonschema's default would fetch a remote $ref with urllib, past shared/fetch.
+    validator = _linear(draft)(schema, registry=_meta_schemas())
     return jsonschema.exceptions.best_match(validator.iter_errors(vc))
 
 
@@ -161,7 +161,7 @@ def _check_schema(schema: dict | bool, draft: Any) -> None:
     meta_draft = jsonschema.validators.validator_for(draft.META_SCHEMA, default=draft)
     meta_schemas = _meta_schemas()
     meta_id = draft.META_SCHEMA.get("$id", draft.META_SCHEMA.get("id", ""))
-    meta = _linear(meta_draft)(meta_schemas.contents(_ours(meta_id.rstrip("#"))), registry=meta_schemas,
+    meta = _linear(meta_draft)(meta_schemas.contents(meta_id.rstrip("#")), registry=meta_schemas,
                                format_checker=_formats(draft))
     for problem in meta.iter_errors(schema):
         raise jsonschema.exceptions.SchemaError.create_from(problem)
@@ -169,19 +169,18 @@ def _check_schema(schema: dict | bool, draft: Any) -> None:
 
 @functools.cache
 def _meta_schemas() -> referencing.Registry:
-    """jsonschema's bundled meta-schemas, each without its `$schema` (its dialect is kept by the resource) and
-    under a URI of ours: jsonschema adds its own meta-schemas to any registry, and looks their anchors up there."""
+    """jsonschema's bundled meta-schemas, each without its `$schema` (the resource keeps its dialect).
+
+    jsonschema adds its own copies to any registry, but these, crawled, win both for contents and for
+    anchors, so a `$ref` to a meta-schema (`{"$ref": "https://json-schema.org/draft/2020-12/schema"}`) is
+    evaluated by our validator class too. Nothing else is in it: any other `$ref` is Unresolvable.
+    """
     resources = []
     for uri in META_SCHEMAS:
         contents = META_SCHEMAS.contents(uri)
         dialect = referencing.jsonschema.specification_with(contents["$schema"])
-        ours = {k: _ours(v) if k in ("$id", "id") else v for k, v in contents.items() if k != "$schema"}
-        resources.append((_ours(uri), dialect.create_resource(ours)))
+        resources.append((uri, dialect.create_resource({k: v for k, v in contents.items() if k != "$schema"})))
     return referencing.Registry().with_resources(resources).crawl()
-
-
-def _ours(uri: str) -> str:
-    return uri.replace("://json-schema.org/", "://meta-schemas.credbridge.invalid/", 1)
 
 
 @functools.cache
