@@ -144,6 +144,16 @@ def test_a_schema_whose_anyof_refs_double_at_each_level_stops_at_the_budget():
     assert schema_check(report)["message"].startswith("the credential was not checked against its JSON Schema: ")
 
 
+def test_a_ref_to_a_meta_schema_is_evaluated_within_the_budget_too():
+    # jsonschema would evaluate its own meta-schema with its stock validator: no budget (about 1.5 s here).
+    subschemas = {f"p{i}": {"properties": {f"q{j}": {"type": "string", "description": "x"} for j in range(10)}}
+                  for i in range(600)}
+    schema = on_subject({"properties": {"extra": {"$ref": DRAFT}}})
+    report, took = judged(credential(extra={"properties": subschemas}), schema)
+    assert took < 2
+    assert schema_check(report)["status"] == "indeterminate"
+
+
 def test_a_schema_that_refers_to_itself_without_end_is_indeterminate():
     report, _ = judged(credential(), {"$schema": DRAFT, "$ref": "#"})
     assert schema_check(report) == {"code": "structure.schema", "status": "indeterminate",
