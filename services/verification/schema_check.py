@@ -3,26 +3,22 @@
 Sources: VC Data Model 2.0 §5.4 (credentialSchema: id + type); W3C VC JSON Schema §2 (type "JsonSchema");
 Open Badges 3.0 §B.1.2 / §8.1 ("1EdTechJsonSchemaValidator2019"). Schemas are JSON Schema
 draft 2019-09 or 2020-12 (the `$schema` keyword picks the draft); remote `$ref`s are never followed.
-A schema is the credential author's text, so its regular expressions run in RE2 (schema_regex.py) and
-the whole check, the schema's own check against its meta-schema included, within a work budget
-(schema_budget.py); past either the check is indeterminate, never failed and never a hang.
+A schema is the credential author's text, so it is evaluated (schema_eval.py) with its regular expressions
+in RE2 (schema_regex.py) and within a work budget (schema_budget.py); a pattern RE2 cannot run or a
+schema past the budget makes the check indeterminate, never failed and never a hang.
 """
 from __future__ import annotations
 
-import functools
 import json
 import threading
 from collections import OrderedDict
 from datetime import datetime, timedelta
-from typing import Any
 
 import jsonschema
 import referencing
 import referencing.exceptions
-import referencing.jsonschema
-from jsonschema_specifications import REGISTRY as META_SCHEMAS  # type: ignore[import-untyped]  # jsonschema's own
 
-from services.verification import metrics, schema_budget, schema_regex
+from services.verification import metrics, schema_budget, schema_eval, schema_regex
 from services.verification.fetching import Fetch, Unfetched, fetch_document
 from services.verification.report import Check, failed, indeterminate, passed, unsupported
 
@@ -111,16 +107,10 @@ def _validate(vc: dict, entry: object, *, fetch: Fetch | None, cache: SchemaCach
     url = entry["id"]
     cached = cache.get(url, now)
     schema, text_bytes = _fetch_schema(url, fetch=fetch) if cached is None else (cached, None)
-    if isinstance(schema, dict) and any(_mentions(v, "$schema") for k, v in schema.items() if k != "$schema"):
-        # jsonschema would evaluate such a resource with its stock validator class: Python's `re`, no budget.
-        raise _Unusable(unsupported(SCHEMA, "a schema the credential names embeds a schema resource with its "
-                                            "own $schema, which is not evaluated yet"))
-    if _mentions(schema, "unevaluatedProperties") and _mentions(schema, "patternProperties"):
-        # jsonschema finds the properties patternProperties evaluated with Python's `re`, out of our reach.
-        raise _Unusable(unsupported(SCHEMA, "a schema the credential names uses unevaluatedProperties beside "
-                                            "patternProperties, which is not evaluated yet"))
     try:
-        error = _first_error(vc, schema, check_schema=text_bytes is not None)  # a cached one was checked
+        error = schema_eval.first_error(vc, schema, check_schema=text_bytes is not None)  # a cached one was checked
+    except schema_eval.NotEvaluated as exc:
+        raise _Unusable(unsupported(SCHEMA, f"a schema the credential names {exc}, which is not evaluated yet")) from None
     except schema_regex.Unsupported as exc:
         raise _Unusable(indeterminate(SCHEMA, "the schema uses a regular expression feature that cannot be "
                                               f"evaluated in linear time: {exc}")) from None
@@ -140,77 +130,6 @@ def _validate(vc: dict, entry: object, *, fetch: Fetch | None, cache: SchemaCach
         where = "/".join(str(p) for p in error.absolute_path) or "(the credential)"
         raise _Unusable(failed(SCHEMA, f"the credential does not match its JSON Schema at {where[:200]} "
                                        f"({error.validator} rule)"))
-
-
-def _first_error(vc: dict, schema: dict | bool, *, check_schema: bool) -> jsonschema.exceptions.ValidationError | None:
-    # jsonschema's `evolve` picks the stock validator class again for any (sub)schema that has a `$schema`, so
-    # once the draft is known the schemas are evaluated without one: the meta-schemas from _meta_schemas(), the
-    # credential's schema with its `$schema` dropped (a nested one is refused above).
-    draft = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-    if check_schema:
-        _check_schema(schema, draft)
-    if isinstance(schema, dict):
-        schema = {k: v for k, v in schema.items() if k != "$schema"}
-    # An explicit registry: jsonschema's default would fetch a remote $ref with urllib, past shared/fetch.
-    validator = _linear(draft)(schema, registry=_meta_schemas())
-    return jsonschema.exceptions.best_match(validator.iter_errors(vc))
-
-
-def _check_schema(schema: dict | bool, draft: Any) -> None:
-    """As draft.check_schema, but with the linear regexes and within the budget."""
-    meta_draft = jsonschema.validators.validator_for(draft.META_SCHEMA, default=draft)
-    meta_schemas = _meta_schemas()
-    meta_id = draft.META_SCHEMA.get("$id", draft.META_SCHEMA.get("id", ""))
-    meta = _linear(meta_draft)(meta_schemas.contents(meta_id.rstrip("#")), registry=meta_schemas,
-                               format_checker=_formats(draft))
-    for problem in meta.iter_errors(schema):
-        raise jsonschema.exceptions.SchemaError.create_from(problem)
-
-
-@functools.cache
-def _meta_schemas() -> referencing.Registry:
-    """jsonschema's bundled meta-schemas, each without its `$schema` (the resource keeps its dialect).
-
-    jsonschema adds its own copies to any registry, but these, crawled, win both for contents and for
-    anchors, so a `$ref` to a meta-schema (`{"$ref": "https://json-schema.org/draft/2020-12/schema"}`) is
-    evaluated by our validator class too. Nothing else is in it: any other `$ref` is Unresolvable.
-    """
-    resources = []
-    for uri in META_SCHEMAS:
-        contents = META_SCHEMAS.contents(uri)
-        dialect = referencing.jsonschema.specification_with(contents["$schema"])
-        resources.append((uri, dialect.create_resource({k: v for k, v in contents.items() if k != "$schema"})))
-    return referencing.Registry().with_resources(resources).crawl()
-
-
-@functools.cache
-def _linear(draft: Any) -> Any:
-    """The draft's validator class with RE2 for its regex keywords and every keyword charged to the budget."""
-    keywords = {name: schema_budget.metered(schema_regex.KEYWORDS.get(name, keyword))
-                for name, keyword in draft.VALIDATORS.items()}
-    return jsonschema.validators.extend(draft, validators=keywords)
-
-
-@functools.cache
-def _formats(draft: Any) -> jsonschema.FormatChecker:
-    """The draft's format checker with `regex` checked by RE2 (jsonschema's compiles with Python's `re`)."""
-    formats = jsonschema.FormatChecker(formats=())
-    formats.checkers = {**draft.FORMAT_CHECKER.checkers, "regex": (schema_regex.is_regex, ())}
-    return formats
-
-
-def _mentions(schema: object, keyword: str) -> bool:
-    """Whether any object in the schema has `keyword` as a key (walked without recursion)."""
-    stack = [schema]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            if keyword in node:
-                return True
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return False
 
 
 def _fetch_schema(url: str, *, fetch: Fetch | None) -> tuple[dict | bool, int]:
