@@ -42,7 +42,7 @@ def compile_pattern(pattern: str) -> Any:
     except (re2.error, UnicodeEncodeError):
         raise Unsupported("a pattern uses a feature RE2 lacks (a backreference or lookaround) "
                           "or is not a regular expression") from None
-    if compiled._regexp.ProgramSize() > MAX_PROGRAM:
+    if compiled.programsize > MAX_PROGRAM:
         raise Unsupported(f"a pattern compiles to more than {MAX_PROGRAM} instructions")
     return compiled
 
@@ -53,7 +53,7 @@ def search(pattern: str, text: str) -> bool:
     # A JSON string may hold a lone surrogate ("\ud800"), which strict UTF-8 cannot encode; RE2 reads its
     # three bytes as one character, as ECMA-262 reads the surrogate as one code unit.
     data = text.encode("utf-8", "surrogatepass")
-    schema_budget.current().match((len(data) + 1) * compiled._regexp.ProgramSize())
+    schema_budget.current().match((len(data) + 1) * compiled.programsize)
     return compiled.search(data) is not None
 
 
