@@ -20,6 +20,8 @@ from tests.unit.test_schema_check import NOW, SCHEMA_URL, schema_check, verify
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 CATASTROPHIC = "^(a+)+$"
+# Well under the 0.6 s Python's re takes at 24 characters, with room for a busy machine; RE2 takes about 10 ms.
+QUICK_S = 0.25
 
 
 def attack(length: int) -> str:
@@ -59,7 +61,7 @@ def test_the_attack_is_real_pythons_re_takes_a_tenth_of_a_second_at_22_character
 def test_a_catastrophic_pattern_is_judged_in_milliseconds_through_verify_credential():
     # 24 characters take Python's re about 0.6 s (and each one more doubles it).
     report, took = judged(credential(attack(24)), on_name({"pattern": CATASTROPHIC}))
-    assert took < 0.1
+    assert took < QUICK_S
     assert report["verdict"] == "failed"
     assert schema_check(report)["message"] == (
         "the credential does not match its JSON Schema at credentialSubject/achievement/name (pattern rule)")
@@ -81,7 +83,7 @@ def test_a_catastrophic_pattern_against_40_characters_is_matched_in_well_under_a
 ], ids=["patternProperties", "additionalProperties", "propertyNames"])
 def test_a_catastrophic_pattern_on_property_names_is_judged_in_milliseconds(schema):
     report, took = judged(credential(**{attack(24): "x"}), schema)
-    assert took < 0.1
+    assert took < QUICK_S
     assert schema_check(report)["status"] in ("passed", "failed")
 
 
@@ -164,14 +166,14 @@ def test_an_embedded_schema_resource_with_its_own_dialect_is_not_evaluated():
     # jsonschema would evaluate it with its stock validator: Python's re, no budget.
     embedded = {"$schema": DRAFT, "$id": "https://attacker.example/inner", "pattern": CATASTROPHIC}
     report, took = judged(credential(attack(24)), on_name(embedded))
-    assert took < 0.1
+    assert took < QUICK_S
     assert schema_check(report)["status"] == "unsupported"
 
 
 def test_unevaluated_properties_beside_pattern_properties_is_not_evaluated():
     schema = on_subject({"patternProperties": {CATASTROPHIC: {}}, "unevaluatedProperties": False})
     report, took = judged(credential(**{attack(24): 1}), schema)
-    assert took < 0.1
+    assert took < QUICK_S
     assert schema_check(report)["status"] == "unsupported"
 
 
