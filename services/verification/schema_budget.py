@@ -14,9 +14,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-# Keyword evaluations for one credential against one schema, the schema's own check against its meta-schema
-# included. jsonschema takes a few microseconds each, so the budget costs a few tenths of a second at worst;
-# a credential against a schema of a few hundred keywords takes a few thousand.
+# Keyword evaluations for one credential against its schemas, their own checks against their meta-schemas
+# included. jsonschema takes a few microseconds each; 1EdTech's OB 3.0 AchievementCredential schema (63 KB,
+# draft 2019-09) takes about 8,300 to check against its meta-schema and 60 ms, a credential against it under 100.
 MAX_STEPS = 150_000
 # Not every step costs the same (a `$ref` deep in a chain of them takes tens of microseconds to resolve), so the
 # thread's CPU time is bounded too, looked at every few steps; CPU time, not the clock, so a busy machine does
