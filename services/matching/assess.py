@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Sequence
 
@@ -68,9 +68,12 @@ class Used:
     match: str
     credit: float = 0.0
     note: str = ""
+    confidence: float = 1.0  # how sure the match is (evidence.Match)
+    via: str = ""            # the label or phrase that made a vocabulary or fuzzy match
 
     def to_dict(self) -> dict:
-        return {**self.credential.to_dict(), "match": self.match, "credit": round(self.credit, 4)}
+        return {**self.credential.to_dict(), "match": self.match, "credit": round(self.credit, 4),
+                "confidence": self.confidence}
 
 
 @dataclass(frozen=True)
@@ -114,9 +117,9 @@ def assess_requirement(requirement: Requirement, credentials: Sequence[Credentia
 def _claims(target: Target, credentials: Sequence[Credential], *, lexicon: Lexicon) -> list[Used]:
     found = []
     for c in credentials:
-        kind = evidence.match(target, c, lexicon=lexicon)
-        if kind is not None:
-            found.append(Used(c, kind))
+        found_match = evidence.match_detail(target, c, lexicon=lexicon)
+        if found_match is not None:
+            found.append(Used(c, found_match.kind, confidence=found_match.confidence, via=found_match.via))
     return sorted(found, key=lambda u: (evidence.MATCH_RANK[u.match], u.credential.credential_id))
 
 
@@ -124,7 +127,7 @@ def _earn(requirement: Requirement, used: Used, *, now: datetime) -> Used:
     level_credit, level_note = _level(requirement.min_level, used.credential)
     age_credit, age_note = _recency(requirement.max_age_months, used.credential, now=now)
     note = "; ".join(n for n in (level_note, age_note) if n)
-    return Used(used.credential, used.match, level_credit * age_credit, note)
+    return replace(used, credit=level_credit * age_credit, note=note)
 
 
 def _level(min_level, credential: Credential) -> tuple[float, str]:
@@ -179,7 +182,7 @@ def _evidence_reason(requirement: Requirement, verified: Sequence[Used]) -> str:
     best = verified[0]
     c = best.credential
     verb = "Met" if best.credit >= 1 else "Partly met"
-    reason = f"{verb} by '{c.achievement or c.credential_id}' from {_issuer(c)} (verified{_how(best.match)})"
+    reason = f"{verb} by '{c.achievement or c.credential_id}' from {_issuer(c)} (verified{_how(best)})"
     if best.note:
         reason += f", but {best.note}"
     if len(verified) > 1:
@@ -187,10 +190,16 @@ def _evidence_reason(requirement: Requirement, verified: Sequence[Used]) -> str:
     return reason
 
 
-def _how(kind: str) -> str:
-    return {evidence.ALIGNMENT: ", aligned to the requirement's concept", evidence.LABEL: "",
-            evidence.ALIAS: ", by an alias", evidence.SYNONYM: ", by your synonyms",
-            evidence.VOCABULARY: ", by the skills vocabulary"}[kind]
+def _how(used: Used) -> str:
+    how = {evidence.ALIGNMENT: ", aligned to the requirement's concept", evidence.LABEL: "",
+           evidence.ALIAS: ", by an alias", evidence.SYNONYM: ", by your synonyms",
+           evidence.VOCABULARY: ", by the skills vocabulary",
+           evidence.FUZZY: ", by a close match in the skills taxonomy"}[used.match]
+    if used.match == evidence.FUZZY and used.via:
+        how += f" to '{used.via}'"
+    if used.confidence < 1:
+        how += f", {used.confidence:.0%} sure"
+    return how
 
 
 def _without_evidence(requirement: Requirement, used: tuple[Used, ...]) -> RequirementResult:
@@ -211,7 +220,7 @@ def _assess_stack(requirement: Requirement, credentials: Sequence[Credential], *
     stack = requirement.any_of
     claims = [_claims(item, credentials, lexicon=lexicon) for item in stack.of]
     proofs = _distinct_proofs([[u for u in c if u.credential.standing == evidence.VERIFIED] for c in claims])
-    shown = [(stack.of[i], Used(u.credential, u.match, 1.0 / stack.count)) for i, u in sorted(proofs.items())]
+    shown = [(stack.of[i], replace(u, credit=1.0 / stack.count)) for i, u in sorted(proofs.items())]
     doubts = {u.credential.credential_id: u for i, c in enumerate(claims) if i not in proofs
               for u in c if u.credential.standing != evidence.VERIFIED}
     k = min(len(shown), stack.count)

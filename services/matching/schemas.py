@@ -179,8 +179,10 @@ class CredentialViewSchema(Schema):
 
 
 class UsedCredentialSchema(CredentialViewSchema):
-    match = fields.String(metadata={"description": "alignment, label, alias, synonym or vocabulary."})
+    match = fields.String(metadata={"description": "alignment, label, alias, synonym, vocabulary or fuzzy."})
     credit = fields.Float()
+    confidence = fields.Float(metadata={"description": "How sure the match is, 0 to 1: 1 for alignment, label, alias "
+                                                       "and synonym matches, less for fuzzy ones."})
 
 
 class RequirementScoreSchema(Schema):

@@ -39,7 +39,7 @@ from services.matching.assess import (ESSENTIAL, ESSENTIAL_MISSING_CAP, IMPORTAN
 from services.matching.evidence import ConceptRef, Credential, Lexicon, Target  # noqa: F401
 from services.matching.terms import normalise
 
-SCORE_VERSION = "2026-11.2"
+SCORE_VERSION = "2026-12.1"  # 2026-12.1: the ESCO taxonomy and fuzzy matches
 
 SCORED, UNSCORED = "scored", "unscored"
 VERIFIED, FAILED, INDETERMINATE, UNSUPPORTED = "verified", "failed", "indeterminate", "unsupported"

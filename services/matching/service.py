@@ -10,7 +10,8 @@ from shared.events import Event, derive_id, new_event
 from services.matching import metrics, scoring
 from services.matching.evidence import ConceptRef, Lexicon, Target, parse_time, standing_of
 from services.matching.repository import MatchingRepository, role_coverage
-from services.matching.terms import Synonyms, starter_vocabulary
+from services.matching.skills.taxonomy import esco_taxonomy
+from services.matching.terms import Synonyms
 
 Publish = Callable[[list[Event]], None]
 Clock = Callable[[], datetime]
@@ -64,7 +65,7 @@ def rescore_application(tenant: str, application: dict, *, repo: MatchingReposit
 
 
 def lexicon_for(tenant: str, *, repo: MatchingRepository) -> Lexicon:
-    return Lexicon(synonyms=Synonyms.from_groups(repo.get_synonyms(tenant)), vocabulary=starter_vocabulary())
+    return Lexicon.with_taxonomy(esco_taxonomy(), synonyms=Synonyms.from_groups(repo.get_synonyms(tenant)))
 
 
 def requirements_of(role: dict | None) -> list[scoring.Requirement] | None:

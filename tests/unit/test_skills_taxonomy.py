@@ -1,0 +1,103 @@
+"""The ESCO index and how a credential meets a requirement through it: alignment, labels, then fuzzy, saying how sure."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from services.matching import evidence
+from services.matching.evidence import ConceptRef, Credential, Lexicon
+from services.matching.scoring import MET, MISSING, Requirement, score_application
+from services.matching.skills.build import build_index
+from services.matching.skills.taxonomy import esco_taxonomy
+from services.matching.terms import starter_vocabulary
+
+NOW = datetime(2026, 12, 6, 12, 0, tzinfo=timezone.utc)
+ESCO = "http://data.europa.eu/esco/skill/"
+PYTHON = ESCO + "ccd0a1d9-afda-43d9-b901-96344886e14d"
+PROGRAMMING = ESCO + "21d2f96d-35f7-4e3f-9745-c533d2dd6e97"
+CYBER_SECURITY = ESCO + "8088750d-8388-4170-a76f-48354c469c44"
+LEXICON = Lexicon.with_taxonomy(esco_taxonomy())
+
+
+def req(competency: str, **kwargs) -> Requirement:
+    return Requirement(id="r1", competency=competency, importance="essential", weight=1.0, **kwargs)
+
+
+def cred(achievement: str, **kwargs) -> Credential:
+    return Credential(credential_id=f"urn:{achievement}", verdict="verified", achievement=achievement,
+                      issuer_name="Test Academy", **kwargs)
+
+
+def assessed(requirement: Requirement, credential: Credential, lexicon: Lexicon = LEXICON):
+    return score_application(requirements=[requirement], credentials=[credential], computed_at=NOW,
+                             lexicon=lexicon).requirements[0]
+
+
+# --- the index -----------------------------------------------------------------------------------
+def test_the_build_keeps_each_concept_once_with_its_alternative_labels_and_its_place_in_the_hierarchy():
+    rows = ('id,description,hierarchy_levels,type\n'
+            'u1,Python (computer programming),"[[\'K\', \'K06\', \'K061\', \'K0613\']]",preferredLabel\n'
+            'u1,Python3,"[[\'K\', \'K06\', \'K061\', \'K0613\']]",altLabels\n'
+            'K0613,software and applications development and analysis,,level_3\n')
+    index = build_index(rows, '{"K06": "information and communication technologies"}')
+    assert index["concepts"] == [["u1", "Python (computer programming)", ["Python3"], ["K0613"]]]
+    assert index["groups"]["K0613"] == ["software and applications development and analysis", ["K061"]]
+    assert index["groups"]["K061"][1] == ["K06"]
+
+
+def test_the_bundled_index_is_esco_with_its_uris_labels_and_groups():
+    taxonomy = esco_taxonomy()
+    assert len(taxonomy.preferred) > 13000
+    assert taxonomy.preferred[PYTHON] == "Python (computer programming)"
+    assert "esco-group:S5.6.1" in taxonomy.groups[PYTHON]
+    assert taxonomy.concept_ref("esco-group:K0613") == {"framework": "ESCO", "code": "K0613"}
+    assert "ESCO" in taxonomy.source["name"] and "2011/833/EU" in taxonomy.source["licence"]
+
+
+def test_the_starter_vocabularys_onet_codes_and_links_are_kept_on_the_esco_concepts():
+    vocabulary = esco_taxonomy().vocabulary
+    assert vocabulary.concept_for_code("O*NET", code="2.B.3.e") == PROGRAMMING
+    assert PROGRAMMING in vocabulary.broader_closure(PYTHON)
+
+
+def test_a_term_names_the_concept_it_is_the_preferred_label_of_before_those_it_is_an_alternative_label_of():
+    # "SQL" is also an alternative label of "database management systems".
+    assert [esco_taxonomy().preferred[c] for c in esco_taxonomy().vocabulary.concepts_for_term("sql")] == ["SQL"]
+
+
+# --- matching through it -------------------------------------------------------------------------
+def test_an_alignment_to_an_esco_uri_meets_a_requirement_naming_that_concept():
+    result = assessed(req("Python", concept=ConceptRef("ESCO", uri=PYTHON)),
+                      cred("Scientific scripting", alignments=({"targetUrl": PYTHON},)))
+    assert (result.status, result.used[0].match, result.used[0].confidence) == (MET, evidence.ALIGNMENT, 1.0)
+
+
+def test_an_esco_alternative_label_meets_the_concept_which_the_starter_vocabulary_alone_did_not():
+    requirement, credential = req("Python (computer programming)"), cred("Python3")
+    assert assessed(requirement, credential, Lexicon(vocabulary=starter_vocabulary())).status == MISSING
+    result = assessed(requirement, credential)
+    assert (result.status, result.used[0].match) == (MET, evidence.VOCABULARY)
+
+
+def test_a_label_found_inside_a_longer_title_is_a_fuzzy_match_that_says_how_sure_it_is():
+    result = assessed(req("cyber security", concept=ConceptRef("ESCO", uri=CYBER_SECURITY)),
+                      cred("Google Cyber Security Professional Certificate"))
+    used = result.used[0]
+    assert (result.status, used.match) == (MET, evidence.FUZZY)
+    assert 0.5 <= used.confidence < 1
+    assert "close match in the skills taxonomy to 'cyber security'" in result.reason and "% sure" in result.reason
+
+
+def test_a_misspelt_title_meets_the_requirement_by_similarity_above_the_threshold():
+    result = assessed(req("Kubernetes administration"), cred("Certified Kubernetes Administraton"))
+    assert (result.status, result.used[0].match) == (MET, evidence.FUZZY)
+    assert result.used[0].confidence < 0.85
+
+
+def test_a_title_about_something_else_does_not_meet_the_requirement():
+    assert assessed(req("Python (computer programming)"), cred("Forklift Operator Licence")).status == MISSING
+    assert assessed(req("cyber security"), cred("Certificate in Food Safety")).status == MISSING
+
+
+def test_one_credential_inside_an_esco_group_does_not_meet_the_whole_group():
+    group = req("software and applications development and analysis", concept=ConceptRef("ESCO", code="K0613"))
+    assert assessed(group, cred("Python (computer programming)")).status == MISSING
