@@ -8,6 +8,7 @@ from typing import Sequence
 
 from services.matching import evidence
 from services.matching.evidence import Credential, Lexicon, Target
+from services.matching.skills.stacking import narrower_items
 from services.matching.terms import normalise
 
 # A candidate without an essential competency is not a fit however many extras they hold.
@@ -49,6 +50,7 @@ class Requirement:
     min_level: str | float | None = None
     max_age_months: float | None = None
     any_of: Stack | None = None
+    narrower_count: int | None = None  # N distinct narrower concepts, each by its own credential (skills/stacking.py)
 
     def __post_init__(self):
         if self.importance not in IMPORTANCES:
@@ -99,6 +101,20 @@ def assess_requirement(requirement: Requirement, credentials: Sequence[Credentia
                        now: datetime) -> RequirementResult:
     if requirement.any_of is not None:
         return _assess_stack(requirement, credentials, lexicon=lexicon)
+    direct = _assess_one(requirement, credentials, lexicon=lexicon, now=now)
+    if requirement.narrower_count is None or direct.status == MET:
+        return direct
+    items = narrower_items(requirement.target, credentials, lexicon=lexicon)
+    if not items:
+        return direct
+    stacked = _assess_stack(replace(requirement, any_of=Stack(requirement.narrower_count, items)), credentials,
+                            lexicon=lexicon)
+    # A credential of the requirement's own concept may have earned more (a partial level) than the stack.
+    return replace(stacked, requirement=requirement) if stacked.credit > direct.credit or not direct.used else direct
+
+
+def _assess_one(requirement: Requirement, credentials: Sequence[Credential], *, lexicon: Lexicon,
+                now: datetime) -> RequirementResult:
     claims = _claims(requirement.target, credentials, lexicon=lexicon)
     verified = [_earn(requirement, u, now=now) for u in claims if u.credential.standing == evidence.VERIFIED]
     # Best evidence first: most credit, then the stronger kind of match, then credential id.

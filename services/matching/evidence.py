@@ -174,6 +174,20 @@ def _vocabulary_match(target: Target, credential: Credential, *, vocabulary: Voc
     return any(vocabulary.broader_closure(held) & wanted for held in _credential_concepts(credential, vocabulary))
 
 
+def target_concepts(target: Target, vocabulary: Vocabulary) -> set[str]:
+    """The vocabulary's concepts the target names: by its concept's code or uri, its label or an alias."""
+    return _target_concepts(target, vocabulary)
+
+
+def shown_concepts(credential: Credential, *, lexicon: Lexicon) -> set[str]:
+    """The concepts a credential shows: by alignment or label, and with the taxonomy, as recognised in its title."""
+    found = _credential_concepts(credential, lexicon.vocabulary)
+    if lexicon.taxonomy is not None:
+        for name in _names(credential):
+            found |= {f.concept for f in recognise_title(name, lexicon.taxonomy)}
+    return found
+
+
 def _target_concepts(target: Target, vocabulary: Vocabulary) -> set[str]:
     found = set()
     if target.concept is not None:

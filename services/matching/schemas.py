@@ -84,6 +84,11 @@ class StackSchema(Schema):
             raise ValidationError("count cannot exceed the number of items in 'of'.", field_name="count")
 
 
+class NarrowerSchema(Schema):
+    """narrower: `count` distinct concepts below the requirement's, each shown by its own credential, meet it."""
+    count = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_STACK))
+
+
 class RequirementSchema(Schema):
     id = _label(required=True)
     competency = _label(required=True)
@@ -94,6 +99,15 @@ class RequirementSchema(Schema):
     min_level = LevelField(load_default=None, allow_none=True)
     max_age_months = PositiveNumber(load_default=None, allow_none=True)
     any_of = fields.Nested(StackSchema, load_default=None, allow_none=True)
+    narrower = fields.Nested(NarrowerSchema, load_default=None, allow_none=True, metadata={
+        "description": "Credentials stack: this many distinct concepts narrower than the requirement's (ESCO's "
+                       "hierarchy, e.g. the skills of group K0613, or the vocabulary's links), each shown by a "
+                       "different verified credential, meet it; fewer earn their share."})
+
+    @validates_schema
+    def one_kind_of_stack(self, data, **_kwargs):
+        if data.get("any_of") and data.get("narrower"):
+            raise ValidationError("Give any_of or narrower, not both.", field_name="narrower")
 
     @post_load
     def tidy(self, data, **_kwargs):

@@ -79,7 +79,7 @@ def _requirement(r: dict) -> scoring.Requirement:
     return scoring.Requirement(
         id=r["id"], competency=r["competency"], importance=r["importance"], weight=float(r["weight"]),
         aliases=tuple(r.get("aliases") or ()), concept=_concept(r.get("concept")), min_level=r.get("min_level"),
-        max_age_months=r.get("max_age_months"),
+        max_age_months=r.get("max_age_months"), narrower_count=(r.get("narrower") or {}).get("count"),
         any_of=scoring.Stack(count=stack["count"], of=tuple(_target(i) for i in stack["of"])) if stack else None)
 
 

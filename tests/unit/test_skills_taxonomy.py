@@ -3,8 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pytest
+from marshmallow import ValidationError
+
 from services.matching import evidence
 from services.matching.evidence import ConceptRef, Credential, Lexicon
+from services.matching.schemas import RequirementSchema
 from services.matching.scoring import MET, MISSING, Requirement, score_application
 from services.matching.skills.build import build_index
 from services.matching.skills.taxonomy import esco_taxonomy
@@ -101,3 +105,37 @@ def test_a_title_about_something_else_does_not_meet_the_requirement():
 def test_one_credential_inside_an_esco_group_does_not_meet_the_whole_group():
     group = req("software and applications development and analysis", concept=ConceptRef("ESCO", code="K0613"))
     assert assessed(group, cred("Python (computer programming)")).status == MISSING
+
+
+# --- credentials stack up to a broader concept ---------------------------------------------------
+SOFTWARE_GROUP = ConceptRef("ESCO", code="K0613")  # software and applications development and analysis
+
+
+def stacked(count: int, *achievements: str):
+    requirement = req("software development knowledge", concept=SOFTWARE_GROUP, narrower_count=count)
+    return score_application(requirements=[requirement], credentials=[cred(a) for a in achievements],
+                             computed_at=NOW, lexicon=LEXICON).requirements[0]
+
+
+def test_three_narrower_credentials_together_meet_a_group_that_asks_for_three():
+    result = stacked(3, "Python (computer programming)", "JavaScript", "SQL")
+    assert (result.status, result.credit) == (MET, 1.0)
+    assert "3 of 3" in result.reason and "'JavaScript'" in result.reason
+
+
+def test_two_of_three_narrower_credentials_earn_two_thirds():
+    result = stacked(3, "Python3", "JavaScript", "Forklift Operator Licence")
+    assert (result.status, round(result.credit, 2)) == ("partial", 0.67)
+
+
+def test_two_credentials_of_one_narrower_concept_count_once():
+    result = stacked(2, "Python3", "Python (computer programming)")
+    assert (result.status, result.credit) == ("partial", 0.5)
+
+
+def test_a_role_can_ask_for_narrower_credentials_but_not_next_to_an_any_of_list():
+    body = {"id": "r", "competency": "software", "importance": "essential", "weight": 1, "narrower": {"count": 2}}
+    assert RequirementSchema().load(body)["narrower"] == {"count": 2}
+    with pytest.raises(ValidationError) as refused:
+        RequirementSchema().load({**body, "any_of": {"count": 1, "of": [{"label": "Python"}]}})
+    assert "narrower" in refused.value.messages
