@@ -21,7 +21,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 
 from services.matching.skills.taxonomy import GROUP_PREFIX, Taxonomy, esco_taxonomy
-from services.matching.terms import _singular, normalise
+from services.matching.terms import _ise, _singular, normalise
 
 LABEL, PHRASE, FUZZY = "label", "phrase", "fuzzy"
 FUZZY_THRESHOLD = 88.0
@@ -104,24 +104,37 @@ def _fuzzy(term: str, text: str, taxonomy: Taxonomy) -> tuple[Found, ...]:
 def find_phrases(text: str, taxonomy: Taxonomy | None = None) -> tuple[Found, ...]:
     """Every concept label that occurs word for word in the text, longest first and never overlapping."""
     taxonomy = taxonomy or esco_taxonomy()
-    tokens = [(m.start(), m.end(), _singular(m.group().casefold())) for m in _WORD.finditer(text)]
+    tokens = [(m.start(), m.end(), _singular(_ise(m.group().casefold()))) for m in _WORD.finditer(text)]
     terms = _phrase_terms(taxonomy)
     found: list[Found] = []
     i = 0
     while i < len(tokens):
         for n in range(min(MAX_PHRASE_WORDS, len(tokens) - i), 0, -1):
             term = " ".join(t[2] for t in tokens[i:i + n])
-            if term in terms:
+            concepts = terms.get(term) or (_one_letter(term, taxonomy) if n == 1 and _capital(tokens[i], text) else None)
+            if concepts:
                 start, end = tokens[i][0], tokens[i + n - 1][1]
                 sure = 0.7 if term in taxonomy.alt_only else 0.8
                 # One word is a weak sign; each further word of a matched label adds some.
                 confidence = round(min(0.95, sure + 0.05 * (n - 1)) - (0.1 if n == 1 else 0), 2)
-                found.extend(Found(c, PHRASE, confidence, text[start:end], start, end) for c in sorted(terms[term]))
+                found.extend(Found(c, PHRASE, confidence, text[start:end], start, end) for c in sorted(concepts))
                 i += n
                 break
         else:
             i += 1
     return tuple(found)
+
+
+def _capital(token: tuple[int, int, str], text: str) -> bool:
+    # A one-letter label ("R", the language) counts only as a capital standing alone.
+    start, end, _ = token
+    return end - start == 1 and text[start].isupper() and text[start].isalpha()
+
+
+def _one_letter(term: str, taxonomy: Taxonomy) -> frozenset[str] | None:
+    concepts = taxonomy.vocabulary.by_term.get(term, frozenset())
+    skills = frozenset(c for c in concepts if not c.startswith(GROUP_PREFIX) and len(term) == 1)
+    return skills or None
 
 
 def _unique_spans(found: tuple[Found, ...]) -> list[Found]:
