@@ -36,9 +36,24 @@ def main() -> None:
     adverts_file = FIXTURES / "job_adverts.json"
     if adverts_file.exists():
         from services.matching.skills.suggest import suggest
-        adverts = cases_from(json.loads(adverts_file.read_text()), text_key="description")
+        data = json.loads(adverts_file.read_text())
+        adverts = cases_from(data, text_key="description")
         report("job adverts", evaluate(adverts, find=lambda d: [s.concept for s in suggest(d, taxonomy)],
                                        taxonomy=taxonomy), count=len(adverts), verbose=args.verbose)
+        right, asked = importance_agreement(data, suggest=lambda d: suggest(d, taxonomy), verbose=args.verbose)
+        print(f"job adverts: suggested importance as expected for {right} of {asked} labelled concepts")
+
+
+def importance_agreement(data: dict, *, suggest, verbose: bool) -> tuple[int, int]:
+    right = asked = 0
+    for case in data["cases"]:
+        by_label = {s.label: s.importance for s in suggest(case["description"])}
+        for label, expected in case.get("importance", {}).items():
+            asked += 1
+            right += by_label.get(label) == expected
+            if verbose and by_label.get(label) != expected:
+                print(f"  importance  {case['id']}: {label} suggested {by_label.get(label)}, expected {expected}")
+    return right, asked
 
 
 def report(name: str, tally, *, count: int, verbose: bool) -> None:

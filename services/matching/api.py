@@ -9,7 +9,7 @@ from shared.http import json_body
 from shared.problems import Problem
 from shared.tenants import TenantRepository, bearer_tenant
 
-from services.matching import openapi, recruiter, schemas, service
+from services.matching import openapi, recruiter, schemas, service, suggesting
 from services.matching.queries import RecruiterQueries
 from services.matching.repository import MatchingRepository
 
@@ -29,6 +29,8 @@ _CANDIDATES_OUT = schemas.CandidatesPageSchema()
 _CANDIDATE_KEY = schemas.CandidateKeySchema()
 _CREDENTIALS_OUT = schemas.CandidateCredentialsSchema()
 _SYNONYMS = schemas.SynonymsSchema()
+_SUGGEST_IN = schemas.SuggestRequestSchema()
+_SUGGESTIONS_OUT = schemas.SuggestionsSchema()
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,17 @@ def list_roles():
     tenant = _tenant()
     query = _LIST_QUERY.load(request.args.to_dict())
     return _ROLES_OUT.dump(service.list_roles(tenant, after=query["after"], limit=query["limit"], repo=_context().repo))
+
+
+@bp.post("/roles/<role_id>/suggest")
+def suggest_requirements(role_id: str):
+    tenant = _tenant()
+    role_id = _ROLE_KEY.load({"role_id": role_id})["role_id"]
+    # No body at all reads the role's own description; any body must be a JSON object.
+    sent = request.content_length or request.mimetype == "application/json"
+    body = _SUGGEST_IN.load(json_body(MAX_BODY_BYTES) if sent else {})
+    return _SUGGESTIONS_OUT.dump(suggesting.suggest_for_role(tenant, role_id, description=body["description"],
+                                                             repo=_context().repo))
 
 
 @bp.get("/applications/<application_id>/score")

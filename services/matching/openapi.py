@@ -36,6 +36,15 @@ def _operations() -> dict[str, dict]:
                     "responses": {"200": {"description": "The role", **_json(schemas.RoleViewSchema)}, **_ERRORS}},
             "delete": {"summary": "Delete a role; its applications become unscored.",
                        "responses": {"204": {"description": "Deleted"}, **_ERRORS}}},
+        "/v1/roles/{role_id}/suggest": {
+            "parameters": [role],
+            "post": {"summary": "Suggested requirements: ESCO concepts found in the job description (the body's "
+                                "`description`, else the role's), each with the phrase that named it, an importance "
+                                "from the wording and a confidence. Nothing is scored on a suggestion until you PUT "
+                                "it in the role.",
+                     "requestBody": {"required": False, **_json(schemas.SuggestRequestSchema)},
+                     "responses": {"200": {"description": "Suggestions", **_json(schemas.SuggestionsSchema)},
+                                   "400": PROBLEM, **_ERRORS}}},
         "/v1/roles": {
             "get": {"summary": "The tenant's roles by id, a page at a time.",
                     "parameters": [{"in": "query", "schema": schemas.RoleListQuerySchema}],

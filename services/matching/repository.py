@@ -60,9 +60,10 @@ class MatchingRepository:
 
     # --- roles -------------------------------------------------------------------------------
     def put_role(self, tenant: str, role_id: str, *, title: str, requirements: list[dict],
-                 job_ids: list[str]) -> tuple[dict, bool]:
+                 job_ids: list[str], description: str | None = None) -> tuple[dict, bool]:
         """Creates or replaces a role; returns it and whether it is new (or revived after a delete)."""
-        fields = {"title": title, "requirements": requirements, "job_ids": sorted(set(job_ids)), "deleted": False}
+        fields = {"title": title, "requirements": requirements, "job_ids": sorted(set(job_ids)),
+                  "description": description, "deleted": False}
         return self._change_role(tenant, role_id, fields=fields, new_coverage=role_coverage(role_id, job_ids))
 
     def delete_role(self, tenant: str, role_id: str) -> bool:

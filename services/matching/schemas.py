@@ -12,6 +12,7 @@ MAX_REQUIREMENTS = 200
 MAX_ALIASES = 50
 MAX_STACK = 50
 MAX_SYNONYM_GROUPS = 1000
+MAX_DESCRIPTION = 50_000  # characters: a long job advert is ~10,000
 
 
 class PositiveNumber(fields.Field):
@@ -122,6 +123,9 @@ class RoleSchema(Schema):
     requirements = fields.List(fields.Nested(RequirementSchema), required=True,
                                validate=validate.Length(max=MAX_REQUIREMENTS))
     job_ids = fields.List(_label(), load_default=list, validate=validate.Length(max=MAX_REQUIREMENTS))
+    description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=MAX_DESCRIPTION),
+                                metadata={"description": "The job description (from the ATS); "
+                                                         "POST /v1/roles/<id>/suggest reads it."})
 
     @validates_schema
     def requirement_ids_are_unique(self, data, **_kwargs):
@@ -157,6 +161,7 @@ class RescoringSchema(Schema):
 class RoleViewSchema(Schema):
     role_id = fields.String()
     title = fields.String()
+    description = fields.String(allow_none=True)
     requirements = fields.List(fields.Nested(RequirementSchema))
     job_ids = fields.List(fields.String())
     revision = fields.Integer()
@@ -167,7 +172,7 @@ class RoleViewSchema(Schema):
 
 class RoleSummarySchema(RoleViewSchema):
     class Meta:
-        exclude = ("rescoring",)
+        exclude = ("rescoring", "description")
 
 
 class RoleListSchema(Schema):
@@ -287,3 +292,37 @@ class SynonymsSchema(Schema):
     """The tenant's groups of interchangeable words, e.g. [["k8s", "Kubernetes"]]; replaces the previous set."""
     groups = fields.List(fields.List(_label(), validate=validate.Length(min=2, max=MAX_ALIASES)), required=True,
                          validate=validate.Length(max=MAX_SYNONYM_GROUPS))
+
+
+class SuggestRequestSchema(Schema):
+    """Body of POST /v1/roles/<role_id>/suggest; without a description, the stored role's is read."""
+    description = fields.String(load_default=None, allow_none=True,
+                                validate=[validate.Length(min=1, max=MAX_DESCRIPTION), _not_blank])
+
+
+class SuggestedConceptSchema(Schema):
+    framework = fields.String()
+    uri = fields.String()
+    code = fields.String()
+
+
+class SuggestionSchema(Schema):
+    competency = fields.String(metadata={"description": "The concept's preferred label."})
+    concept = fields.Nested(SuggestedConceptSchema)
+    phrase = fields.String(metadata={"description": "The words of the description that named it (first mention)."})
+    mentions = fields.Integer()
+    importance = fields.String(metadata={"description": "essential or preferred, from the wording around it."})
+    importance_cue = fields.String(allow_none=True, metadata={
+        "description": "The words that gave the importance (\"must\", \"nice to have\"); null: the text did not say."})
+    confidence = fields.Float(metadata={"description": "0 to 1: how sure the phrase names this concept."})
+    already_required = fields.Boolean(metadata={"description": "The role already has a requirement for it."})
+    requirement = fields.Nested(RequirementSchema, metadata={
+        "description": "The suggestion as a requirement, to PUT in the role once accepted or edited."})
+
+
+class SuggestionsSchema(Schema):
+    role_id = fields.String()
+    description_from = fields.String(metadata={"description": "body or role: which description was read."})
+    taxonomy = fields.String()
+    note = fields.String()
+    suggestions = fields.List(fields.Nested(SuggestionSchema))

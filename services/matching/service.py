@@ -179,7 +179,7 @@ def _publish_score(doc: dict, *, publish: Publish, trace_id: str | None) -> None
 def put_role(tenant: str, role_id: str, *, body: dict, repo: MatchingRepository) -> tuple[dict, bool]:
     """Creates or replaces a role; the worker's rescorer re-scores its applications in the background."""
     role, created = repo.put_role(tenant, role_id, title=body["title"], requirements=body["requirements"],
-                                  job_ids=body.get("job_ids", []))
+                                  job_ids=body.get("job_ids", []), description=body.get("description"))
     return role_view(tenant, role, repo=repo), created
 
 
@@ -206,7 +206,7 @@ def role_view(tenant: str, role: dict, *, repo: MatchingRepository) -> dict:
 
 
 def _role_fields(role: dict) -> dict:
-    return {k: role.get(k) for k in ("role_id", "title", "requirements", "job_ids", "revision",
+    return {k: role.get(k) for k in ("role_id", "title", "description", "requirements", "job_ids", "revision",
                                      "created_at", "updated_at")}
 
 
@@ -260,6 +260,6 @@ def put_synonyms(tenant: str, *, groups: list[list[str]], repo: MatchingReposito
         for role in roles:
             # Re-putting the role unchanged bumps its revision, which plans its re-scoring.
             repo.put_role(tenant, role["role_id"], title=role["title"], requirements=role["requirements"],
-                          job_ids=role.get("job_ids", []))
+                          job_ids=role.get("job_ids", []), description=role.get("description"))
         after = roles[-1]["role_id"]
     return {"groups": repo.get_synonyms(tenant)}

@@ -19,9 +19,9 @@ class FakeMatchingRepository:
         self.synonyms: dict[str, list] = {}
 
     # --- roles ---------------------------------------------------------------------------------
-    def put_role(self, tenant, role_id, *, title, requirements, job_ids):
+    def put_role(self, tenant, role_id, *, title, requirements, job_ids, description=None):
         fields = {"title": title, "requirements": copy.deepcopy(requirements), "job_ids": sorted(set(job_ids)),
-                  "deleted": False}
+                  "description": description, "deleted": False}
         return self._change_role(tenant, role_id, fields, role_coverage(role_id, job_ids))
 
     def delete_role(self, tenant, role_id):

@@ -12,6 +12,11 @@ class Case:
     """A text and what it should show: each want lists the preferred labels any one of which satisfies it."""
     text: str
     wants: tuple[tuple[str, ...], ...]
+    name: str = ""
+
+    @property
+    def title(self) -> str:
+        return self.name or self.text
 
 
 @dataclass
@@ -34,7 +39,7 @@ class Tally:
 
 
 def cases_from(data: dict, *, text_key: str) -> list[Case]:
-    return [Case(c[text_key], tuple(tuple(w) for w in c["expected"])) for c in data["cases"]]
+    return [Case(c[text_key], tuple(tuple(w) for w in c["expected"]), c.get("id", "")) for c in data["cases"]]
 
 
 def concepts_labelled(taxonomy: Taxonomy, label: str) -> frozenset[str]:
@@ -56,7 +61,7 @@ def evaluate(cases: Iterable[Case], *, find: Callable[[str], Iterable[str]], tax
         tally.false_positives += len(found - accepted)
         tally.wants += len(wants)
         tally.wants_met += sum(1 for want in wants if found & want)
-        tally.misses += [f"{case.text}: {' | '.join(labels)}" for labels, want in zip(case.wants, wants, strict=True)
+        tally.misses += [f"{case.title}: {' | '.join(labels)}" for labels, want in zip(case.wants, wants, strict=True)
                          if not found & want]
-        tally.extras += [f"{case.text}: {taxonomy.preferred.get(c, c)}" for c in sorted(found - accepted)]
+        tally.extras += [f"{case.title}: {taxonomy.preferred.get(c, c)}" for c in sorted(found - accepted)]
     return tally

@@ -149,8 +149,10 @@ def _phrase_terms(taxonomy: Taxonomy) -> dict[str, frozenset[str]]:
         words = term.split()
         if not skills or len(words) > MAX_PHRASE_WORDS:
             continue
+        # One word is a label only if it is a preferred one, or an alternative one that is no ordinary
+        # word ("PRINCE2", "Python3", "C++").
         if len(words) == 1 and (len(term) < 2 or term in COMMON_WORDS or term in CREDENTIAL_WORDS
-                                or term in taxonomy.alt_only):
+                                or (term in taxonomy.alt_only and term.isalpha())):
             continue
         terms[term] = skills
     return terms
