@@ -9,7 +9,7 @@ from shared.http import json_body
 from shared.problems import Problem
 from shared.tenants import TenantRepository, bearer_tenant
 
-from services.matching import openapi, recruiter, schemas, service, suggesting
+from services.matching import issuers, openapi, recruiter, schemas, service, suggesting
 from services.matching.queries import RecruiterQueries
 from services.matching.repository import MatchingRepository
 
@@ -30,6 +30,7 @@ _CANDIDATE_KEY = schemas.CandidateKeySchema()
 _CREDENTIALS_OUT = schemas.CandidateCredentialsSchema()
 _SYNONYMS = schemas.SynonymsSchema()
 _SUGGEST_IN = schemas.SuggestRequestSchema()
+_CREDIBILITY = schemas.CredibilityListSchema()
 _SUGGESTIONS_OUT = schemas.SuggestionsSchema()
 
 
@@ -129,6 +130,23 @@ def put_synonyms():
     tenant = _tenant()
     body = _SYNONYMS.load(json_body(MAX_BODY_BYTES))
     return _SYNONYMS.dump(service.put_synonyms(tenant, groups=body["groups"], repo=_context().repo))
+
+
+@bp.get("/credibility")
+def get_credibility():
+    return _CREDIBILITY.dump(issuers.get_list(_tenant(), repo=_context().repo))
+
+
+@bp.put("/credibility")
+def put_credibility():
+    tenant = _tenant()
+    if request.mimetype == "text/csv":
+        if (request.content_length or 0) > MAX_BODY_BYTES:
+            raise Problem(413, "Content Too Large", f"Bodies are limited to {MAX_BODY_BYTES} bytes.")
+        body = issuers.from_csv(request.get_data(as_text=True))
+    else:
+        body = _CREDIBILITY.load(json_body(MAX_BODY_BYTES))
+    return _CREDIBILITY.dump(issuers.put_list(tenant, body=body, repo=_context().repo))
 
 
 docs = Blueprint("matching_docs", __name__)

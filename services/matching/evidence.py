@@ -69,6 +69,9 @@ class Credential:
     issued_at: datetime | None = None
     issuer_id: str | None = None
     issuer_name: str | None = None
+    issuer_trusted: str | None = None     # the status of the report's issuer.trusted check
+    tier: str | None = None               # the issuer's credibility tier (credibility.py), once looked up
+    tier_why: str | None = None
 
     def __post_init__(self):
         if self.standing is None:
@@ -76,9 +79,12 @@ class Credential:
             object.__setattr__(self, "standing", self.verdict if known else UNVERIFIED)
 
     def to_dict(self) -> dict:
+        issuer = {"id": self.issuer_id, "name": self.issuer_name}
+        if self.tier is not None:
+            issuer.update(tier=self.tier, tier_why=self.tier_why)
         return {"credential_id": self.credential_id, "verdict": self.verdict, "status": self.standing,
                 "achievement": self.achievement, "achieved_level": self.achieved_level,
-                "issued_at": self.issued_at, "issuer": {"id": self.issuer_id, "name": self.issuer_name}}
+                "issued_at": self.issued_at, "issuer": issuer}
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,16 @@ def _operations() -> dict[str, dict]:
             "get": {"summary": "Every credential seen for the candidate and its latest verdict.",
                     "responses": {"200": {"description": "Credentials", **_json(schemas.CandidateCredentialsSchema)},
                                   **_ERRORS}}},
+        "/v1/credibility": {
+            "get": {"summary": "The tenant's credibility list: issuers (by id, DID or domain) and their tiers.",
+                    "responses": {"200": {"description": "The list", **_json(schemas.CredibilityListSchema)},
+                                  **_ERRORS}},
+            "put": {"summary": "Replace the credibility list (JSON, or an accreditation list as text/csv with the "
+                               "columns kind,value,tier,accredited_by); every role is re-scored with it.",
+                    "requestBody": {"content": {"application/json": {"schema": schemas.CredibilityListSchema},
+                                                "text/csv": {"schema": {"type": "string"}}}},
+                    "responses": {"200": {"description": "Stored", **_json(schemas.CredibilityListSchema)},
+                                  "400": PROBLEM, "413": PROBLEM, **_ERRORS}}},
         "/v1/synonyms": {
             "get": {"summary": "The tenant's synonym groups used when matching competency labels.",
                     "responses": {"200": {"description": "Synonyms", **_json(schemas.SynonymsSchema)}, **_ERRORS}},

@@ -5,6 +5,7 @@ import math
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from services.matching import credibility
 from services.matching.scoring import IMPORTANCES
 
 MAX_ID = 200
@@ -117,6 +118,33 @@ class RequirementSchema(Schema):
         return data
 
 
+class Weight(fields.Field):
+    """A JSON number from 0 to 1."""
+
+    default_error_messages = {"invalid": "Must be a number from 0 to 1."}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise self.make_error("invalid")
+        if not 0 <= value <= 1:
+            raise self.make_error("invalid")
+        return float(value)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
+class CredibilityPolicySchema(Schema):
+    """How much the issuer's tier weighs the evidence (services/matching/credibility.py)."""
+    weights = fields.Dict(keys=fields.String(validate=validate.OneOf(credibility.TIERS)), values=Weight(),
+                          load_default=dict, metadata={
+                              "description": "accredited / recognised / known / unknown -> 0..1, multiplying the "
+                                             "credit a credential earns; a tier not named weighs 1."})
+    essential_minimum = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(credibility.TIERS),
+                                      metadata={"description": "The least tier a credential's issuer needs for it "
+                                                               "to count towards an essential requirement."})
+
+
 class RoleSchema(Schema):
     """Body of PUT /v1/roles/<role_id>."""
     title = _label(required=True)
@@ -126,6 +154,7 @@ class RoleSchema(Schema):
     description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=MAX_DESCRIPTION),
                                 metadata={"description": "The job description (from the ATS); "
                                                          "POST /v1/roles/<id>/suggest reads it."})
+    credibility = fields.Nested(CredibilityPolicySchema, load_default=None, allow_none=True)
 
     @validates_schema
     def requirement_ids_are_unique(self, data, **_kwargs):
@@ -163,6 +192,7 @@ class RoleViewSchema(Schema):
     title = fields.String()
     description = fields.String(allow_none=True)
     requirements = fields.List(fields.Nested(RequirementSchema))
+    credibility = fields.Nested(CredibilityPolicySchema, allow_none=True)
     job_ids = fields.List(fields.String())
     revision = fields.Integer()
     created_at = fields.DateTime()
@@ -183,6 +213,9 @@ class RoleListSchema(Schema):
 class IssuerSchema(Schema):
     id = fields.String(allow_none=True)
     name = fields.String(allow_none=True)
+    tier = fields.String(metadata={"description": "accredited, recognised, known or unknown (credibility.py)."})
+    tier_why = fields.String(metadata={"description": "Why: \"accredited by …\", \"in your trust registry\", "
+                                                      "\"issuer not in your registry\"..."})
 
 
 class CredentialViewSchema(Schema):
@@ -326,3 +359,24 @@ class SuggestionsSchema(Schema):
     taxonomy = fields.String()
     note = fields.String()
     suggestions = fields.List(fields.Nested(SuggestionSchema))
+
+
+class CredibilityEntrySchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(("issuer", "did", "domain")))
+    value = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    tier = fields.String(required=True, validate=validate.OneOf(credibility.LISTED_TIERS))
+    accredited_by = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500),
+                                  metadata={"description": "The accrediting body; required for accredited."})
+
+    @post_load
+    def checked(self, data, **_kwargs):
+        try:
+            return credibility.parse_entry(data).to_dict()
+        except credibility.EntryError as exc:
+            raise ValidationError(str(exc), field_name=exc.field_name) from exc
+
+
+class CredibilityListSchema(Schema):
+    """The tenant's credibility list: issuers (by id, DID or domain) and their tiers; replaces the previous list."""
+    issuers = fields.List(fields.Nested(CredibilityEntrySchema), required=True,
+                          validate=validate.Length(max=credibility.MAX_ENTRIES))

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from services.matching.app import build_app
 from services.matching.skills.evaluate import cases_from, evaluate
 from services.matching.skills.suggest import ESSENTIAL, PREFERRED, importance_at, suggest
 from services.matching.skills.taxonomy import esco_taxonomy
-from tests.unit.matching_fakes import FakeMatchingRepository, FakeTenants
+from tests.unit.matching_fakes import KEY_T2, FakeMatchingRepository, api_client, bearer
 
 ADVERTS = Path(__file__).parents[1] / "fixtures" / "skills" / "job_adverts.json"
 # Measured 0.97 / 0.93 (and importance 20 of 20) when the floor was set; bench/skills.py prints today's.
@@ -72,7 +71,6 @@ def test_a_description_naming_no_skill_suggests_nothing():
 
 
 # --- the API -------------------------------------------------------------------------------------
-KEY_T1, KEY_T2 = "cbk_one.secret", "cbk_two.secret"
 ROLE = {"title": "Data engineer", "requirements": [
     {"id": "sql", "competency": "SQL", "importance": "essential", "weight": 2}],
     "description": "Requirements:\n- Python (computer programming)\n- SQL\n\nNice to have: Hadoop."}
@@ -85,14 +83,11 @@ def repo():
 
 @pytest.fixture
 def client(repo):
-    app = build_app(repo=repo, tenants=FakeTenants({KEY_T1: "t1", KEY_T2: "t2"}), ready_checks={})
-    client = app.test_client()
+    client = api_client(repo)
     assert client.put("/v1/roles/job-1", json=ROLE, headers=auth()).status_code == 201
     return client
 
-
-def auth(key=KEY_T1):
-    return {"Authorization": f"Bearer {key}"}
+auth = bearer
 
 
 def test_a_role_keeps_its_description(client):
