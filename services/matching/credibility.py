@@ -3,7 +3,9 @@
 Tiers, best first:
   * accredited  — the tenant's credibility list says so, naming the accrediting body;
   * recognised  — on the list as recognised, or in the tenant's trust registry (verification's
-                  issuer.trusted check passed);
+                  issuer.trusted check passed), or else endorsed (a verified OB 3.0 endorsement,
+                  services/verification/endorsements.py) by an endorser in the trust registry or
+                  recognised or accredited on the list;
   * known       — on the list as known: seen and acknowledged, not vouched for;
   * unknown     — none of these (self-issued credentials land here too).
 A role's `credibility` policy gives each tier a weight (0–1, multiplying the credit a credential earns) and
@@ -54,8 +56,31 @@ class CredibilityList:
     def from_dicts(cls, docs: Iterable[dict]) -> "CredibilityList":
         return cls(tuple(Entry(d["kind"], d["value"], d["tier"], d.get("accredited_by")) for d in docs))
 
-    def standing(self, issuer_id: str | None, *, trusted_check: str | None) -> Standing:
-        """The issuer's tier and why; `trusted_check` is the status of the report's issuer.trusted check."""
+    def standing(self, issuer_id: str | None, *, trusted_check: str | None,
+                 endorsements: Iterable[dict] = ()) -> Standing:
+        """The issuer's tier and why; `trusted_check` is the status of the report's issuer.trusted check,
+        `endorsements` the report's (each {endorser: {id, name}, verdict, endorser_trusted})."""
+        own = self._own(issuer_id, trusted_check=trusted_check)
+        if RANK[own.tier] <= RANK[RECOGNISED]:
+            return own
+        for e in endorsements:
+            vouched = self._endorser(e)
+            if vouched is not None:
+                return vouched
+        return own
+
+    def _endorser(self, endorsement: dict) -> Standing | None:
+        if not isinstance(endorsement, dict) or endorsement.get("verdict") != "verified":
+            return None
+        given = endorsement.get("endorser")
+        endorser: dict = given if isinstance(given, dict) else {}
+        name = endorser.get("name") or endorser.get("id") or "an unnamed endorser"
+        standing = self._own(endorser.get("id"), trusted_check="passed" if endorsement.get("endorser_trusted") else None)
+        if RANK[standing.tier] > RANK[RECOGNISED]:
+            return None
+        return Standing(RECOGNISED, f"endorsed by {name} ({standing.why})")
+
+    def _own(self, issuer_id: str | None, *, trusted_check: str | None) -> Standing:
         best = self._listed(issuer_id)
         if best is not None:
             if best.tier == ACCREDITED:
@@ -118,7 +143,7 @@ def with_standing(credentials: Iterable, *, listed: CredibilityList) -> list:
     """The credentials (evidence.Credential) with their issuer's tier and why filled in."""
     found = []
     for c in credentials:
-        standing = listed.standing(c.issuer_id, trusted_check=c.issuer_trusted)
+        standing = listed.standing(c.issuer_id, trusted_check=c.issuer_trusted, endorsements=c.endorsements)
         found.append(replace(c, tier=standing.tier, tier_why=standing.why))
     return found
 

@@ -70,6 +70,7 @@ class Credential:
     issuer_id: str | None = None
     issuer_name: str | None = None
     issuer_trusted: str | None = None     # the status of the report's issuer.trusted check
+    endorsements: tuple[dict, ...] = ()   # the report's OB 3.0 endorsements (verification's endorsements.py)
     tier: str | None = None               # the issuer's credibility tier (credibility.py), once looked up
     tier_why: str | None = None
 

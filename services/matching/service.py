@@ -112,7 +112,8 @@ def _credential(credential_id: str, evidence: dict | None, *, now: datetime) -> 
         achievement=_text(achievement.get("name")), alignments=_alignments(achievement.get("alignments")),
         achieved_level=_level_text(achievement.get("achieved_level")), levels=_levels(achievement),
         issued_at=parse_time(report.get("valid_from")),
-        issuer_id=_text(issuer.get("id")), issuer_name=_text(issuer.get("name")), issuer_trusted=_trusted(report))
+        issuer_id=_text(issuer.get("id")), issuer_name=_text(issuer.get("name")), issuer_trusted=_trusted(report),
+        endorsements=tuple(e for e in report.get("endorsements") or [] if isinstance(e, dict)))
 
 
 def _trusted(report: dict) -> str | None:
