@@ -26,6 +26,8 @@ from services.matching.terms import _ise, _singular, normalise
 LABEL, PHRASE, FUZZY = "label", "phrase", "fuzzy"
 FUZZY_THRESHOLD = 88.0
 MAX_PHRASE_WORDS = 6
+# Real titles are short; an issuer-supplied name of thousands of words is read no further than this.
+MAX_TITLE_CHARS = 300
 
 _WORD = re.compile(r"(?:[^\W_]|[+#])+")
 # Words that say what kind of credential it is, not what it shows (compared normalised).
@@ -58,7 +60,7 @@ class Found:
 
 def recognise_title(title: str, taxonomy: Taxonomy | None = None) -> tuple[Found, ...]:
     """The concepts a credential's title names, best first (see the module docstring)."""
-    return _recognise(title, taxonomy or esco_taxonomy())
+    return _recognise(title[:MAX_TITLE_CHARS], taxonomy or esco_taxonomy())
 
 
 @lru_cache(maxsize=20000)

@@ -19,6 +19,7 @@ several concepts (each is suggested).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, replace
 
 from services.matching.skills.recognise import Found, find_phrases
@@ -28,6 +29,9 @@ from services.matching.terms import normalise
 ESSENTIAL, PREFERRED = "essential", "preferred"
 WEIGHTS = {ESSENTIAL: 2.0, PREFERRED: 1.0}
 MAX_SUGGESTIONS = 100
+# How far around a phrase its sentence is read: real sentences are shorter, and a 50,000-character line
+# without a full stop must not be read once per mention.
+SENTENCE_REACH = 300
 
 _PREFERRED_CUES = re.compile(
     r"\b(nice[- ]to[- ]have|good[- ]to[- ]have|desirable|desired|preferred|preferably|bonus|a plus|"
@@ -56,12 +60,13 @@ def suggest(description: str, taxonomy: Taxonomy | None = None) -> list[Suggesti
     """The concepts the description names, in the order it first names them (see the module docstring)."""
     taxonomy = taxonomy or esco_taxonomy()
     found = find_phrases(description, taxonomy)
+    outline = Outline(description)
     per_span: dict[tuple[int, int], int] = {}
     for f in found:
         per_span[(f.start, f.end)] = per_span.get((f.start, f.end), 0) + 1
     best: dict[str, Suggestion] = {}
     for f in found:
-        importance, cue = importance_at(description, f.start)
+        importance, cue = importance_at(description, f.start, outline=outline)
         confidence = f.confidence * (0.8 if per_span[(f.start, f.end)] > 1 else 1.0)
         current = best.get(f.concept)
         if current is None:
@@ -84,18 +89,40 @@ def _merge(current: Suggestion, found: Found, *, importance: str, cue: str | Non
     return replace(current, importance=importance, importance_cue=cue, confidence=surest, mentions=current.mentions + 1)
 
 
-def importance_at(text: str, position: int) -> tuple[str, str | None]:
+class Outline:
+    """Each line of a text and the heading its list sits under, worked out in one pass (not per mention)."""
+
+    def __init__(self, text: str):
+        self.starts: list[int] = []
+        self.headings: list[str | None] = []
+        above: str | None = None  # the last line above that is neither blank nor a bullet
+        position = 0
+        for line in text.split("\n"):
+            self.starts.append(position)
+            self.headings.append(above if above is not None and _is_heading(above) else None)
+            if line.strip() and not _BULLET.match(line):
+                above = line.strip()
+            position += len(line) + 1
+
+    def line_at(self, position: int) -> int:
+        return bisect_right(self.starts, position) - 1
+
+
+def importance_at(text: str, position: int, *, outline: Outline | None = None) -> tuple[str, str | None]:
     """The importance the wording around `position` gives, and the words that said so (None: nothing did)."""
-    line_start = text.rfind("\n", 0, position) + 1
-    line_end = text.find("\n", position)
-    line = text[line_start:line_end if line_end >= 0 else len(text)]
-    offset = position - line_start
-    lead_in = _LEAD_IN.match(line)
-    start, end = _sentence(line, offset)
-    if lead_in and start < lead_in.end() <= offset:
-        start = lead_in.end()
-    said = (_nearest_cue(line[start:offset]) or (_cue(lead_in.group(1)) if lead_in else None)
-            or _cue(line[offset:end]) or _cue(_heading_above(text, line_start) or ""))
+    outline = outline or Outline(text)
+    index = outline.line_at(position)
+    line_start = outline.starts[index]
+    line_end = outline.starts[index + 1] - 1 if index + 1 < len(outline.starts) else len(text)
+    lead_in = _LEAD_IN.match(text[line_start:min(line_end, line_start + 64)])
+    # Only the reach around the phrase is read, whatever the length of its line.
+    low, high = max(line_start, position - SENTENCE_REACH), min(line_end, position + SENTENCE_REACH)
+    window, offset = text[low:high], position - low
+    start, end = _sentence(window, offset)
+    if lead_in and start < line_start + lead_in.end() - low <= offset:
+        start = line_start + lead_in.end() - low
+    said = (_nearest_cue(window[start:offset]) or (_cue(lead_in.group(1)) if lead_in else None)
+            or _cue(window[offset:end]) or _cue(outline.headings[index] or ""))
     return said or (PREFERRED, None)
 
 
@@ -116,23 +143,11 @@ def _nearest_cue(words: str) -> tuple[str, str] | None:
     return kind, cue
 
 
-def _sentence(line: str, offset: int) -> tuple[int, int]:
-    starts = [0] + [m.end() for m in _SENTENCE_END.finditer(line) if m.end() <= offset]
-    end = _SENTENCE_END.search(line, offset)
-    return starts[-1], end.start() if end else len(line)
-
-
-def _heading_above(text: str, line_start: int) -> str | None:
-    """The nearest line above that reads as a heading ("Nice to have:", "Essential skills"), if any."""
-    above = text[:line_start].splitlines()
-    for line in reversed(above):
-        stripped = line.strip()
-        if not stripped:
-            continue
-        if _BULLET.match(line):
-            continue
-        return stripped if _is_heading(stripped) else None  # else a paragraph, not a list under a heading
-    return None
+def _sentence(window: str, offset: int) -> tuple[int, int]:
+    """The sentence around `offset` in the window: from the last sentence end before it to the next after it."""
+    starts = [0] + [m.end() for m in _SENTENCE_END.finditer(window, 0, offset)]
+    end = _SENTENCE_END.search(window, offset)
+    return starts[-1], end.start() if end else len(window)
 
 
 def _is_heading(line: str) -> bool:
