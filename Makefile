@@ -34,7 +34,7 @@ test: install lint
 test-unit: install
 	$(PY) -m pytest tests/unit
 
-bench: bench-pipeline bench-verify bench-matching
+bench: bench-pipeline bench-verify bench-matching bench-skills
 
 bench-pipeline: install
 	$(PY) bench/pipeline.py
