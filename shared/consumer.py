@@ -213,7 +213,8 @@ class ConsumerLoop:
         assigned = consumer.assignment()
         for tp, records in batch.items():
             if tp in assigned and records:
-                consumer.seek(tp, done[tp].offset if tp in done else records[0].offset)
+                # The offsets in `done` are the ints _handle_batch put there (the stub allows None).
+                consumer.seek(tp, done[tp].offset if tp in done else records[0].offset)  # type: ignore[arg-type]
 
     def _pause(self, topic: str, exc: DependencyUnavailable) -> None:
         KAFKA_PAUSES.labels(topic=topic, dependency=exc.dependency).inc()

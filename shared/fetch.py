@@ -106,7 +106,7 @@ def _connect_checked(host: str, port: int, *, timeout, refusal: Refusal, socket_
     infos = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
     refusals, last_error = [], None
     for family, socktype, proto, _name, sockaddr in infos:
-        why = refusal(sockaddr[0])
+        why = refusal(str(sockaddr[0]))  # an INET or INET6 address: the host as text
         if why is not None:
             refusals.append(why)
             continue
@@ -126,7 +126,7 @@ def _connect_checked(host: str, port: int, *, timeout, refusal: Refusal, socket_
     raise FetchRefused("address", f"the host resolves only to refused addresses ({', '.join(sorted(set(refusals)))})")
 
 
-class _GuardedConnectionMixin:
+class _GuardedConnectionMixin(HTTPConnection):  # placed before HTTPConnection or HTTPSConnection in a class's bases
     refusal: Refusal
 
     def _new_conn(self) -> socket.socket:
@@ -265,7 +265,8 @@ class Fetcher:
         return Fetched(status=status, headers=CaseInsensitiveDict(resp.headers), body=body, final_url=url, content_type=ctype)
 
     def _stream(self, resp: requests.Response, *, max_bytes: int, deadline: float) -> bytes:
-        chunks, size = [], 0
+        chunks: list[bytes] = []
+        size = 0
         try:
             while True:
                 remaining = deadline - self._clock()

@@ -9,7 +9,7 @@ from typing import Callable
 from flask import Flask, Response, g, request
 from marshmallow import ValidationError
 from pymongo.errors import ConnectionFailure
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from shared import logs, metrics
 from shared.problems import Problem
@@ -56,7 +56,8 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def on_http(exc: HTTPException):
-        headers = {"Allow": exc.valid_methods and ", ".join(exc.valid_methods)} if getattr(exc, "valid_methods", None) else {}
+        allowed = exc.valid_methods if isinstance(exc, MethodNotAllowed) else None
+        headers = {"Allow": ", ".join(allowed)} if allowed else {}
         return Problem(exc.code or 500, exc.name, exc.description or "", headers=headers).response()
 
     @app.errorhandler(ConnectionFailure)

@@ -44,6 +44,9 @@ class Settings:
     fetch_deadline_s: float = field(default=20.0, metadata={"env": "FETCH_DEADLINE_SECONDS", "doc": "Total time one outbound fetch may take, redirects included (cuts off slow drips)."})
     fetch_max_bytes: int = field(default=5 * 1024 * 1024, metadata={"env": "FETCH_MAX_BYTES", "doc": "Largest response body an outbound fetch reads."})
     fetch_max_redirects: int = field(default=5, metadata={"env": "FETCH_MAX_REDIRECTS", "doc": "Redirects an outbound fetch follows."})
+    verify_fetch_budget: int = field(default=20, metadata={"env": "VERIFY_FETCH_BUDGET", "doc": "Most outbound fetches (DID documents, JWK sets, status lists, schemas, OB 2.0 documents) one credential's verification makes; past it the rest are not made and the verdict is indeterminate (`fetch.budget`)."})
+    verify_fetch_budget_s: float = field(default=30.0, metadata={"env": "VERIFY_FETCH_BUDGET_SECONDS", "doc": "Total time one credential's verification spends fetching; each fetch's deadline is cut to what is left."})
+    verify_status_cache_bytes: int = field(default=64 * 1024 * 1024, metadata={"env": "VERIFY_STATUS_CACHE_BYTES", "doc": "Memory the verifier's status-list cache may hold (per process); the least recently used list goes first, and a larger list is used but not kept."})
     key_cache_ttl_s: int = field(default=300, metadata={"env": "VERIFY_KEY_CACHE_TTL_SECONDS", "doc": "How long a fetched did:web document, controller document or JWK set is reused before it is fetched again."})
     ingest_pull_attempts: int = field(default=3, metadata={"env": "INGEST_PULL_ATTEMPTS", "doc": "Attempts at a transiently failing credential or ATS fetch before it is reported unavailable."})
     ingest_pull_backoff_s: float = field(default=1.0, metadata={"env": "INGEST_PULL_BACKOFF_SECONDS", "doc": "First delay between pull attempts; doubles each attempt."})
@@ -57,7 +60,7 @@ class Settings:
         for f in fields(cls):
             raw = os.environ.get(f.metadata["env"])
             if raw is not None:
-                values[f.name] = type(f.default)(raw)
+                values[f.name] = type(f.default)(raw)  # type: ignore[misc]  # each default is a str, int or float
         values.update(overrides)
         return cls(**values)
 

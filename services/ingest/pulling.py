@@ -82,7 +82,8 @@ class Puller:
             if ref.get("url") and not (ref.get("jwt") or ref.get("document")):
                 self._resolve(ref["url"], ref["provenance"], out=out, explicit=True, depth=0)
             else:
-                out.credentials.append(CredentialRef(**{k: ref.get(k) for k in ("provenance", "document", "jwt", "url")}))
+                out.credentials.append(CredentialRef(provenance=ref["provenance"], document=ref.get("document"),
+                                                     jwt=ref.get("jwt"), url=ref.get("url")))
         for link in links:
             for lead in discovery.leads_in_link(link):
                 self._take(lead, out=out, explicit=False, depth=0)

@@ -46,6 +46,13 @@ def _context() -> Context:
     return current_app.extensions["matching"]
 
 
+def _queries() -> RecruiterQueries:
+    queries = _context().queries
+    if queries is None:  # an app built without the read side, as unit tests build it
+        raise Problem(501, "Not Implemented", "This server has no recruiter read side configured.")
+    return queries
+
+
 def _tenant() -> str:
     return bearer_tenant(_context().tenants, request.headers.get("Authorization"))
 
@@ -109,7 +116,7 @@ def list_candidates(role_id: str):
     role_id = _ROLE_KEY.load({"role_id": role_id})["role_id"]
     query = _CANDIDATES_QUERY.load(request.args.to_dict())
     exists = _context().repo.get_role(tenant, role_id) is not None
-    page = recruiter.candidates_page(tenant, role_id, query=query, queries=_context().queries, role_exists=exists)
+    page = recruiter.candidates_page(tenant, role_id, query=query, queries=_queries(), role_exists=exists)
     return _CANDIDATES_OUT.dump(page)
 
 
@@ -117,7 +124,7 @@ def list_candidates(role_id: str):
 def candidate_credentials(candidate_id: str):
     tenant = _tenant()
     candidate_id = _CANDIDATE_KEY.load({"candidate_id": candidate_id})["candidate_id"]
-    return _CREDENTIALS_OUT.dump(recruiter.candidate_credentials(tenant, candidate_id, queries=_context().queries))
+    return _CREDENTIALS_OUT.dump(recruiter.candidate_credentials(tenant, candidate_id, queries=_queries()))
 
 
 @bp.get("/synonyms")

@@ -28,8 +28,9 @@ _STANDING_WORDS = {evidence.FAILED: "failed verification", evidence.REVOKED: "wa
                    evidence.RECIPIENT_UNCONFIRMED: "could not be confirmed as issued to this candidate (it names "
                                                    "no email address of theirs as its recipient)"}
 
-_DOUBT_ORDER = {evidence.INDETERMINATE: 0, evidence.REVOKED: 1, evidence.SUSPENDED: 2, evidence.EXPIRED: 3,
-                evidence.FAILED: 4, evidence.UNSUPPORTED: 5, evidence.RECIPIENT_UNCONFIRMED: 6}
+_DOUBT_ORDER: dict[str | None, int] = {evidence.INDETERMINATE: 0, evidence.REVOKED: 1, evidence.SUSPENDED: 2,
+                                       evidence.EXPIRED: 3, evidence.FAILED: 4, evidence.UNSUPPORTED: 5,
+                                       evidence.RECIPIENT_UNCONFIRMED: 6}
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class Requirement:
     narrower_count: int | None = None  # N distinct narrower concepts, each by its own credential (skills/stacking.py)
     credibility: credibility.Policy | None = None  # the role's: a weight per issuer tier, a floor for essentials
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.importance not in IMPORTANCES:
             raise ValueError(f"importance must be one of {IMPORTANCES}")
         if not (self.weight > 0 and math.isfinite(self.weight)):
@@ -101,17 +102,16 @@ class RequirementResult:
 def assess_requirement(requirement: Requirement, credentials: Sequence[Credential], *, lexicon: Lexicon,
                        now: datetime) -> RequirementResult:
     if requirement.any_of is not None:
-        return _assess_stack(requirement, credentials, lexicon=lexicon)
+        return _assess_stack(requirement, requirement.any_of, credentials, lexicon=lexicon)
     direct = _assess_one(requirement, credentials, lexicon=lexicon, now=now)
     if requirement.narrower_count is None or direct.status == MET:
         return direct
     items = narrower_items(requirement.target, credentials, lexicon=lexicon)
     if not items:
         return direct
-    stacked = _assess_stack(replace(requirement, any_of=Stack(requirement.narrower_count, items)), credentials,
-                            lexicon=lexicon)
+    stacked = _assess_stack(requirement, Stack(requirement.narrower_count, items), credentials, lexicon=lexicon)
     # A credential of the requirement's own concept may have earned more (a partial level) than the stack.
-    return replace(stacked, requirement=requirement) if stacked.credit > direct.credit or not direct.used else direct
+    return stacked if stacked.credit > direct.credit or not direct.used else direct
 
 
 def _assess_one(requirement: Requirement, credentials: Sequence[Credential], *, lexicon: Lexicon,
@@ -163,7 +163,7 @@ def _credibility(requirement: Requirement, credential: Credential) -> tuple[floa
     return requirement.credibility.weigh(standing, essential=requirement.importance == ESSENTIAL)
 
 
-def _level(min_level, credential: Credential) -> tuple[float, str]:
+def _level(min_level: str | float | None, credential: Credential) -> tuple[float, str]:
     if min_level is None:
         return 1.0, ""
     achieved = credential.achieved_level
@@ -177,7 +177,7 @@ def _level(min_level, credential: Credential) -> tuple[float, str]:
     return LEVEL_BELOW_CREDIT, f"its level '{achieved}' is below the '{min_level}' asked"
 
 
-def _level_order(minimum, achieved: str, *, levels: Sequence) -> int | None:
+def _level_order(minimum: str | float, achieved: str, *, levels: Sequence) -> int | None:
     """Sign of achieved − minimum: numerically when both are numbers, else by position in the rubric."""
     wanted, got = _number(minimum), _number(achieved)
     if wanted is not None and got is not None:
@@ -191,7 +191,7 @@ def _level_order(minimum, achieved: str, *, levels: Sequence) -> int | None:
     return (got_rank > wanted_rank) - (got_rank < wanted_rank)
 
 
-def _number(value) -> float | None:
+def _number(value: str | float) -> float | None:
     if isinstance(value, bool):
         return None
     try:
@@ -250,8 +250,8 @@ def _without_evidence(requirement: Requirement, used: tuple[Used, ...]) -> Requi
     return RequirementResult(requirement, MISSING, f"No verified credential shows '{competency}'", 0.0, used)
 
 
-def _assess_stack(requirement: Requirement, credentials: Sequence[Credential], *, lexicon: Lexicon) -> RequirementResult:
-    stack = requirement.any_of
+def _assess_stack(requirement: Requirement, stack: Stack, credentials: Sequence[Credential], *,
+                  lexicon: Lexicon) -> RequirementResult:
     claims = [_claims(item, credentials, lexicon=lexicon) for item in stack.of]
     proofs = _distinct_proofs([[u for u in c if u.credential.standing == evidence.VERIFIED] for c in claims])
     shown = [(stack.of[i], replace(u, credit=1.0 / stack.count)) for i, u in sorted(proofs.items())]

@@ -74,7 +74,7 @@ class Credential:
     tier: str | None = None               # the issuer's credibility tier (credibility.py), once looked up
     tier_why: str | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.standing is None:
             known = self.verdict in (VERIFIED, FAILED, INDETERMINATE, UNSUPPORTED)
             object.__setattr__(self, "standing", self.verdict if known else UNVERIFIED)
@@ -206,7 +206,7 @@ def _target_concepts(target: Target, vocabulary: Vocabulary) -> set[str]:
 
 
 def _credential_concepts(credential: Credential, vocabulary: Vocabulary) -> set[str]:
-    found = set()
+    found: set[str] = set()
     for name in _names(credential):
         found |= vocabulary.concepts_for_term(normalise(name))
     for a in credential.alignments:
@@ -247,7 +247,7 @@ def _recipient_unconfirmed(report: dict) -> bool:
 def _named_failure(report: dict) -> str | None:
     """Revoked, suspended or expired, read from the report's `status` ({revoked, suspended}: true, false or
     null) and the codes of its failed checks; never from messages, which can quote issuer-supplied text."""
-    state = report.get("status") if isinstance(report.get("status"), dict) else {}
+    state = status if isinstance(status := report.get("status"), dict) else {}
     failed = {c.get("code") for c in report.get("checks") or [] if isinstance(c, dict) and c.get("status") == FAILED}
     # Revocation is final, so it names the standing even if the credential is also suspended or expired.
     # (An OB 2.0 badge has no `status`: its revocation shows only as a failed status.revocation check.)
@@ -266,7 +266,7 @@ def _lapsed(report: dict, *, now: datetime) -> bool:
     return until is not None and until <= now
 
 
-def parse_time(value) -> datetime | None:
+def parse_time(value: object) -> datetime | None:
     if isinstance(value, datetime):
         return value
     if not isinstance(value, str) or not value.strip():

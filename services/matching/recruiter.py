@@ -47,11 +47,11 @@ def candidates_page(tenant: str, role_id: str, *, query: dict, queries: Recruite
     limit = query["limit"]
     rows = queries.ranked(tenant, role_id, low=low, high=high, as_of=as_of, after=after, limit=limit + 1)
     page, more = rows[:limit], len(rows) > limit
-    last = page[-1] if page else None
+    last = page[-1] if more else None  # more: the page is full, so it has a last row
     return {"role_id": role_id, "as_of": as_of, "candidates": [_row(r) for r in page],
             "moved_since_start": queries.moved_since(tenant, role_id, as_of=as_of),
             "next_cursor": encode_cursor(as_of=as_of, score=last["rank_score"], application_id=last["application_id"],
-                                         filters=filters) if more else None}
+                                         filters=filters) if last is not None else None}
 
 
 def _score_range(min_score: int | None, status: str | None) -> tuple[int, int]:

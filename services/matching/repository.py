@@ -79,6 +79,7 @@ class MatchingRepository:
     def _change_role(self, tenant: str, role_id: str, *, fields: dict, new_coverage: list[str]) -> tuple[dict, bool]:
         # Compare-and-swap on the revision: the rescoring plan must cover the jobs of the version
         # being replaced, so the read and the write cannot interleave with another PUT.
+        doc: dict | None
         while True:
             current = self.roles.find_one({"tenant": tenant, "role_id": role_id})
             now = _now()

@@ -30,7 +30,7 @@ def rescore_role(tenant: str, role_id: str, *, repo: MatchingRepository, publish
     """
     role = repo.role_for_rescoring(tenant, role_id)
     plan = (role or {}).get("rescoring") or {}
-    if not plan.get("active"):
+    if role is None or not plan.get("active"):
         return RescoreProgress(done=plan.get("done", 0), complete=True)
     revision, cursor = role["revision"], plan["cursor"]
     batch = repo.applications_for_jobs(tenant, plan["job_ids"], after=cursor, limit=batch_size)

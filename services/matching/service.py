@@ -135,8 +135,8 @@ def _levels(achievement: dict) -> tuple[tuple[str, ...], ...]:
             names = tuple(t for t in (_text(level.get("id")), _text(level.get("name"))) if t)
             if names:
                 found.append(names)
-        elif _level_text(level):
-            found.append((_level_text(level),))
+        elif text := _level_text(level):
+            found.append((text,))
     return tuple(found)
 
 

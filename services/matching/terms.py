@@ -79,7 +79,9 @@ class Vocabulary:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Vocabulary":
-        concepts, by_term, by_code = {}, {}, {}
+        concepts: dict[str, Concept] = {}
+        by_term: dict[str, set[str]] = {}
+        by_code: dict[tuple[str, str], str] = {}
         for node in data.get("concepts", []):
             concepts[node["id"]] = Concept(node["id"], node["label"], tuple(node.get("broader", [])))
             for term in [node["label"], *node.get("alt_labels", [])]:

@@ -6,6 +6,7 @@ from flask import Flask
 from services.verification.api import bp
 from services.verification.fetching import Fetcher
 from services.verification.repository import VerdictRepository
+from services.verification.stage import Caches
 from services.verification.trust import TrustRepository
 from services.verification.verifier import Verifier
 from shared import kafka, mongo
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     })
     app.config["SETTINGS"] = settings
     app.extensions["credbridge_tenants"] = TenantRepository(db, settings)
-    app.extensions["credbridge_verifier"] = Verifier(settings, fetch=Fetcher(settings).get, registries=trust.registry)
+    app.extensions["credbridge_verifier"] = Verifier(settings, fetch=Fetcher(settings).get, caches=Caches.sized(settings),
+                                                     registries=trust.registry)
     app.register_blueprint(bp)
     return app

@@ -77,11 +77,11 @@ def _trusted(endorser: str | None, registry: trust.Registry | trust.Unreachable 
     return trust.matching_kind(endorser, registry.entries) is not None
 
 
-def _listed(value) -> list:
+def _listed(value: object) -> list[object]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
 
 
-def _text(value) -> str | None:
+def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value.strip() else None

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from services.verification import didkey, didweb, metrics
+from services.verification import didkey, didweb, fetch_budget, metrics
 
 ASSERTION = "assertionMethod"
 _PURPOSES = ("assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation")
@@ -385,7 +385,7 @@ def document_fetch(get: Callable[..., Any]) -> Callable[[str], bytes]:
 
     def fetch(url: str) -> bytes:
         try:
-            got = get(url, purpose="did_document", accept=_KEY_TYPES)
+            got = fetch_budget.charged(get, url, purpose="did_document", accept=_KEY_TYPES)
         except FetchRefused as exc:
             raise KeyNotFound(f"the document may not be fetched: {exc.reason}") from None
         except FetchFailed as exc:

@@ -45,7 +45,7 @@ def check(credential: object, emails: list[str] | tuple[str, ...] | None) -> Che
 
 def _unbound(credential: object) -> str:
     subjects = _list(credential.get("credentialSubject")) if isinstance(credential, dict) else []
-    ids = [s.get("id") for s in subjects if isinstance(s, dict) and isinstance(s.get("id"), str)]
+    ids: list[str] = [s["id"] for s in subjects if isinstance(s, dict) and isinstance(s.get("id"), str)]
     if any(i.startswith("did:") for i in ids):
         return "it names its subject only by a DID (bound to whoever holds that DID's key)"
     if ids:
@@ -99,7 +99,9 @@ def _matches(identity: Identity, email: str) -> bool:
     if not identity.hashed:
         return any(hmac.compare_digest(c.lower().encode(), identity.value.strip().lower().encode())
                    for c in candidates)
-    hasher = _ALGORITHMS[identity.algorithm]
+    hasher = _ALGORITHMS.get(identity.algorithm or "")
+    if hasher is None:
+        return False  # a hashed identity without a known algorithm matches no one
     return any(hmac.compare_digest(hasher((c + identity.salt).encode()).hexdigest().encode(),
                                    identity.value.encode()) for c in candidates)
 

@@ -30,6 +30,8 @@ PROOF_EXPIRES = "proof.expires"          # the proof has not expired
 ISSUER_KEY_PURPOSE = "issuer.key_purpose"  # the key is one of the issuer's assertionMethod keys
 JSONLD_CONTEXTS = "jsonld.contexts"      # every context is in the offline bundle (else indeterminate)
 JSONLD_TERMS = "jsonld.terms"            # every term is defined by the contexts (safe mode)
+CANONICAL_BUDGET = "canonical.budget"    # canonicalising would exceed the RDFC-1.0 work budget (indeterminate)
+FETCH_BUDGET = "fetch.budget"            # the credential needed more fetches (or seconds) than one may take
 
 
 @dataclass(frozen=True)

@@ -34,11 +34,11 @@ class VerdictRepository:
                   "source_event_id": source_event_id, "report": report, "stored_at": _now(), "revision": 0,
                   "recheck_basis": recheck_basis, "recheck_at": _moment(report)}
         try:
-            return self.verdicts.find_one_and_update(key, {"$setOnInsert": fields}, upsert=True,
-                                                     return_document=ReturnDocument.AFTER, projection=_NO_ID)
+            return self.verdicts.find_one_and_update(  # type: ignore[return-value]  # an upsert's AFTER is never None
+                key, {"$setOnInsert": fields}, upsert=True, return_document=ReturnDocument.AFTER, projection=_NO_ID)
         except DuplicateKeyError:
             # Two concurrent upserts on one unique key: the loser reads what the winner stored.
-            return self.get(tenant, credential_id)
+            return self.get(tenant, credential_id)  # type: ignore[return-value]  # the winner's verdict is stored
 
     def get(self, tenant: str, credential_id: str) -> dict | None:
         return self.verdicts.find_one({"tenant": tenant, "credential_id": credential_id}, projection=_NO_ID)

@@ -10,7 +10,7 @@ from typing import Callable
 
 from pymongo.errors import PyMongoError
 
-from services.verification import metrics, stage, status
+from services.verification import fetch_budget, metrics, stage, status
 from services.verification.handlers import Publish, verified_event
 from services.verification.report import VALIDITY_EXPIRY, Check, failed, verdict
 from services.verification.repository import VerdictRepository
@@ -38,7 +38,8 @@ def recheck_report(report: dict, basis: dict, *, verifier: Verifier, now: dateti
                              verify_list=partial(verify_list_credential, now=now, settings=settings),
                              default_ttl=timedelta(seconds=settings.status_ttl_s))
         claimed = {"credentialStatus": basis["credential_status"], "id": basis.get("credential_id")}
-        outcome = status.check(claimed, issuer_id=basis.get("issuer_id"), ctx=ctx)
+        with fetch_budget.opened(settings):  # a list past the budget is reported as not fetched
+            outcome = status.check(claimed, issuer_id=basis.get("issuer_id"), ctx=ctx)
     checks += outcome.checks
     result = verdict(checks)
     return {**report, "verdict": result, "checks": [c.to_dict() for c in checks], "status": outcome.state or None,

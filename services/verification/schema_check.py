@@ -29,18 +29,18 @@ class SchemaCache:
     """Parsed schemas by URL for an hour; a failed fetch is not kept."""
 
     def __init__(self, max_entries: int = 200):
-        self._schemas: dict[str, tuple[datetime, dict]] = {}
+        self._schemas: dict[str, tuple[datetime, dict | bool]] = {}  # true and false are schemas too
         self._lock = threading.Lock()
         self._max = max_entries
 
-    def get(self, url: str, now: datetime) -> dict | None:
+    def get(self, url: str, now: datetime) -> dict | bool | None:
         with self._lock:
             found = self._schemas.get(url)
         hit = found is not None and found[0] > now
         metrics.cache("json_schema", hit=hit)
-        return found[1] if hit else None
+        return found[1] if found is not None and hit else None
 
-    def put(self, url: str, schema: dict, now: datetime) -> None:
+    def put(self, url: str, schema: dict | bool, now: datetime) -> None:
         with self._lock:
             if len(self._schemas) >= self._max:
                 self._schemas.pop(next(iter(self._schemas)))
@@ -76,7 +76,7 @@ def _validate(vc: dict, entry: object, *, fetch: Fetch | None, cache: SchemaCach
     schema = _schema(entry["id"], fetch=fetch, cache=cache, now=now)
     try:
         validator_class = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-        validator_class.check_schema(schema)
+        validator_class.check_schema(schema)  # type: ignore[arg-type]  # true/false are schemas (2020-12 §4.3.2)
         # An explicit empty registry: jsonschema's default would fetch a remote $ref with urllib, past shared/fetch.
         validator = validator_class(schema, registry=referencing.Registry())
         error = jsonschema.exceptions.best_match(validator.iter_errors(vc))
@@ -89,10 +89,10 @@ def _validate(vc: dict, entry: object, *, fetch: Fetch | None, cache: SchemaCach
         # The path and the rule, not the message: messages quote the credential's values.
         where = "/".join(str(p) for p in error.absolute_path) or "(the credential)"
         raise _Unusable(failed(SCHEMA, f"the credential does not match its JSON Schema at {where[:200]} "
-                                       f"({error.validator} rule)"))
+                                       f"({error.validator or 'false schema'} rule)"))
 
 
-def _schema(url: str, *, fetch: Fetch | None, cache: SchemaCache, now: datetime) -> dict:
+def _schema(url: str, *, fetch: Fetch | None, cache: SchemaCache, now: datetime) -> dict | bool:
     cached = cache.get(url, now)
     if cached is not None:
         return cached

@@ -16,6 +16,10 @@ class Caches:
     status_lists: status.ListCache = field(default_factory=status.ListCache)
     schemas: schema_check.SchemaCache = field(default_factory=schema_check.SchemaCache)
 
+    @classmethod
+    def sized(cls, settings: Settings) -> "Caches":
+        return cls(status_lists=status.ListCache(max_bytes=settings.verify_status_cache_bytes))
+
 
 @dataclass(frozen=True)
 class Inputs:

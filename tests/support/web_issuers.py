@@ -23,10 +23,10 @@ class Network(MemoryHost):
     """A MemoryHost that answers the request a real HTTP client would send: the fragment dropped and an
     empty path read as "/", so a URL that smuggles a host past a parser reaches the host the client sees."""
 
-    def __call__(self, url, *, purpose=None, accept=None, max_bytes=None):
+    def __call__(self, url, *, purpose=None, accept=None, max_bytes=None, deadline_s=None):
         parts = urlsplit(url)
         return super().__call__(f"{parts.scheme}://{parts.netloc}{parts.path or '/'}", purpose=purpose,
-                                accept=accept, max_bytes=max_bytes)
+                                accept=accept, max_bytes=max_bytes, deadline_s=deadline_s)
 
     def publish(self, url: str, document: dict) -> None:
         self.routes[url] = document

@@ -104,3 +104,8 @@ def test_the_open_badges_3_specifications_identity_hash_example_matches_its_addr
                      salt="Kosher")
     assert recipient.check(credential, ["a@example.com"]).status == "passed"
     assert recipient.check(credential, ["b@example.com"]).status == "failed"
+
+
+def test_a_hashed_identity_without_an_algorithm_matches_no_one_rather_than_raising():
+    identity = recipient.Identity(value=hashlib.sha256(b"ada@example.org").hexdigest(), hashed=True)
+    assert recipient._matches(identity, "ada@example.org") is False

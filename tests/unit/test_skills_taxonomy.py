@@ -139,3 +139,20 @@ def test_a_role_can_ask_for_narrower_credentials_but_not_next_to_an_any_of_list(
     with pytest.raises(ValidationError) as refused:
         RequirementSchema().load({**body, "any_of": {"count": 1, "of": [{"label": "Python"}]}})
     assert "narrower" in refused.value.messages
+
+
+def test_the_build_refuses_a_wheel_that_is_not_the_pinned_one(tmp_path):
+    from services.matching.skills import build
+    fake = tmp_path / build.WHEEL
+    fake.write_bytes(b"PK not the wheel")
+    with pytest.raises(SystemExit, match="refusing to build"):
+        build.main(["--wheel", str(fake), "--output", str(tmp_path / "index.json.gz")])
+    assert not (tmp_path / "index.json.gz").exists()
+
+
+def test_the_written_index_is_the_same_bytes_every_time(tmp_path):
+    from services.matching.skills.build import write_index
+    index = {"concepts": [["u1", "SQL", [], []]], "groups": {}, "skill_uri": ESCO, "source": {}}
+    write_index(index, tmp_path / "a.json.gz")
+    write_index(index, tmp_path / "b.json.gz")
+    assert (tmp_path / "a.json.gz").read_bytes() == (tmp_path / "b.json.gz").read_bytes()

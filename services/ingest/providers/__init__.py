@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import Callable
+
+from werkzeug.datastructures import Headers
 
 from services.ingest.model import Application
 
@@ -13,7 +15,7 @@ DAY = 24 * 3600
 class Delivery:
     """What an adapter sees of one webhook request."""
     tenant: str
-    headers: Mapping[str, str]
+    headers: Headers  # case-insensitive, as HTTP headers are: adapters look them up as their ATS documents them
     body: bytes
     now: float
     mimetype: str = "application/json"

@@ -4,13 +4,14 @@ from __future__ import annotations
 import json
 
 from services.ingest.providers import EnrichError, Get
+from shared.tenants import Connection
 
 MAX_API_BYTES = 5 * 1024 * 1024
 # 408 and 429 are the ATS asking us to come back later; other 4xx will not change by retrying.
 RETRYABLE_4XX = frozenset({408, 425, 429})
 
 
-def require_connection_api(connection, *, default_base_url: str | None) -> tuple[str, str]:
+def require_connection_api(connection: Connection, *, default_base_url: str | None) -> tuple[str, str]:
     """(base_url, api_key) from the connection, or a permanent error naming what is missing."""
     base = (connection.options.get("base_url") or default_base_url or "").rstrip("/")
     key = getattr(connection, "api_key", None)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import base64
 
-from services.ingest.model import Application
+from services.ingest.model import Application, Link
 from services.ingest.providers import DAY, Ack, Adapter, Delivery, EnrichError, Get
 from services.ingest.providers.api import fetch_json, require_connection_api
 from services.ingest.providers.collect import emails, ident, links, listed, mapping, optional_ident
 from services.ingest.signatures import AuthError, content_digest, hmac_sha256_hex, verify_hex_hmac
+from shared.settings import Settings
+from shared.tenants import Connection
 
 NEW_APPLICATION = "applicationCreated"
 DEFAULT_BASE_URL = "https://api.lever.co"
@@ -23,7 +25,7 @@ REPLAY_WINDOW_S = 3 * DAY
 FUTURE_SKEW_S = 300
 
 
-def authenticate(delivery: Delivery, doc: dict, *, secrets, options, settings) -> None:
+def authenticate(delivery: Delivery, doc: dict, *, secrets: tuple[str, ...], options: dict, settings: Settings) -> None:
     token, triggered_at = doc.get("token"), doc.get("triggeredAt")
     if not isinstance(token, str) or not token or isinstance(triggered_at, bool) or not isinstance(triggered_at, int):
         raise AuthError("missing token or triggeredAt")
@@ -51,7 +53,7 @@ def normalise(delivery: Delivery, doc: dict) -> Application | Ack:
         enrich={"kind": "lever.opportunity", "ref": opportunity})
 
 
-def enrich(application: dict, *, connection, get: Get) -> dict:
+def enrich(application: dict, *, connection: Connection, get: Get) -> dict:
     """Completes a thin applicationCreated from GET /v1/opportunities/{id}?expand=applications."""
     base, key = require_connection_api(connection, default_base_url=DEFAULT_BASE_URL)
     ref = application["enrich"]["ref"]
@@ -70,7 +72,7 @@ def enrich(application: dict, *, connection, get: Get) -> dict:
             "links": [lk.__dict__ for lk in _links(opp)], "credentials": []}
 
 
-def _links(opp: dict):
+def _links(opp: dict) -> tuple[Link, ...]:
     pairs = [(f"lever.links[{i}]", u) for i, u in enumerate(listed(opp.get("links")))]
     pairs.append(("lever.headline", opp.get("headline")))
     return links(pairs)
