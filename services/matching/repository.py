@@ -39,6 +39,7 @@ class MatchingRepository:
         self.evidence: Collection = db["evidence"]
         self.scores: Collection = db["scores"]
         self.synonyms: Collection = db["synonyms"]
+        self.credibility: Collection = db["credibility"]
 
     def ensure_indexes(self) -> None:
         self.roles.create_index([("tenant", ASCENDING), ("role_id", ASCENDING)], unique=True)
@@ -57,12 +58,15 @@ class MatchingRepository:
         self.evidence.create_index([("tenant", ASCENDING), ("candidate_id", ASCENDING)])
         self.applications.create_index([("tenant", ASCENDING), ("candidate_id", ASCENDING)])
         self.synonyms.create_index([("tenant", ASCENDING)], unique=True)
+        self.credibility.create_index([("tenant", ASCENDING)], unique=True)
 
     # --- roles -------------------------------------------------------------------------------
     def put_role(self, tenant: str, role_id: str, *, title: str, requirements: list[dict],
-                 job_ids: list[str]) -> tuple[dict, bool]:
+                 job_ids: list[str], description: str | None = None,
+                 credibility: dict | None = None) -> tuple[dict, bool]:
         """Creates or replaces a role; returns it and whether it is new (or revived after a delete)."""
-        fields = {"title": title, "requirements": requirements, "job_ids": sorted(set(job_ids)), "deleted": False}
+        fields = {"title": title, "requirements": requirements, "job_ids": sorted(set(job_ids)),
+                  "description": description, "credibility": credibility, "deleted": False}
         return self._change_role(tenant, role_id, fields=fields, new_coverage=role_coverage(role_id, job_ids))
 
     def delete_role(self, tenant: str, role_id: str) -> bool:
@@ -219,6 +223,15 @@ class MatchingRepository:
 
     def put_synonyms(self, tenant: str, groups: list[list[str]]) -> None:
         self.synonyms.update_one({"tenant": tenant}, {"$set": {"groups": groups, "updated_at": _now()}}, upsert=True)
+
+    # --- the tenant's credibility list (credibility.py) ---------------------------------------
+    def get_credibility(self, tenant: str) -> list[dict]:
+        doc = self.credibility.find_one({"tenant": tenant}, _NO_ID)
+        return doc["issuers"] if doc else []
+
+    def put_credibility(self, tenant: str, issuers: list[dict]) -> None:
+        self.credibility.update_one({"tenant": tenant}, {"$set": {"issuers": issuers, "updated_at": _now()}},
+                                    upsert=True)
 
     # --- scores ------------------------------------------------------------------------------
     def save_score(self, doc: dict) -> SaveOutcome:

@@ -14,7 +14,10 @@ credit(r), from the best verified credential that shows r's competency (evidence
   * × 0.5 ** ((age − max_age_months) / max_age_months) when r has max_age_months and the credential
     is older than that: past the limit the credit halves every further max_age_months;
   * a stack (any_of: N of a set) earns k/N for k distinct items shown by distinct credentials
-    (levels and age are not applied to stack items).
+    (levels and age are not applied to stack items);
+  * with the role's credibility policy: × the weight of the issuer's tier (accredited / recognised /
+    known / unknown, credibility.py), and 0 for an essential requirement when the tier is below the
+    policy's essential_minimum.
 Status: `met` (credit 1), `partial` (0 < credit < 1), `pending` (no verified evidence but an
 indeterminate credential claims it), `missing`. Only `verified` credentials earn credit; failed,
 revoked, suspended, expired, unsupported and recipient-unconfirmed ones are named in the reason and count
@@ -39,7 +42,7 @@ from services.matching.assess import (ESSENTIAL, ESSENTIAL_MISSING_CAP, IMPORTAN
 from services.matching.evidence import ConceptRef, Credential, Lexicon, Target  # noqa: F401
 from services.matching.terms import normalise
 
-SCORE_VERSION = "2026-11.2"
+SCORE_VERSION = "2026-12.1"  # 2026-12.1: the ESCO taxonomy and fuzzy matches
 
 SCORED, UNSCORED = "scored", "unscored"
 VERIFIED, FAILED, INDETERMINATE, UNSUPPORTED = "verified", "failed", "indeterminate", "unsupported"

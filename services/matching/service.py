@@ -7,10 +7,11 @@ from typing import Callable, Iterable
 
 from shared.events import Event, derive_id, new_event
 
-from services.matching import metrics, scoring
+from services.matching import credibility, metrics, scoring
 from services.matching.evidence import ConceptRef, Lexicon, Target, parse_time, standing_of
 from services.matching.repository import MatchingRepository, role_coverage
-from services.matching.terms import Synonyms, starter_vocabulary
+from services.matching.skills.taxonomy import esco_taxonomy
+from services.matching.terms import Synonyms
 
 Publish = Callable[[list[Event]], None]
 Clock = Callable[[], datetime]
@@ -44,8 +45,9 @@ def rescore_application(tenant: str, application: dict, *, repo: MatchingReposit
     evidence = repo.evidence_for(tenant, application["application_id"],
                                  credential_ids=application.get("credential_ids", []))
     now = clock()
-    result = scoring.score_application(requirements=requirements_of(role), computed_at=now,
-                                       credentials=credentials_of(application, evidence, now=now),
+    held = credibility.with_standing(credentials_of(application, evidence, now=now),
+                                     listed=credibility.CredibilityList.from_dicts(repo.get_credibility(tenant)))
+    result = scoring.score_application(requirements=requirements_of(role), computed_at=now, credentials=held,
                                        lexicon=lexicon_for(tenant, repo=repo))
     doc = score_document(tenant, application, role=role, result=result)
     outcome = repo.save_score(doc)
@@ -64,21 +66,23 @@ def rescore_application(tenant: str, application: dict, *, repo: MatchingReposit
 
 
 def lexicon_for(tenant: str, *, repo: MatchingRepository) -> Lexicon:
-    return Lexicon(synonyms=Synonyms.from_groups(repo.get_synonyms(tenant)), vocabulary=starter_vocabulary())
+    return Lexicon.with_taxonomy(esco_taxonomy(), synonyms=Synonyms.from_groups(repo.get_synonyms(tenant)))
 
 
 def requirements_of(role: dict | None) -> list[scoring.Requirement] | None:
     if role is None:
         return None
-    return [_requirement(r) for r in role.get("requirements", [])]
+    policy = credibility.Policy.from_dict(role.get("credibility"))
+    return [_requirement(r, policy=policy) for r in role.get("requirements", [])]
 
 
-def _requirement(r: dict) -> scoring.Requirement:
+def _requirement(r: dict, *, policy: credibility.Policy | None = None) -> scoring.Requirement:
     stack = r.get("any_of")
     return scoring.Requirement(
         id=r["id"], competency=r["competency"], importance=r["importance"], weight=float(r["weight"]),
         aliases=tuple(r.get("aliases") or ()), concept=_concept(r.get("concept")), min_level=r.get("min_level"),
-        max_age_months=r.get("max_age_months"),
+        max_age_months=r.get("max_age_months"), narrower_count=(r.get("narrower") or {}).get("count"),
+        credibility=policy,
         any_of=scoring.Stack(count=stack["count"], of=tuple(_target(i) for i in stack["of"])) if stack else None)
 
 
@@ -108,7 +112,14 @@ def _credential(credential_id: str, evidence: dict | None, *, now: datetime) -> 
         achievement=_text(achievement.get("name")), alignments=_alignments(achievement.get("alignments")),
         achieved_level=_level_text(achievement.get("achieved_level")), levels=_levels(achievement),
         issued_at=parse_time(report.get("valid_from")),
-        issuer_id=_text(issuer.get("id")), issuer_name=_text(issuer.get("name")))
+        issuer_id=_text(issuer.get("id")), issuer_name=_text(issuer.get("name")), issuer_trusted=_trusted(report),
+        endorsements=tuple(e for e in report.get("endorsements") or [] if isinstance(e, dict)))
+
+
+def _trusted(report: dict) -> str | None:
+    # The status of verification's issuer.trusted check (services/verification/trust.py), by its stable code.
+    return next((c.get("status") for c in report.get("checks") or []
+                 if isinstance(c, dict) and c.get("code") == "issuer.trusted"), None)
 
 
 def _alignments(nodes) -> tuple[dict, ...]:
@@ -178,7 +189,8 @@ def _publish_score(doc: dict, *, publish: Publish, trace_id: str | None) -> None
 def put_role(tenant: str, role_id: str, *, body: dict, repo: MatchingRepository) -> tuple[dict, bool]:
     """Creates or replaces a role; the worker's rescorer re-scores its applications in the background."""
     role, created = repo.put_role(tenant, role_id, title=body["title"], requirements=body["requirements"],
-                                  job_ids=body.get("job_ids", []))
+                                  job_ids=body.get("job_ids", []), description=body.get("description"),
+                                  credibility=body.get("credibility"))
     return role_view(tenant, role, repo=repo), created
 
 
@@ -205,8 +217,8 @@ def role_view(tenant: str, role: dict, *, repo: MatchingRepository) -> dict:
 
 
 def _role_fields(role: dict) -> dict:
-    return {k: role.get(k) for k in ("role_id", "title", "requirements", "job_ids", "revision",
-                                     "created_at", "updated_at")}
+    return {k: role.get(k) for k in ("role_id", "title", "description", "requirements", "credibility", "job_ids",
+                                     "revision", "created_at", "updated_at")}
 
 
 def rescoring_progress(tenant: str, role: dict, *, repo: MatchingRepository) -> dict:
@@ -254,11 +266,17 @@ def _placeholder(tenant: str, application: dict, *, repo: MatchingRepository, st
 def put_synonyms(tenant: str, *, groups: list[list[str]], repo: MatchingRepository) -> dict:
     """Replaces the tenant's synonyms and re-scores every role's applications with them (in the background)."""
     repo.put_synonyms(tenant, groups)
+    replan_roles(tenant, repo=repo)
+    return {"groups": repo.get_synonyms(tenant)}
+
+
+def replan_roles(tenant: str, *, repo: MatchingRepository) -> None:
+    """Plans the re-scoring of every role's applications, after something all of them are scored with changed."""
     after = ""
     while roles := repo.list_roles(tenant, after=after, limit=100):
         for role in roles:
             # Re-putting the role unchanged bumps its revision, which plans its re-scoring.
             repo.put_role(tenant, role["role_id"], title=role["title"], requirements=role["requirements"],
-                          job_ids=role.get("job_ids", []))
+                          job_ids=role.get("job_ids", []), description=role.get("description"),
+                          credibility=role.get("credibility"))
         after = roles[-1]["role_id"]
-    return {"groups": repo.get_synonyms(tenant)}

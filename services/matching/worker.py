@@ -16,6 +16,7 @@ from services.matching.handlers import (Rescores, handle_application_ready, hand
                                          handle_credential_verified)
 from services.matching.repository import MatchingRepository
 from services.matching.rescorer import Rescorer
+from services.matching.skills.taxonomy import esco_taxonomy
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ def main() -> None:
     settings = Settings.from_env()
     repo = MatchingRepository(connect(settings))
     repo.ensure_indexes()
+    esco_taxonomy()  # read the ESCO index now (1-3 s), not inside the first poll batch's budget
     ensure_topics(settings)
     publisher = Publisher(settings, client_id="matching-worker")
     rescorer = Rescorer(repo=repo, publish=publisher.publish)

@@ -17,11 +17,12 @@ class FakeMatchingRepository:
         self.evidence: dict[tuple, dict] = {}
         self.scores: dict[tuple, dict] = {}
         self.synonyms: dict[str, list] = {}
+        self.credibility: dict[str, list] = {}
 
     # --- roles ---------------------------------------------------------------------------------
-    def put_role(self, tenant, role_id, *, title, requirements, job_ids):
+    def put_role(self, tenant, role_id, *, title, requirements, job_ids, description=None, credibility=None):
         fields = {"title": title, "requirements": copy.deepcopy(requirements), "job_ids": sorted(set(job_ids)),
-                  "deleted": False}
+                  "description": description, "credibility": copy.deepcopy(credibility), "deleted": False}
         return self._change_role(tenant, role_id, fields, role_coverage(role_id, job_ids))
 
     def delete_role(self, tenant, role_id):
@@ -144,6 +145,12 @@ class FakeMatchingRepository:
     def put_synonyms(self, tenant, groups):
         self.synonyms[tenant] = copy.deepcopy(groups)
 
+    def get_credibility(self, tenant):
+        return copy.deepcopy(self.credibility.get(tenant, []))
+
+    def put_credibility(self, tenant, issuers):
+        self.credibility[tenant] = copy.deepcopy(issuers)
+
     def save_score(self, doc):
         key = (doc["tenant"], doc["application_id"], doc["role_id"])
         current = self.scores.get(key)
@@ -208,3 +215,17 @@ def _without_history(doc):
 
 def _now():
     return datetime.now(timezone.utc)
+
+
+# --- the API over these fakes, for tests of routes -----------------------------------------------
+KEY_T1, KEY_T2 = "cbk_one.secret", "cbk_two.secret"
+
+
+def api_client(repo: FakeMatchingRepository):
+    """A test client of the matching app over `repo`, with API keys KEY_T1 (tenant t1) and KEY_T2 (t2)."""
+    from services.matching.app import build_app
+    return build_app(repo=repo, tenants=FakeTenants({KEY_T1: "t1", KEY_T2: "t2"}), ready_checks={}).test_client()
+
+
+def bearer(key: str = KEY_T1) -> dict:
+    return {"Authorization": f"Bearer {key}"}
