@@ -45,6 +45,7 @@ class Settings:
     fetch_max_bytes: int = field(default=5 * 1024 * 1024, metadata={"env": "FETCH_MAX_BYTES", "doc": "Largest response body an outbound fetch reads."})
     fetch_max_redirects: int = field(default=5, metadata={"env": "FETCH_MAX_REDIRECTS", "doc": "Redirects an outbound fetch follows."})
     key_cache_ttl_s: int = field(default=300, metadata={"env": "VERIFY_KEY_CACHE_TTL_SECONDS", "doc": "How long a fetched did:web document or JWK set is reused before it is fetched again."})
+    matching_verify_deadline_s: float = field(default=900.0, metadata={"env": "MATCHING_VERIFY_DEADLINE_SECONDS", "doc": "How long matching keeps an application pending for a credential's verdict; past it the credential is unavailable and the application is scored without it (a later verdict re-scores it)."})
     ingest_pull_attempts: int = field(default=3, metadata={"env": "INGEST_PULL_ATTEMPTS", "doc": "Attempts at a transiently failing credential or ATS fetch before it is reported unavailable."})
     ingest_pull_backoff_s: float = field(default=1.0, metadata={"env": "INGEST_PULL_BACKOFF_SECONDS", "doc": "First delay between pull attempts; doubles each attempt."})
     credly_api_base: str = field(default="https://api.credly.com/v1", metadata={"env": "CREDLY_API_BASE", "doc": "Credly's API, where a Credly badge page's Open Badges assertion is fetched (tests point it at a local host)."})

@@ -20,6 +20,8 @@ from services.matching.terms import Synonyms, Vocabulary, normalise, normalise_f
 # Standings a credential can have; only VERIFIED is evidence.
 VERIFIED, FAILED, REVOKED, SUSPENDED, EXPIRED = "verified", "failed", "revoked", "suspended", "expired"
 INDETERMINATE, UNSUPPORTED, UNVERIFIED = "indeterminate", "unsupported", "unverified"
+# No verdict came within the verification deadline (services/matching/deadlines.py): scored without it.
+UNAVAILABLE = "unavailable"
 NOT_EVIDENCE = (FAILED, REVOKED, SUSPENDED, EXPIRED, UNSUPPORTED)
 
 ALIGNMENT, LABEL, ALIAS, SYNONYM, VOCABULARY = "alignment", "label", "alias", "synonym", "vocabulary"
@@ -54,6 +56,8 @@ class Credential:
     issued_at: datetime | None = None
     issuer_id: str | None = None
     issuer_name: str | None = None
+    awaited_until: datetime | None = None  # unverified: when its verification deadline passes
+    reason: str | None = None              # unavailable: why it has no verdict
 
     def __post_init__(self):
         if self.standing is None:
@@ -61,9 +65,10 @@ class Credential:
             object.__setattr__(self, "standing", self.verdict if known else UNVERIFIED)
 
     def to_dict(self) -> dict:
-        return {"credential_id": self.credential_id, "verdict": self.verdict, "status": self.standing,
-                "achievement": self.achievement, "achieved_level": self.achieved_level,
-                "issued_at": self.issued_at, "issuer": {"id": self.issuer_id, "name": self.issuer_name}}
+        found = {"credential_id": self.credential_id, "verdict": self.verdict, "status": self.standing,
+                 "achievement": self.achievement, "achieved_level": self.achieved_level,
+                 "issued_at": self.issued_at, "issuer": {"id": self.issuer_id, "name": self.issuer_name}}
+        return found if self.reason is None else {**found, "reason": self.reason}
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,8 @@ class MatchingRepository:
         self.scores.create_index([("tenant", ASCENDING), ("role_id", ASCENDING), ("rank_score", DESCENDING),
                                   ("application_id", ASCENDING)])
         self.scores.create_index([("tenant", ASCENDING), ("role_id", ASCENDING), ("ranked_at", ASCENDING)])
+        # The deadline sweep (scores_past_deadline): pending scores by when an awaited verdict is due.
+        self.scores.create_index([("pending_until", ASCENDING)])
         self.evidence.create_index([("tenant", ASCENDING), ("candidate_id", ASCENDING)])
         self.applications.create_index([("tenant", ASCENDING), ("candidate_id", ASCENDING)])
         self.synonyms.create_index([("tenant", ASCENDING)], unique=True)
@@ -138,13 +140,19 @@ class MatchingRepository:
     # --- applications ------------------------------------------------------------------------
     def record_application(self, tenant: str, application_id: str, *, job_id: str, candidate_id: str,
                            credential_ids: list[str]) -> dict:
-        """Stores what the application event says and bumps its revision; returns the stored document."""
+        """Stores what the application event says and bumps its revision; returns the stored document.
+
+        `credentials_seen` keeps when each credential was first listed ($min: a redelivery keeps the first
+        moment), from which its verification deadline runs (deadlines.py).
+        """
         now = _now()
+        # Credential ids are derive_id hex, safe as field names.
+        seen = {f"credentials_seen.{cid}": now for cid in dict.fromkeys(credential_ids)}
         return _upsert(lambda: self.applications.find_one_and_update(
             {"tenant": tenant, "application_id": application_id},
             {"$set": {"job_id": job_id, "candidate_id": candidate_id, "credential_ids": list(credential_ids),
                       "updated_at": now},
-             "$inc": {"revision": 1}, "$setOnInsert": {"created_at": now}},
+             "$inc": {"revision": 1}, "$setOnInsert": {"created_at": now}, **({"$min": seen} if seen else {})},
             projection=_NO_ID, upsert=True, return_document=ReturnDocument.AFTER))
 
     def touch_application(self, tenant: str, application_id: str, *, candidate_id: str) -> dict:
@@ -247,8 +255,10 @@ class MatchingRepository:
                 return SaveOutcome(applied=True, previous=current, score_id=current_id)
 
     def mark_published(self, *, tenant: str, application_id: str, role_id: str, input_revision: int,
-                       fingerprint: str, score_id: object = None) -> None:
+                       fingerprint: str | None, score_id: object = None) -> None:
         """Records that the score of this revision was announced; a newer revision written meanwhile is left alone.
+
+        `fingerprint` None: the score needs no announcing (pending); the last announced one is kept.
 
         Addressed by _id (the one save_score returned, else found through the unique key): secantusdb's
         planner would otherwise pick a ranking index (both start with tenant, role_id) and walk every score
@@ -260,8 +270,9 @@ class MatchingRepository:
             if found is None:
                 return
             score_id = found["_id"]
-        self.scores.update_one({"_id": score_id, "input_revision": input_revision},
-                               {"$set": {"published_fingerprint": fingerprint, "pending_publish": False}})
+        done = {"pending_publish": False} if fingerprint is None else \
+            {"published_fingerprint": fingerprint, "pending_publish": False}
+        self.scores.update_one({"_id": score_id, "input_revision": input_revision}, {"$set": done})
 
     def drop_superseded_scores(self, tenant: str, application_id: str, *, role_id: str, input_revision: int) -> None:
         """Removes scores against a role the application no longer belongs to, computed before this one."""
@@ -272,6 +283,11 @@ class MatchingRepository:
         stale = [d["_id"] for d in held if d["role_id"] != role_id and d["input_revision"] < input_revision]
         if stale:
             self.scores.delete_many({"_id": {"$in": stale}})
+
+    def scores_past_deadline(self, now: datetime, *, limit: int) -> list[tuple[str, str]]:
+        """(tenant, application_id) of pending scores whose awaited verdict is overdue, most overdue first."""
+        docs = self.scores.find({"pending_until": {"$lte": now}}, {"_id": False, "tenant": True, "application_id": True})
+        return [(d["tenant"], d["application_id"]) for d in docs.sort("pending_until", ASCENDING).limit(limit)]
 
     def latest_score(self, tenant: str, application_id: str) -> dict | None:
         found = self.scores.find({"tenant": tenant, "application_id": application_id}, {"_id": False, "history": False})

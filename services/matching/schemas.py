@@ -170,11 +170,13 @@ class CredentialViewSchema(Schema):
     credential_id = fields.String()
     verdict = fields.String(allow_none=True, metadata={"description": "The verification report's verdict."})
     status = fields.String(metadata={"description": "verified, failed, revoked, suspended, expired, indeterminate, "
-                                                    "unsupported or unverified (no verdict yet)."})
+                                                    "unsupported, unverified (no verdict yet) or unavailable (no "
+                                                    "verdict within the verification deadline; not counted)."})
     achievement = fields.String(allow_none=True)
     achieved_level = fields.String(allow_none=True)
     issued_at = fields.DateTime(allow_none=True)
     issuer = fields.Nested(IssuerSchema)
+    reason = fields.String(metadata={"description": "Why an unavailable credential has no verdict (only then)."})
 
 
 class UsedCredentialSchema(CredentialViewSchema):
@@ -202,7 +204,9 @@ class UnretrievedSchema(Schema):
 class ScoreViewSchema(Schema):
     application_id = fields.String()
     role_id = fields.String(allow_none=True)
-    status = fields.String(metadata={"description": "scored, unscored or awaiting_application."})
+    status = fields.String(metadata={"description": "scored; pending (credentials still being verified: no score "
+                                                    "yet, requirements not met yet are pending); unscored (the "
+                                                    "role has no requirements); or awaiting_application."})
     score = fields.Integer(allow_none=True)
     score_version = fields.String()
     computed_at = fields.DateTime(allow_none=True)
@@ -218,7 +222,9 @@ class CandidatesQuerySchema(Schema):
         unknown = EXCLUDE
 
     min_score = fields.Integer(load_default=None, validate=validate.Range(min=0, max=100))
-    status = fields.String(load_default=None, validate=validate.OneOf(("scored", "unscored")))
+    status = fields.String(load_default=None, validate=validate.OneOf(("scored", "unscored", "pending")), metadata={
+        "description": "scored or unscored filter the ranking; pending lists the applications whose credentials are "
+                       "still being verified (left out otherwise)."})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     cursor = fields.String(load_default=None, validate=validate.Length(min=1, max=1000))
 
