@@ -249,7 +249,8 @@ def score_view(tenant: str, application_id: str, *, repo: MatchingRepository) ->
                             reason="credentials were verified before the application itself arrived")
     stored = repo.latest_score(tenant, application_id)
     if stored is None:
-        return _placeholder(tenant, application, repo=repo, status=scoring.UNSCORED, reason="scoring in progress")
+        # Stored, not scored yet (the worker scores at its batch's end): not a score of any kind yet.
+        return _placeholder(tenant, application, repo=repo, status=scoring.PENDING, reason="scoring in progress")
     return {**{k: stored.get(k) for k in ("application_id", "role_id", "status", "score", "score_version",
                                          "computed_at", "reason", "requirements", "credentials")},
             "unretrieved": unretrieved_of(application)}
