@@ -53,8 +53,9 @@ def test_the_score_is_pending_from_the_202_until_the_last_verdict_and_correct_af
         try:
             assert api.send(tenant, application_id="app-pend-1", job_id="job-pend-1",
                             credentials=[{"jwt": quick}, {"jwt": slow}]).status_code == 202
-            seen = []
+            seen, give_up = [], time.monotonic() + 30
             while not (seen and seen[-1]["status"] == "pending" and host.requested.is_set()):
+                assert time.monotonic() < give_up, f"never seen pending while held; seen: {seen[-3:]}"
                 resp = api.score(tenant, "app-pend-1")
                 assert resp.status_code in (200, 404), resp.text  # 404 until matching has the application
                 if resp.status_code == 200:
