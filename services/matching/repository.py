@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Iterable
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
@@ -90,12 +90,15 @@ class MatchingRepository:
                 doc.pop("_id", None)
                 return doc, True
             plan = _rescoring_plan(sorted(set(new_coverage) | set(_pending_coverage(current))))
-            doc = self.roles.find_one_and_update(
+            # A conditional update whose matched count says whether the swap applied (not findAndModify:
+            # see _write_then_read).
+            swapped = self.roles.update_one(
                 {"_id": current["_id"], "revision": current["revision"]},
-                {"$set": {**fields, "updated_at": now, "rescoring": plan}, "$inc": {"revision": 1}},
-                projection=_NO_ID, return_document=ReturnDocument.AFTER)
-            if doc is not None:
-                return doc, bool(current.get("deleted"))
+                {"$set": {**fields, "updated_at": now, "rescoring": plan}, "$inc": {"revision": 1}})
+            if swapped.matched_count == 1:
+                stored = self.roles.find_one({"_id": current["_id"]}, _NO_ID)
+                if stored is not None:
+                    return stored, bool(current.get("deleted"))
 
     def get_role(self, tenant: str, role_id: str) -> dict | None:
         # Deleted roles are filtered here: a predicate beyond the unique key makes secantusdb scan the
@@ -148,21 +151,19 @@ class MatchingRepository:
         now = _now()
         # Credential ids are derive_id hex, safe as field names.
         seen = {f"credentials_seen.{cid}": now for cid in dict.fromkeys(credential_ids)}
-        return _upsert(lambda: self.applications.find_one_and_update(
+        return self._upsert_then_read(
             {"tenant": tenant, "application_id": application_id},
             {"$set": {"job_id": job_id, "candidate_id": candidate_id, "credential_ids": list(credential_ids),
                       "updated_at": now},
-             "$inc": {"revision": 1}, "$setOnInsert": {"created_at": now}, **({"$min": seen} if seen else {})},
-            projection=_NO_ID, upsert=True, return_document=ReturnDocument.AFTER))
+             "$inc": {"revision": 1}, "$setOnInsert": {"created_at": now}, **({"$min": seen} if seen else {})})
 
     def touch_application(self, tenant: str, application_id: str, *, candidate_id: str) -> dict:
         """Bumps the revision for a new verdict; creates a stub (no job yet) if the application is unknown."""
         now = _now()
-        return _upsert(lambda: self.applications.find_one_and_update(
+        return self._upsert_then_read(
             {"tenant": tenant, "application_id": application_id},
             {"$set": {"updated_at": now}, "$inc": {"revision": 1},
-             "$setOnInsert": {"job_id": None, "candidate_id": candidate_id, "credential_ids": [], "created_at": now}},
-            projection=_NO_ID, upsert=True, return_document=ReturnDocument.AFTER))
+             "$setOnInsert": {"job_id": None, "candidate_id": candidate_id, "credential_ids": [], "created_at": now}})
 
     def record_unretrieved(self, tenant: str, application_id: str, *, candidate_id: str, provenance: str,
                            reason: str) -> None:
@@ -181,10 +182,27 @@ class MatchingRepository:
 
     def bump_application(self, tenant: str, application_id: str) -> dict | None:
         """Bumps the revision of an existing application whose role changed; None if it is gone."""
-        return self.applications.find_one_and_update(
-            {"tenant": tenant, "application_id": application_id},
-            {"$set": {"updated_at": _now()}, "$inc": {"revision": 1}},
-            projection=_NO_ID, return_document=ReturnDocument.AFTER)
+        return self._write_then_read({"tenant": tenant, "application_id": application_id},
+                                     {"$set": {"updated_at": _now()}, "$inc": {"revision": 1}}, upsert=False)
+
+    def _upsert_then_read(self, key: dict, update: dict) -> dict:
+        found = self._write_then_read(key, update, upsert=True)
+        if found is None:  # nothing deletes applications: an upsert not read back is the server's fault
+            raise RuntimeError("an upserted application could not be read back")
+        return found
+
+    def _write_then_read(self, key: dict, update: dict, *, upsert: bool) -> dict | None:
+        """Updates (or upserts) the application by its unique key, then reads it back; None if none matched.
+
+        Not findAndModify: secantusdb's costs O(collection) however well indexed, while update_one and
+        find_one by the key stay flat (bench/repro/secantusdb_find_and_modify.py). The read may already
+        show a concurrent writer's later revision, which is safe: every input is read after it, so this
+        computation has seen all that preceded that revision too, and save_score lets one per revision land.
+        """
+        written = _upsert(lambda: self.applications.update_one(key, update, upsert=upsert))
+        if written.matched_count == 0 and written.upserted_id is None:
+            return None
+        return self.applications.find_one(key, _NO_ID)
 
     def get_application(self, tenant: str, application_id: str) -> dict | None:
         return self.applications.find_one({"tenant": tenant, "application_id": application_id}, _NO_ID)
