@@ -35,6 +35,8 @@ INDETERMINATE, UNSUPPORTED, UNVERIFIED = "indeterminate", "unsupported", "unveri
 # Genuine, perhaps, but nothing ties it to this candidate (it names no email of theirs): it never becomes evidence.
 RECIPIENT_UNCONFIRMED = "recipient_unconfirmed"
 NOT_EVIDENCE = (FAILED, REVOKED, SUSPENDED, EXPIRED, UNSUPPORTED, RECIPIENT_UNCONFIRMED)
+# No verdict came within the verification deadline (services/matching/deadlines.py): scored without it.
+UNAVAILABLE = "unavailable"
 
 ALIGNMENT, LABEL, ALIAS, SYNONYM, VOCABULARY = "alignment", "label", "alias", "synonym", "vocabulary"
 FUZZY = "fuzzy"
@@ -73,6 +75,8 @@ class Credential:
     endorsements: tuple[dict, ...] = ()   # the report's OB 3.0 endorsements (verification's endorsements.py)
     tier: str | None = None               # the issuer's credibility tier (credibility.py), once looked up
     tier_why: str | None = None
+    awaited_until: datetime | None = None  # unverified: when its verification deadline passes
+    reason: str | None = None              # unavailable: why it has no verdict
 
     def __post_init__(self) -> None:
         if self.standing is None:
@@ -83,9 +87,10 @@ class Credential:
         issuer = {"id": self.issuer_id, "name": self.issuer_name}
         if self.tier is not None:
             issuer.update(tier=self.tier, tier_why=self.tier_why)
-        return {"credential_id": self.credential_id, "verdict": self.verdict, "status": self.standing,
-                "achievement": self.achievement, "achieved_level": self.achieved_level,
-                "issued_at": self.issued_at, "issuer": issuer}
+        found = {"credential_id": self.credential_id, "verdict": self.verdict, "status": self.standing,
+                 "achievement": self.achievement, "achieved_level": self.achieved_level,
+                 "issued_at": self.issued_at, "issuer": issuer}
+        return found if self.reason is None else {**found, "reason": self.reason}
 
 
 @dataclass(frozen=True)

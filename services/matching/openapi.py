@@ -54,13 +54,16 @@ def _operations() -> dict[str, dict]:
         "/v1/roles/{role_id}/candidates": {
             "parameters": [role],
             "get": {"summary": "The role's candidates ranked by score (ties by application id), with a cursor that "
-                               "never repeats nor skips an unchanged application.",
+                               "never repeats nor skips an unchanged application. Applications whose credentials "
+                               "are still being verified are not ranked: list them with status=pending.",
                     "parameters": [{"in": "query", "schema": schemas.CandidatesQuerySchema}],
                     "responses": {"200": {"description": "A page", **_json(schemas.CandidatesPageSchema)},
                                   "400": PROBLEM, **_ERRORS}}},
         "/v1/applications/{application_id}/score": {
             "parameters": [application],
-            "get": {"summary": "The application's score, per-requirement explanation and credentials with verdicts.",
+            "get": {"summary": "The application's score, per-requirement explanation and credentials with verdicts; "
+                               "`pending` (score null) until every credential has its verdict or is past its "
+                               "verification deadline (then `unavailable`).",
                     "responses": {"200": {"description": "The score", **_json(schemas.ScoreViewSchema)}, **_ERRORS}}},
         "/v1/candidates/{candidate_id}/credentials": {
             "parameters": [candidate],

@@ -25,11 +25,11 @@ from shared.problems import Problem
 
 from services.matching import evidence as ev
 from services.matching.queries import RecruiterQueries
-from services.matching.service import NotFound, UNSCORED_RANK, credentials_of, utcnow
+from services.matching.service import NotFound, PENDING_RANK, UNSCORED_RANK, credentials_of, utcnow
 
 CURSOR_VERSION = 1
 SETTLE_S = 2.0
-SCORED, UNSCORED = "scored", "unscored"
+SCORED, UNSCORED, PENDING = "scored", "unscored", "pending"
 
 
 def candidates_page(tenant: str, role_id: str, *, query: dict, queries: RecruiterQueries, role_exists: bool,
@@ -55,9 +55,11 @@ def candidates_page(tenant: str, role_id: str, *, query: dict, queries: Recruite
 
 
 def _score_range(min_score: int | None, status: str | None) -> tuple[int, int]:
-    # Both filters are ranges of rank_score, so the ranked index answers them.
-    if status == UNSCORED:
-        return (UNSCORED_RANK, UNSCORED_RANK) if min_score is None else (1, 0)  # unscored has no score to compare
+    # Both filters are ranges of rank_score, so the ranked index answers them. Pending applications sit
+    # below the unscored ones, outside the default range: they are listed apart, with status=pending.
+    if status in (UNSCORED, PENDING):
+        rank = UNSCORED_RANK if status == UNSCORED else PENDING_RANK
+        return (rank, rank) if min_score is None else (1, 0)  # neither has a score to compare
     low = max(min_score if min_score is not None else UNSCORED_RANK, 0 if status == SCORED else UNSCORED_RANK)
     return low, 100
 

@@ -223,11 +223,13 @@ class CredentialViewSchema(Schema):
     verdict = fields.String(allow_none=True, metadata={"description": "The verification report's verdict."})
     status = fields.String(metadata={"description": "verified, failed, revoked, suspended, expired, indeterminate, "
                                                     "unsupported, recipient_unconfirmed (nothing ties it to this "
-                                                    "candidate) or unverified (no verdict yet)."})
+                                                    "candidate), unverified (no verdict yet) or unavailable (no "
+                                                    "verdict within the verification deadline; not counted)."})
     achievement = fields.String(allow_none=True)
     achieved_level = fields.String(allow_none=True)
     issued_at = fields.DateTime(allow_none=True)
     issuer = fields.Nested(IssuerSchema)
+    reason = fields.String(metadata={"description": "Why an unavailable credential has no verdict (only then)."})
 
 
 class UsedCredentialSchema(CredentialViewSchema):
@@ -257,7 +259,9 @@ class UnretrievedSchema(Schema):
 class ScoreViewSchema(Schema):
     application_id = fields.String()
     role_id = fields.String(allow_none=True)
-    status = fields.String(metadata={"description": "scored, unscored or awaiting_application."})
+    status = fields.String(metadata={"description": "scored; pending (credentials still being verified: no score "
+                                                    "yet, requirements not met yet are pending); unscored (the "
+                                                    "role has no requirements); or awaiting_application."})
     score = fields.Integer(allow_none=True)
     score_version = fields.String()
     computed_at = fields.DateTime(allow_none=True)
@@ -273,7 +277,9 @@ class CandidatesQuerySchema(Schema):
         unknown = EXCLUDE
 
     min_score = fields.Integer(load_default=None, validate=validate.Range(min=0, max=100))
-    status = fields.String(load_default=None, validate=validate.OneOf(("scored", "unscored")))
+    status = fields.String(load_default=None, validate=validate.OneOf(("scored", "unscored", "pending")), metadata={
+        "description": "scored or unscored filter the ranking; pending lists the applications whose credentials are "
+                       "still being verified (left out otherwise)."})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     cursor = fields.String(load_default=None, validate=validate.Length(min=1, max=1000))
 

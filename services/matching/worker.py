@@ -31,9 +31,10 @@ def main() -> None:
     esco_taxonomy()  # read the ESCO index now (1-3 s), not inside the first poll batch's budget
     ensure_topics(settings)
     publisher = Publisher(settings, client_id="matching-worker")
-    rescorer = Rescorer(repo=repo, publish=publisher.publish)
+    deadline_s = settings.matching_verify_deadline_s
+    rescorer = Rescorer(repo=repo, publish=publisher.publish, verify_deadline_s=deadline_s)
     # Each application is scored once per poll batch, however many of its events the batch holds.
-    rescores = Rescores(repo=repo, publish=publisher.publish)
+    rescores = Rescores(repo=repo, publish=publisher.publish, verify_deadline_s=deadline_s)
     loop = ConsumerLoop(settings=settings, group_id="matching", publisher=publisher, batch_end=rescores.flush, handlers={
         APPLICATIONS_READY: partial(handle_application_ready, repo=repo, rescores=rescores),
         CREDENTIALS_VERIFIED: partial(handle_credential_verified, repo=repo, rescores=rescores),

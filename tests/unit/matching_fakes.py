@@ -18,6 +18,7 @@ class FakeMatchingRepository:
         self.scores: dict[tuple, dict] = {}
         self.synonyms: dict[str, list] = {}
         self.credibility: dict[str, list] = {}
+        self.clock = _now  # when a credential counts as first listed (tests of the deadline set it)
 
     # --- roles ---------------------------------------------------------------------------------
     def put_role(self, tenant, role_id, *, title, requirements, job_ids, description=None, credibility=None):
@@ -87,6 +88,9 @@ class FakeMatchingRepository:
     def record_application(self, tenant, application_id, *, job_id, candidate_id, credential_ids):
         doc = self._application(tenant, application_id)
         doc.update(job_id=job_id, candidate_id=candidate_id, credential_ids=list(credential_ids))
+        seen = doc.setdefault("credentials_seen", {})
+        for cid in credential_ids:
+            seen.setdefault(cid, self.clock())
         doc["revision"] += 1
         return copy.deepcopy(doc)
 
@@ -165,12 +169,17 @@ class FakeMatchingRepository:
     def mark_published(self, *, tenant, application_id, role_id, input_revision, fingerprint, score_id=None):
         doc = self.scores.get((tenant, application_id, role_id))
         if doc is not None and doc["input_revision"] == input_revision:
-            doc.update(published_fingerprint=fingerprint, pending_publish=False)
+            doc.update(pending_publish=False, **({} if fingerprint is None else {"published_fingerprint": fingerprint}))
 
     def drop_superseded_scores(self, tenant, application_id, *, role_id, input_revision):
         for key in [k for k, s in self.scores.items() if k[:2] == (tenant, application_id)
                     and k[2] != role_id and s["input_revision"] < input_revision]:
             del self.scores[key]
+
+    def scores_past_deadline(self, now, *, limit):
+        due = sorted((s["pending_until"], k[:2]) for k, s in self.scores.items()
+                     if s.get("pending_until") is not None and s["pending_until"] <= now)
+        return [key for _, key in due][:limit]
 
     def latest_score(self, tenant, application_id):
         mine = [s for k, s in self.scores.items() if k[:2] == (tenant, application_id)]
