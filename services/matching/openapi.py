@@ -46,7 +46,7 @@ def _operations() -> dict[str, dict]:
                                 "it in the role.",
                      "requestBody": {"required": False, **_json(schemas.SuggestRequestSchema)},
                      "responses": {"200": {"description": "Suggestions", **_json(schemas.SuggestionsSchema)},
-                                   "400": PROBLEM, **_ERRORS}}},
+                                   **_BODY_ERRORS}}},
         "/v1/roles": {
             "get": {"summary": "The tenant's roles by id, a page at a time.",
                     "parameters": [{"in": "query", "schema": schemas.RoleListQuerySchema}],

@@ -27,6 +27,10 @@ _CLOCK_EVERY = 64
 # under a nanosecond a unit; when a pattern thrashes its DFA cache RE2 falls back to its NFA, about 10 ns a
 # unit, so the budget bounds the worst case near 0.2 s. A 1 KB string against a 50-instruction pattern is 50,000.
 MAX_REGEX_WORK = 20_000_000
+# Keywords nested inside each other (a `$ref` that refers to itself nests without end). Real schemas nest a few
+# dozen deep; this stops a self-reference long before Python's recursion limit, which a Rust extension under
+# jsonschema (rpds, via referencing) would meet as a panic rather than a RecursionError.
+MAX_DEPTH = 100
 
 Keyword = Callable[[Any, Any, Any, Any], Iterable[Any] | None]
 
@@ -40,6 +44,7 @@ class Budget:
                  max_cpu_s: float = MAX_CPU_S):
         self.max_steps, self.steps, self.regex_work = max_steps, max_steps, max_regex_work
         self.max_cpu_s, self._cpu_until = max_cpu_s, time.thread_time() + max_cpu_s
+        self.depth = 0
 
     def step(self) -> None:
         self.steps -= 1
@@ -78,7 +83,14 @@ def current() -> Budget:
 def metered(keyword: Keyword) -> Keyword:
     """The jsonschema keyword function `keyword`, charging one step to the current budget each time it runs."""
     def run(validator: Any, value: Any, instance: Any, schema: Any) -> Iterator[Any]:
-        current().step()
-        yield from keyword(validator, value, instance, schema) or ()
+        budget = current()
+        budget.step()
+        budget.depth += 1
+        try:
+            if budget.depth > MAX_DEPTH:
+                raise OverBudget(f"its schemas nest more than {MAX_DEPTH} keywords deep (a $ref without end?)")
+            yield from keyword(validator, value, instance, schema) or ()
+        finally:
+            budget.depth -= 1
     run.__name__ = getattr(keyword, "__name__", "keyword")
     return run

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from functools import partial
 
 import pytest
+from marshmallow import ValidationError
 
 from services.ingest.app import create_app
 from services.ingest.model import Application, Link, received_event
@@ -63,6 +64,13 @@ def wait_for(condition, timeout_s: float = 30.0) -> bool:
     return False
 
 
+def _tenant_of(value: bytes) -> str | None:
+    try:
+        return events.decode(value).tenant
+    except (ValidationError, ValueError):
+        return None
+
+
 def test_a_handler_whose_output_is_over_the_record_limit_is_dead_lettered_and_the_next_message_is_handled(settings, servers):
     settings = replace(settings, consumer_max_attempts=2, consumer_pause_max_s=0.5)
     tenant, group = f"t-{uuid.uuid4().hex[:8]}", f"g-{uuid.uuid4().hex[:8]}"
@@ -87,7 +95,8 @@ def test_a_handler_whose_output_is_over_the_record_limit_is_dead_lettered_and_th
     with Running(loop):
         assert wait_for(lambda: "d1" in handled), "the message after the oversized one was never handled"
     def dead():
-        return [r for r in dlq.seen[events.dlq_topic(events.APPLICATIONS_READY)] if events.decode(r.value).tenant == tenant]
+        # The topic is shared with the rest of the suite, whose dead letters may be stubs that are not events.
+        return [r for r in dlq.seen[events.dlq_topic(events.APPLICATIONS_READY)] if _tenant_of(r.value) == tenant]
     dlq.read(until=lambda _s: dead())
     dead = dead()
     assert len(dead) == 1 and b"over the 1048576-byte limit" in dict(dead[0].headers)["error"]

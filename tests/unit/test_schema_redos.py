@@ -158,8 +158,10 @@ def test_a_ref_to_a_meta_schema_is_evaluated_within_the_budget_too():
 
 def test_a_schema_that_refers_to_itself_without_end_is_indeterminate():
     report, _ = judged(credential(), {"$schema": DRAFT, "$ref": "#"})
-    assert schema_check(report) == {"code": "structure.schema", "status": "indeterminate",
-                                    "message": "a schema the credential names refers to itself without end"}
+    check = schema_check(report)
+    assert (check["code"], check["status"]) == ("structure.schema", "indeterminate")
+    assert "nest more than" in check["message"]
+
 
 
 def test_an_embedded_schema_resource_with_its_own_dialect_is_not_evaluated():
