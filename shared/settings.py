@@ -49,6 +49,10 @@ class Settings:
     ingest_pull_backoff_s: float = field(default=1.0, metadata={"env": "INGEST_PULL_BACKOFF_SECONDS", "doc": "First delay between pull attempts; doubles each attempt."})
     credly_api_base: str = field(default="https://api.credly.com/v1", metadata={"env": "CREDLY_API_BASE", "doc": "Credly's API, where a Credly badge page's Open Badges assertion is fetched (tests point it at a local host)."})
     ingest_pull_budget_s: float = field(default=30.0, metadata={"env": "INGEST_PULL_BUDGET_SECONDS", "doc": "Total time ingest's worker spends pulling for one application before giving up on what is left."})
+    writeback_max_attempts: int = field(default=8, metadata={"env": "WRITEBACK_MAX_ATTEMPTS", "doc": "Attempts at a transiently failing ATS write-back before it is reported failed (`credbridge writeback status`)."})
+    writeback_backoff_s: float = field(default=2.0, metadata={"env": "WRITEBACK_BACKOFF_SECONDS", "doc": "First delay before retrying an ATS write-back; doubles each attempt (at most an hour)."})
+    writeback_pool_size: int = field(default=8, metadata={"env": "WRITEBACK_POOL_SIZE", "doc": "ATS writes one write-back worker process runs at once, over all connections."})
+    writeback_poll_s: float = field(default=0.5, metadata={"env": "WRITEBACK_POLL_SECONDS", "doc": "How often the write-back worker looks for writes that became due (retries, rate-limit waits)."})
     build_commit: str = field(default="", metadata={"env": "CREDBRIDGE_COMMIT", "doc": "Git commit the image was built from, shown by credbridge_build_info."})
 
     @classmethod
