@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from flask import Blueprint, Response, current_app, request, url_for
 
@@ -37,6 +38,8 @@ class Context:
     repo: MatchingRepository
     tenants: TenantRepository
     queries: RecruiterQueries | None = None  # the read side; None in unit tests that run no database
+    # (tenant, application_id) -> where and when its score was last written back into the ATS (writeback.py)
+    writeback: Callable[[str, str], dict | None] | None = None
 
 
 def _context() -> Context:
@@ -86,7 +89,10 @@ def list_roles():
 def get_score(application_id: str):
     tenant = _tenant()
     application_id = _APPLICATION_KEY.load({"application_id": application_id})["application_id"]
-    return _SCORE_OUT.dump(service.score_view(tenant, application_id, repo=_context().repo))
+    view = service.score_view(tenant, application_id, repo=_context().repo)
+    if _context().writeback is not None:
+        view["writeback"] = _context().writeback(tenant, application_id)
+    return _SCORE_OUT.dump(view)
 
 
 @bp.get("/roles/<role_id>/candidates")

@@ -15,6 +15,7 @@ from shared.tenants import TenantRepository
 from services.matching import api
 from services.matching.queries import RecruiterQueries
 from services.matching.repository import MatchingRepository
+from services.matching.writeback import last_write_back
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -25,14 +26,16 @@ def create_app(settings: Settings | None = None) -> Flask:
     repo.ensure_indexes()
     return build_app(repo=repo, tenants=TenantRepository(db, settings), queries=RecruiterQueries(repo),
                      ready_checks={"database": partial(database_reachable, db),
-                                   "broker": partial(broker_reachable, settings)})
+                                   "broker": partial(broker_reachable, settings)},
+                     writeback=partial(last_write_back, db))
 
 
 def build_app(*, repo: MatchingRepository, tenants: TenantRepository,
-              ready_checks: dict[str, Callable[[], bool]], queries: RecruiterQueries | None = None) -> Flask:
+              ready_checks: dict[str, Callable[[], bool]], queries: RecruiterQueries | None = None,
+              writeback: Callable[[str, str], dict | None] | None = None) -> Flask:
     """The app around already-built adapters; tests hand it in-memory ones."""
     app = create_base_app("matching", ready_checks=ready_checks)
-    app.extensions["matching"] = api.Context(repo=repo, tenants=tenants, queries=queries)
+    app.extensions["matching"] = api.Context(repo=repo, tenants=tenants, queries=queries, writeback=writeback)
     app.register_blueprint(api.bp)
     app.register_blueprint(api.docs)
     return app

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from urllib.parse import urlsplit
 
+from shared.tenants import TenantError
+
 # What each provider can show (README "Write-back"); asking for anything else is refused, never faked.
 CAPABILITIES: dict[str, frozenset[str]] = {
     "generic": frozenset({"score", "note", "tags"}),   # all of it travels in the signed callback
@@ -18,7 +20,7 @@ DEFAULT_SCORE_FIELD = "credbridge_score"
 SECRET_KEYS = ("api_key", "client_id", "client_secret")
 
 
-class ConfigError(Exception):
+class ConfigError(TenantError):
     """A write-back configuration that cannot work; the message says which part."""
 
 
@@ -43,6 +45,13 @@ class WritebackConfig:
         doc = {k: v for k, v in asdict(self).items() if k != "secrets"}
         doc["secrets_stored"] = sorted(k for k, v in self.secrets.items() if v)
         return doc
+
+
+def default_config(tenant: str, provider: str) -> WritebackConfig:
+    """Off; once enabled, everything the provider can show."""
+    can = CAPABILITIES.get(provider, frozenset())
+    return WritebackConfig(tenant=tenant, provider=provider, score="score" in can, note="note" in can,
+                           tags="tags" in can)
 
 
 def check(config: WritebackConfig) -> WritebackConfig:

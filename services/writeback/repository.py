@@ -19,7 +19,7 @@ from pymongo.errors import DuplicateKeyError
 from shared.tenants import TenantRepository
 
 from services.writeback.clients import Origin
-from services.writeback.config import SECRET_KEYS, WritebackConfig
+from services.writeback.config import SECRET_KEYS, WritebackConfig, default_config
 
 _NO_ID = {"_id": False}
 EPOCH = datetime.fromtimestamp(0, timezone.utc)
@@ -54,7 +54,8 @@ class WritebackRepository:
         fields: dict = {"tenant": tenant, "application_id": application_id, "provider": provider}
         if candidate_id:
             fields["candidate_id"] = candidate_id
-        fields.update({f"refs.{k}": v for k, v in refs.items()})
+        # A ref's kind has dots ("lever.opportunity"), which MongoDB would read as a path: stored with ":".
+        fields.update({f"refs.{k.replace('.', ':')}": v for k, v in refs.items()})
         self.origins.update_one({"_id": _key(tenant, application_id)}, {"$set": fields}, upsert=True)
 
     def origin(self, tenant: str, application_id: str) -> Origin | None:
@@ -62,7 +63,8 @@ class WritebackRepository:
         if doc is None:
             return None
         return Origin(tenant=tenant, application_id=application_id, provider=doc["provider"],
-                      candidate_id=doc.get("candidate_id"), refs=doc.get("refs") or {})
+                      candidate_id=doc.get("candidate_id"),
+                      refs={k.replace(":", "."): v for k, v in (doc.get("refs") or {}).items()})
 
     # --- records -------------------------------------------------------------------------------
     def want(self, tenant: str, application_id: str, *, provider: str | None, desired: dict,
@@ -130,7 +132,7 @@ class WritebackRepository:
     def config(self, tenant: str, provider: str) -> WritebackConfig:
         doc = self.configs.find_one({"tenant": tenant, "provider": provider}, _NO_ID)
         if doc is None:
-            return WritebackConfig(tenant=tenant, provider=provider)
+            return default_config(tenant, provider)
         sealed = doc.pop("secrets", {}) or {}
         return WritebackConfig(**{**doc, "secrets": {k: self.tenants.unseal(v) for k, v in sealed.items()}})
 

@@ -5,7 +5,7 @@ import copy
 from datetime import datetime, timezone
 
 from services.writeback.clients import Origin
-from services.writeback.config import WritebackConfig
+from services.writeback.config import default_config
 
 EPOCH = datetime.fromtimestamp(0, timezone.utc)
 
@@ -73,7 +73,7 @@ class FakeWritebackRepository:
         return copy.deepcopy(rec) if rec else None
 
     def config(self, tenant, provider):
-        return self.configs.get((tenant, provider)) or WritebackConfig(tenant=tenant, provider=provider)
+        return self.configs.get((tenant, provider)) or default_config(tenant, provider)
 
     def save_config(self, config):
         self.configs[(config.tenant, config.provider)] = config
