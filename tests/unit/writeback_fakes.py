@@ -5,7 +5,7 @@ import copy
 from datetime import datetime, timezone
 
 from services.writeback.clients import Origin
-from services.writeback.config import default_config
+from services.writeback.config import WritebackConfig, default_config
 
 EPOCH = datetime.fromtimestamp(0, timezone.utc)
 
