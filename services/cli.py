@@ -79,7 +79,8 @@ def _out(doc: dict) -> None:
 
 # Other command groups live beside the code they drive; each module has register(subparsers).
 # Each command's function is called as func(args, settings) and returns the exit code.
-EXTRA_COMMAND_MODULES: list[str] = ["shared.dlq_cli", "services.verification.trust_cli", "services.writeback.cli"]
+EXTRA_COMMAND_MODULES: list[str] = ["shared.dlq_cli", "services.verification.trust_cli", "services.keys_cli",
+                                    "services.writeback.cli"]
 
 
 def parser() -> argparse.ArgumentParser:

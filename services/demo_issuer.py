@@ -16,6 +16,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 import base58
 import jwt as pyjwt
@@ -57,7 +58,7 @@ class Issuer:
         """The JWT payload of an OpenBadgeCredential (OB 3.0 §8.2 claims around a `vc` claim)."""
         issuer_id = issuer_override or self.did
         nbf_s = _seconds(nbf) if nbf is not None else int(time.time()) - 60
-        vc = {
+        vc: dict[str, Any] = {
             "@context": [VC_V2_CONTEXT, OB3_CONTEXT],
             "id": f"urn:uuid:{uuid.uuid4()}",
             "type": ["VerifiableCredential", "OpenBadgeCredential"],
@@ -68,7 +69,7 @@ class Issuer:
         }
         if subject_email is not None:
             vc["credentialSubject"]["identifier"] = [_hashed_email(subject_email)]
-        payload = {"iss": issuer_id, "jti": vc["id"], "nbf": nbf_s, "vc": vc}
+        payload: dict[str, Any] = {"iss": issuer_id, "jti": vc["id"], "nbf": nbf_s, "vc": vc}
         if exp is not None:
             payload["exp"] = _seconds(exp)
             vc["validUntil"] = _iso(payload["exp"])

@@ -14,10 +14,10 @@ from kafka.errors import KafkaError
 from marshmallow import ValidationError
 from pymongo.errors import AutoReconnect, ConnectionFailure, NetworkTimeout
 
-from shared import events, logs
-from shared.kafka import PublishError, Publisher
-from shared.metrics import (KAFKA_COMMIT_FAILURES, KAFKA_CONSUMED, KAFKA_DEAD_LETTERED, KAFKA_PAUSES, KAFKA_RETRIED,
-                            LagTracker, record_build_info)
+from shared import events, logs, safejson
+from shared.kafka import PublishError, Publisher, RecordRefused
+from shared.metrics import (KAFKA_BATCHES_CUT, KAFKA_COMMIT_FAILURES, KAFKA_CONSUMED, KAFKA_DEAD_LETTERED, KAFKA_PAUSES,
+                            KAFKA_RETRIED, LagTracker, record_build_info)
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,9 @@ Handler = Callable[[events.Event], None]
 # Failures worth retrying: the database or broker is briefly away. Anything else is a bug or bad
 # data, and retrying it only delays the rest of the partition.
 TRANSIENT = (AutoReconnect, ConnectionFailure, NetworkTimeout, PublishError)
+# Failures this message can never get past: dead-lettered at once. RecordRefused is the broker refusing what
+# handling the message produced (over the record size limit): re-reading it would hold its partition forever.
+PERMANENT = (ValidationError, RecordRefused)
 
 
 class PermanentError(Exception):
@@ -56,10 +59,20 @@ class Outcome:
 class ConsumerLoop:
     def __init__(self, *, settings: Settings, group_id: str, handlers: dict[str, Handler],
                  publisher: Publisher, sleep: Callable[[float], None] | None = None,
-                 batch_end: Callable[[], object] | None = None):
+                 batch_end: Callable[[], object] | None = None, longest_message_s: float = 0.0,
+                 clock: Callable[[], float] = time.monotonic):
         """`batch_end`, if given, runs once a poll batch is handled and before its offsets are committed: work
         the handlers deferred to do once per batch. If MongoDB or the broker is away it raises, and the whole
-        batch is read again after a pause (its handlers are idempotent), so deferred work is never skipped."""
+        batch is read again after a pause (its handlers are idempotent), so deferred work is never skipped.
+
+        `longest_message_s` is the most one message's handling may take (ingest: its pull budget). A batch stops
+        once `consumer_batch_budget_s` is spent, so a batch never takes longer than the budget plus one message:
+        that must fit in the poll interval, or the group would move the partitions mid-batch, the commit would be
+        refused and the same batch handled again, forever."""
+        if settings.consumer_batch_budget_s + longest_message_s >= settings.consumer_max_poll_interval_ms / 1000:
+            raise ValueError(f"CONSUMER_BATCH_BUDGET_SECONDS ({settings.consumer_batch_budget_s}) plus the longest "
+                             f"message ({longest_message_s} s) must stay below CONSUMER_MAX_POLL_INTERVAL_MS "
+                             f"({settings.consumer_max_poll_interval_ms})")
         self.settings = settings
         self.group_id = group_id
         self.handlers = handlers
@@ -70,6 +83,7 @@ class ConsumerLoop:
         self._sleep = sleep or self._wake.wait
         self._stopping = False
         self._pauses = 0  # pauses in a row; reset by the first message handled after them
+        self._clock = clock
         self._consumer: KafkaConsumer | None = None
 
     def stop(self, *_args) -> None:
@@ -114,7 +128,7 @@ class ConsumerLoop:
                 log.warning("transient failure, retrying", extra={"topic": topic, "attempt": attempt,
                                                                    "error": type(exc).__name__, "trace_id": event.trace_id})
                 self._sleep(delay)
-            except (PermanentError, ValidationError) as exc:
+            except (PermanentError, *PERMANENT) as exc:
                 return self._dead_letter(topic, key, value, f"{type(exc).__name__}: {exc}", trace_id=event.trace_id)
             except Exception as exc:  # noqa: BLE001 - the loop's policy: a bug must not wedge the partition
                 log.exception("handler failed", extra={"topic": topic, "trace_id": event.trace_id})
@@ -124,7 +138,13 @@ class ConsumerLoop:
         headers = [("error", error[:2000].encode()), ("original_topic", topic.encode()),
                    ("failed_at", str(time.time()).encode())]
         try:
-            self.publisher.publish_raw(events.dlq_topic(topic), key=key, value=value, headers=headers)
+            try:
+                self.publisher.publish_raw(events.dlq_topic(topic), key=key, value=value, headers=headers)
+            except RecordRefused:
+                # The record was near the limit and the error headers took it over: keep its ids and error, so
+                # it can be found on its own topic, rather than letting it block the partition.
+                stub = json.dumps({**describe_dlq_record(value, headers), "omitted": f"value of {len(value)} bytes"})
+                self.publisher.publish_raw(events.dlq_topic(topic), key=key, value=stub.encode(), headers=headers)
         except PublishError as exc:
             # The broker is away: the record stays uncommitted and is read again once it is back.
             raise DependencyUnavailable("broker", str(exc)) from exc
@@ -144,6 +164,7 @@ class ConsumerLoop:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=100,
+            max_poll_interval_ms=self.settings.consumer_max_poll_interval_ms,
             # Shorter than Kafka's 45 s default: a killed worker's partitions move on within seconds.
             session_timeout_ms=self.settings.consumer_session_timeout_ms,
             heartbeat_interval_ms=max(self.settings.consumer_session_timeout_ms // 4, 500),
@@ -176,10 +197,17 @@ class ConsumerLoop:
 
     def _handle_batch(self, consumer: KafkaConsumer, batch) -> None:
         done: dict[TopicPartition, OffsetAndMetadata] = {}
+        ends = self._clock() + self.settings.consumer_batch_budget_s
         try:
             for tp, records in batch.items():
                 for rec in records:
                     if self._stopping:
+                        return
+                    if done and self._clock() >= ends:
+                        # The batch's time is spent: commit what was handled, and the next poll (soon enough for
+                        # the group) returns the rest.
+                        KAFKA_BATCHES_CUT.labels(group=self.group_id).inc()
+                        self._rewind(consumer, batch, done)
                         return
                     try:
                         self.process(tp.topic, rec.key, rec.value, rec.headers)
@@ -213,7 +241,8 @@ class ConsumerLoop:
         assigned = consumer.assignment()
         for tp, records in batch.items():
             if tp in assigned and records:
-                consumer.seek(tp, done[tp].offset if tp in done else records[0].offset)
+                # The offsets in `done` are the ints _handle_batch put there (the stub allows None).
+                consumer.seek(tp, done[tp].offset if tp in done else records[0].offset)  # type: ignore[arg-type]
 
     def _pause(self, topic: str, exc: DependencyUnavailable) -> None:
         KAFKA_PAUSES.labels(topic=topic, dependency=exc.dependency).inc()
@@ -240,7 +269,7 @@ def describe_dlq_record(value: bytes, headers) -> dict:
     """What `credbridge dlq list` shows: the error and envelope ids, never the payload."""
     hdrs = {k: v.decode(errors="replace") for k, v in (headers or [])}
     try:
-        doc = json.loads(value)
+        doc = safejson.loads(value, max_depth=safejson.MAX_EVENT_DEPTH)
         ids = {k: doc.get(k) for k in ("event_id", "type", "tenant", "trace_id")} if isinstance(doc, dict) else {}
     except (UnicodeDecodeError, json.JSONDecodeError):
         ids = {}

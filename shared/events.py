@@ -10,6 +10,8 @@ from datetime import datetime, timezone
 from marshmallow import EXCLUDE, ValidationError, fields, validate
 from marshmallow import Schema as _Schema
 
+from shared import safejson
+
 # Topic names: one per event type, so a consumer subscribes to exactly what it handles.
 # applications.received: what a webhook said, as accepted (ingest's worker resolves it further);
 # applications.ready: the application with the ids of every credential found for it.
@@ -123,6 +125,8 @@ class ReportSchema(Schema):
     status = fields.Dict(load_default=None, allow_none=True)
     flags = fields.List(fields.String(), load_default=list)  # e.g. "issuer.unregistered"
     recheck_at = fields.String(load_default=None, allow_none=True)  # when the verdict may change
+    # OB 3.0 endorsements carried, each {on, endorser {id, name}, verdict, reason, endorser_trusted}.
+    endorsements = fields.List(fields.Dict(), load_default=list)
 
 
 class CredentialVerifiedSchema(Schema):
@@ -216,7 +220,7 @@ def encode(event: Event) -> bytes:
 def decode(raw: bytes) -> Event:
     """Parses and validates an envelope and its payload; raises ValidationError on anything off."""
     try:
-        doc = json.loads(raw)
+        doc = safejson.loads(raw, max_depth=safejson.MAX_EVENT_DEPTH)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValidationError(f"not JSON: {exc}") from exc
     if not isinstance(doc, dict):

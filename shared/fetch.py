@@ -24,7 +24,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import (ConnectTimeoutError, DecodeError, NewConnectionError, ProtocolError,
                                 ReadTimeoutError)
 
-from shared.settings import Settings
+from shared.settings import Settings, UnsafeSettings
 
 Refusal = Callable[[str], "str | None"]  # address -> None (may connect) or why not
 
@@ -107,7 +107,7 @@ def _connect_checked(host: str, port: int, *, timeout, refusal: Refusal, socket_
     infos = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
     refusals, last_error = [], None
     for family, socktype, proto, _name, sockaddr in infos:
-        why = refusal(sockaddr[0])
+        why = refusal(str(sockaddr[0]))  # an INET or INET6 address: the host as text
         if why is not None:
             refusals.append(why)
             continue
@@ -127,7 +127,7 @@ def _connect_checked(host: str, port: int, *, timeout, refusal: Refusal, socket_
     raise FetchRefused("address", f"the host resolves only to refused addresses ({', '.join(sorted(set(refusals)))})")
 
 
-class _GuardedConnectionMixin:
+class _GuardedConnectionMixin(HTTPConnection):  # placed before HTTPConnection or HTTPSConnection in a class's bases
     refusal: Refusal
 
     def _new_conn(self) -> socket.socket:
@@ -156,6 +156,16 @@ def _adapter(refusal: Refusal) -> HTTPAdapter:
 
 # ---- the fetcher ----
 
+def _on_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class Fetcher:
     """GET with the policy: https only, public addresses only, bounded redirects, time and size.
 
@@ -168,6 +178,10 @@ class Fetcher:
         """`refusal` replaces the address policy in tests only (to stand a loopback host in for a public one)."""
         self.settings = settings
         self.allow_loopback = bool(settings.fetch_allow_loopback)
+        if self.allow_loopback and not _on_loopback(settings.public_base_url):
+            # Loopback is where MongoDB, Kafka and the metrics listen: a credential URL must never reach them.
+            raise UnsafeSettings("CREDBRIDGE_FETCH_ALLOW_LOOPBACK=1 is for local runs only, and CREDBRIDGE_PUBLIC_URL "
+                                 f"({settings.public_base_url}) is not on loopback")
         refusal = refusal or partial(address_refusal, allow_loopback=self.allow_loopback)
         self._clock = clock
         self._session = requests.Session()
@@ -295,7 +309,8 @@ class Fetcher:
         return Fetched(status=status, headers=CaseInsensitiveDict(resp.headers), body=body, final_url=url, content_type=ctype)
 
     def _stream(self, resp: requests.Response, *, max_bytes: int, deadline: float) -> bytes:
-        chunks, size = [], 0
+        chunks: list[bytes] = []
+        size = 0
         try:
             while True:
                 remaining = deadline - self._clock()

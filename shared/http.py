@@ -6,21 +6,31 @@ import time
 import uuid
 from typing import Callable
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from marshmallow import ValidationError
 from pymongo.errors import ConnectionFailure
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from shared import logs, metrics
+from shared import logs, metrics, safejson
 from shared.problems import Problem
 
 log = logging.getLogger(__name__)
 
 
-def create_base_app(service: str, *, ready_checks: dict[str, Callable[[], bool]]) -> Flask:
+# The largest body any route reads, unless the service says otherwise: routes check their own, smaller limits too.
+MAX_BODY_BYTES = 1_048_576
+
+
+def create_base_app(service: str, *, ready_checks: dict[str, Callable[[], bool]],
+                    max_body_bytes: int = MAX_BODY_BYTES) -> Flask:
     """A Flask app with the service-independent routes and error handling already registered."""
     app = Flask(service)
     app.config["SERVICE"] = service
+    # Enforced on the read itself, so a chunked body (no Content-Length to check first) is bounded too. werkzeug
+    # stops a chunked read silently at the limit, so one byte more is let through: a reader that gets it knows the
+    # body is over the limit and answers 413 (json_body, ingest's webhook route).
+    app.config["MAX_CONTENT_LENGTH"] = max_body_bytes + 1
+    app.config["MAX_BODY_BYTES"] = max_body_bytes
     metrics.record_build_info(service)
     _register_errors(app)
     _register_metrics(app, service)
@@ -56,7 +66,8 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def on_http(exc: HTTPException):
-        headers = {"Allow": exc.valid_methods and ", ".join(exc.valid_methods)} if getattr(exc, "valid_methods", None) else {}
+        allowed = exc.valid_methods if isinstance(exc, MethodNotAllowed) else None
+        headers = {"Allow": ", ".join(allowed)} if allowed else {}
         return Problem(exc.code or 500, exc.name, exc.description or "", headers=headers).response()
 
     @app.errorhandler(ConnectionFailure)
@@ -106,12 +117,21 @@ def _register_metrics(app: Flask, service: str) -> None:
 
 
 def json_body(max_bytes: int | None = None) -> dict:
-    """The request's JSON object, or a 4xx problem saying what is wrong with it."""
-    if max_bytes is not None and (request.content_length or 0) > max_bytes:
-        raise Problem(413, "Content Too Large", f"Bodies are limited to {max_bytes} bytes.")
+    """The request's JSON object, or a 4xx problem saying what is wrong with it (over `max_bytes`, or the app's limit: 413)."""
+    limit = min(max_bytes, current_app.config["MAX_BODY_BYTES"]) if max_bytes is not None else current_app.config["MAX_BODY_BYTES"]
+    if (request.content_length or 0) > limit:
+        raise Problem(413, "Content Too Large", f"Bodies are limited to {limit} bytes.")
     if request.mimetype != "application/json":
         raise Problem(415, "Unsupported Media Type", "Send application/json.")
-    data = request.get_json(silent=True)
+    raw = request.get_data(cache=True)
+    if len(raw) > limit:  # a chunked body has no Content-Length to refuse early
+        raise Problem(413, "Content Too Large", f"Bodies are limited to {limit} bytes.")
+    try:
+        data = safejson.loads(raw)
+    except safejson.TooDeep:
+        raise Problem(400, "Bad Request", f"The body nests deeper than {safejson.MAX_DEPTH} levels.") from None
+    except ValueError:  # not JSON, or not UTF-8
+        data = None
     if not isinstance(data, dict):
         raise Problem(400, "Bad Request", "The body is not a JSON object.")
     return data

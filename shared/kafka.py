@@ -7,18 +7,37 @@ import time
 from typing import Iterable
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.admin import NewTopic
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
+from kafka.errors import (InvalidRecordError, KafkaError, MessageSizeTooLargeError, RecordListTooLargeError,
+                          TopicAlreadyExistsError)
+from kafka.record.default_records import DefaultRecordBatchBuilder
 
 from shared import events
 from shared.metrics import KAFKA_PRODUCERS_REPLACED, KAFKA_PUBLISHED
-from shared.settings import Settings
+from shared.settings import Settings, UnsafeSettings
 
 log = logging.getLogger(__name__)
 
 
 class PublishError(Exception):
     """The broker did not acknowledge in time; the caller must not report success."""
+
+
+class RecordRefused(Exception):
+    """The broker will never take this record (too large, invalid), however often it is sent.
+
+    Not an outage, so not a PublishError: retrying it would only hold the partition that produced it.
+    A webhook answers it with a 4xx, a consumer dead-letters the message whose handling produced it.
+    """
+
+
+# Errors about the record itself, not the broker's health (kafka-python raises the size one before sending).
+_REFUSED = (MessageSizeTooLargeError, RecordListTooLargeError, InvalidRecordError)
+
+
+def record_size(key: bytes | None, value: bytes, headers: list | None = None) -> int:
+    """The producer's own upper bound on a record's size, which it compares with max_request_size."""
+    return DefaultRecordBatchBuilder.estimate_size_in_bytes(key, value, headers or [])
 
 
 def message_key(event: events.Event) -> bytes:
@@ -52,7 +71,9 @@ class Publisher:
             request_timeout_ms=max(timeout_ms - 500, 1000),
             delivery_timeout_ms=timeout_ms + 1000,
             reconnect_backoff_max_ms=1000,
+            max_request_size=settings.kafka_max_record_bytes,
         )
+        self._max_record_bytes = settings.kafka_max_record_bytes
         self._lock = threading.Lock()
         self._producer = None  # built by the first publish, so a service can start before the broker is up
 
@@ -64,6 +85,11 @@ class Publisher:
         self._deliver([(topic, key, value, headers)])
 
     def _deliver(self, records: list[tuple[str, bytes | None, bytes, list | None]]) -> None:
+        # Checked for the whole batch before anything is sent, so a refused batch publishes none of its records.
+        for topic, key, value, headers in records:
+            size = record_size(key, value, headers)
+            if size > self._max_record_bytes:
+                raise RecordRefused(f"a {topic} record of {size} bytes is over the {self._max_record_bytes}-byte limit")
         deadline = time.monotonic() + self._timeout_s
         producer = self._current()
         try:
@@ -71,6 +97,9 @@ class Publisher:
                        for topic, key, value, headers in records]
             for f in futures:
                 f.get(timeout=max(deadline - time.monotonic(), 0.05))
+        except _REFUSED as exc:
+            self._discard(producer)  # a refused batch may leave the idempotent producer's sequence behind
+            raise RecordRefused(f"the broker refused the record: {type(exc).__name__}") from exc
         except KafkaError as exc:
             self._discard(producer)
             raise PublishError(type(exc).__name__) from exc
@@ -113,24 +142,52 @@ def _close(producer, *, timeout_s: float) -> None:
             sender.force_close()
 
 
+def topic_configs(settings: Settings) -> dict[str, str]:
+    """What credbridge's topics are created with: acks=all is only as good as min.insync.replicas, so with three
+    replicas two must hold a record before it is acknowledged (one broker may fail without losing it)."""
+    return {"min.insync.replicas": str(max(1, min(2, settings.kafka_replication_factor - 1)))}
+
+
 def ensure_topics(settings: Settings, topics: Iterable[str] = events.ALL_TOPICS) -> list[str]:
-    """Creates each topic and its dead-letter topic if missing (auto-creation is off on the broker)."""
+    """Creates each topic and its dead-letter topic if missing (auto-creation is off on the broker).
+
+    Outside development mode it refuses fewer than three replicas, and topics (made earlier, or by hand) that
+    let fewer than two replicas acknowledge a record: acks=all with one in-sync replica acknowledges a record
+    that one broker's loss would take with it.
+    """
+    if settings.environment != "development" and settings.kafka_replication_factor < 3:
+        raise UnsafeSettings(f"KAFKA_REPLICATION_FACTOR={settings.kafka_replication_factor}: production needs 3 "
+                             "(three brokers, min.insync.replicas=2), or CREDBRIDGE_ENV=development for a local run")
     wanted = []
     for t in topics:
         wanted += [t, events.dlq_topic(t)]
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers.split(","), client_id="credbridge-admin")
     try:
         existing = set(admin.list_topics())
-        new = [NewTopic(t, settings.kafka_topic_partitions, settings.kafka_replication_factor)
-               for t in wanted if t not in existing]
+        new = [NewTopic(t, settings.kafka_topic_partitions, settings.kafka_replication_factor,
+                        topic_configs=topic_configs(settings)) for t in wanted if t not in existing]
         if new:
             try:
                 admin.create_topics(new)
             except TopicAlreadyExistsError:
                 pass  # another process created them first
+        if settings.environment != "development" and (thin := thin_topics(admin, wanted)):
+            raise UnsafeSettings(f"topics with min.insync.replicas below 2: {', '.join(thin)} (kafka-configs.sh "
+                                 "--alter --add-config min.insync.replicas=2)")
         return [t.name for t in new]
     finally:
         admin.close()
+
+
+def thin_topics(admin: KafkaAdminClient, topics: Iterable[str]) -> list[str]:
+    """The topics whose min.insync.replicas (their own, or the broker's default) is below 2."""
+    # kafka-python reads a None value as "describe this key" (its stubs type configs for alter_configs only).
+    wanted: dict = {"min.insync.replicas": None}
+    found = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, t, configs=wanted) for t in topics],
+                                   config_filter="all")
+    configs = found.get("topic", {})
+    return sorted(t for t in topics
+                  if int(configs.get(t, {}).get("min.insync.replicas", {}).get("value", "1")) < 2)
 
 
 def group_lag(bootstrap_servers: str, group: str, topics: Iterable[str]) -> int:

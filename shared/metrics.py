@@ -27,6 +27,12 @@ KAFKA_PRODUCERS_REPLACED = Counter("credbridge_kafka_producers_replaced_total",
 KAFKA_COMMIT_FAILURES = Counter("credbridge_kafka_commit_failures_total",
                                 "Offset commits the broker refused (usually a rebalance); the records are handled again.",
                                 ["group"])
+RATE_LIMITED = Counter("credbridge_rate_limited_total",
+                       "Requests answered 429 because their tenant (or, for anonymous /v1/verify, their address) was over its limit.",
+                       ["scope"])
+KAFKA_BATCHES_CUT = Counter("credbridge_kafka_batches_cut_total",
+                            "Poll batches stopped at CONSUMER_BATCH_BUDGET_SECONDS; the rest is read by the next poll.",
+                            ["group"])
 # One process owns a partition at a time and a revoked partition is set to 0 by its former owner,
 # so the most recent write across a service's processes is the true lag.
 KAFKA_LAG = Gauge("credbridge_kafka_consumer_lag", "Messages not yet committed (end offset minus position).",

@@ -11,7 +11,7 @@ from shared.settings import Settings
 
 def connect(settings: Settings) -> Database:
     """Call from create_app() or main(), never at import: a MongoClient must not cross a fork."""
-    client = MongoClient(settings.mongo_uri, serverSelectionTimeoutMS=3000, connectTimeoutMS=3000,
+    client: MongoClient[dict] = MongoClient(settings.mongo_uri, serverSelectionTimeoutMS=3000, connectTimeoutMS=3000,
                          tz_aware=True, appname="credbridge", event_listeners=[MongoCommandTimer()])
     return client[settings.mongo_db]
 

@@ -14,7 +14,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from shared.problems import Problem
-from shared.settings import Settings
+from shared.settings import Settings, UnsafeSettings
 
 PROVIDERS = ("generic", "greenhouse", "lever", "workable", "ashby", "smartrecruiters", "teamtailor")
 MAX_LIVE_SECRETS = 2  # rotation: the new secret and the one it replaces both verify
@@ -23,6 +23,9 @@ MAX_LIVE_SECRETS_BY_PROVIDER = {"smartrecruiters": 16}
 # Connection options an operator may set; api_key is not among them because it is stored encrypted.
 OPTION_KEYS = ("base_url", "teamtailor_v1")
 _DEV_KEY = base64.urlsafe_b64encode(hashlib.sha256(b"credbridge-development-only").digest())
+
+
+_MAX_DECRYPTED = 4096  # decrypted secrets kept per process (a few per connection)
 
 
 class TenantError(Exception):
@@ -43,7 +46,15 @@ class TenantRepository:
         self.tenants = db["tenants"]
         self.connections = db["connections"]
         self.api_keys = db["api_keys"]
+        if not settings.secrets_key and settings.environment != "development":
+            # The development key is in the source: secrets encrypted with it are readable by anyone.
+            raise UnsafeSettings("CREDBRIDGE_SECRETS_KEY is not set; set a Fernet key (docs/operations.md), or "
+                                 "CREDBRIDGE_ENV=development for a local run")
         self._fernet = Fernet(settings.secrets_key.encode() if settings.secrets_key else _DEV_KEY)
+        # Ciphertext -> plaintext. Every webhook reads its connection's secrets before it is authenticated, so a
+        # flood of forged deliveries would otherwise pay one decryption per stored secret per request. Keyed by the
+        # ciphertext, a rotated secret (a new token) is seen at once; bounded, as tokens are never reused.
+        self._plain: dict[str, str] = {}
 
     def ensure_indexes(self) -> None:
         self.connections.create_index([("tenant", ASCENDING), ("provider", ASCENDING)], unique=True)
@@ -69,6 +80,16 @@ class TenantRepository:
         self.api_keys.insert_one({"_id": key_id, "tenant": tenant_id, "hash": _digest(secret),
                                   "created_at": _now(), "revoked": False})
         return f"cbk_{key_id}.{secret}"
+
+    def revoke_api_key(self, tenant_id: str, key: str) -> str:
+        """Revokes one of the tenant's keys, named by its id or the whole key; returns the key id. Takes effect on the
+        next request: keys are looked up on every request, never cached."""
+        key_id = key[4:].partition(".")[0] if key.startswith("cbk_") else key
+        done = self.api_keys.update_one({"_id": key_id, "tenant": tenant_id},
+                                        {"$set": {"revoked": True, "revoked_at": _now()}})
+        if done.matched_count == 0:
+            raise TenantError(f"tenant {tenant_id!r} has no API key {key_id!r}")
+        return key_id
 
     def tenant_for_api_key(self, presented: str) -> str | None:
         if not presented.startswith("cbk_") or "." not in presented:
@@ -131,10 +152,17 @@ class TenantRepository:
         return self._fernet.encrypt(secret.encode()).decode()
 
     def _decrypt(self, token: str) -> str:
+        known = self._plain.get(token)  # one lookup: another thread may clear the dict in between
+        if known is not None:
+            return known
         try:
-            return self._fernet.decrypt(token.encode()).decode()
+            plain = self._fernet.decrypt(token.encode()).decode()
         except InvalidToken:
             raise RuntimeError("a stored webhook secret does not decrypt: CREDBRIDGE_SECRETS_KEY changed?") from None
+        if len(self._plain) >= _MAX_DECRYPTED:
+            self._plain.clear()  # rotations only ever add tokens: start over rather than grow without end
+        self._plain[token] = plain
+        return plain
 
 
 def bearer_tenant(repo: TenantRepository, authorization: str | None) -> str:

@@ -4,11 +4,17 @@ Unit tests never request them, so `pytest tests/unit` starts nothing.
 """
 from __future__ import annotations
 
+import os
 import sys
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+# The tests run as a local run does: the fixed development secrets key is allowed (and inherited by the services,
+# workers and CLI that the end-to-end tests start).
+os.environ.setdefault("CREDBRIDGE_ENV", "development")
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "deploy" / "local"))
@@ -30,11 +36,24 @@ class Servers:
         return Settings.from_env(**{**base, **overrides})
 
 
+@contextmanager
+def _unmeasured():
+    """Processes started inside run without coverage: `make test` hands its configuration to every Python process
+    the tests start (pyproject.toml, [tool.coverage.run] patch), and the database server is not credbridge's
+    code; traced, it slows every test."""
+    saved = {k: os.environ.pop(k) for k in ("COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START") if k in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
 @pytest.fixture(scope="session")
 def servers(tmp_path_factory):
     s = Servers(tmp_path_factory.mktemp("servers"))
     s.kafka.start()
-    s.mongo.start()
+    with _unmeasured():
+        s.mongo.start()
     ensure_topics(s.settings())
     yield s
     s.kafka.stop()

@@ -99,7 +99,7 @@ def _run(args) -> int:
         for n, (name, achievements, kind) in enumerate(APPLICANTS, start=1):
             app_id = f"demo-app-{n:02d}"
             apps[app_id] = (name, kind)
-            credentials = _credentials(issuer, achievements, kind, status_url=status_url)
+            credentials = _credentials(issuer, achievements, kind, email=_email(name), status_url=status_url)
             _send(tenant, settings, app_id=app_id, name=name, credentials=credentials)
         print(f"sent {len(apps)} signed webhooks to {args.ingest}; waiting for verification and scoring ...")
         scores = {a: _wait(args.matching, api, a, timeout_s=args.timeout) for a in apps}
@@ -135,26 +135,28 @@ def _email(name: str) -> str:
     return name.lower().replace(" ", ".") + "@example.org"
 
 
-def _credentials(issuer: Issuer, achievements: list[str], kind: str, *, status_url: str) -> list[dict]:
+def _credentials(issuer: Issuer, achievements: list[str], kind: str, *, email: str, status_url: str) -> list[dict]:
+    """The applicant's badges, each naming its recipient by email (one that names none counts for nobody)."""
     jwts = []
+    subject = "someone.else@example.org" if kind == SOMEONE_ELSE else email
     for i, achievement in enumerate(achievements):
-        subject = "someone.else@example.org" if kind == SOMEONE_ELSE else None
         jwt = issuer.vc_jwt(achievement_name=achievement, subject_email=subject)
         if kind == FORGED and i == 1:
-            jwt = tamper(issuer.vc_jwt(achievement_name="Intro to Spreadsheets"), achievement_name=achievement)
+            jwt = tamper(issuer.vc_jwt(achievement_name="Intro to Spreadsheets", subject_email=subject),
+                         achievement_name=achievement)
         if kind == REVOKED and achievement == REVOKED_ACHIEVEMENT:
-            jwt = _with_status(issuer, achievement, status_url=status_url)
+            jwt = _with_status(issuer, achievement, email=subject, status_url=status_url)
         jwts.append({"jwt": jwt})
     return jwts
 
 
-def _with_status(issuer: Issuer, achievement: str, *, status_url: str) -> str:
+def _with_status(issuer: Issuer, achievement: str, *, email: str, status_url: str) -> str:
     """A credential whose BitstringStatusListEntry (§2.1) points at bit STATUS_INDEX of the demo's list.
 
     Only this one credential carries a status: the others would be re-checked after the demo stops
     serving its list, and an unreachable list makes a verdict indeterminate.
     """
-    payload = issuer.claims(achievement_name=achievement)
+    payload = issuer.claims(achievement_name=achievement, subject_email=email)
     payload["vc"]["credentialStatus"] = {
         "id": f"{status_url}#{STATUS_INDEX}", "type": "BitstringStatusListEntry", "statusPurpose": "revocation",
         "statusListIndex": str(STATUS_INDEX), "statusListCredential": status_url}

@@ -24,6 +24,7 @@ credbridge is running.
   logs          .local/run/          stop with Ctrl-C or `make stop`
 
 Try it (in another terminal):
+  export CREDBRIDGE_ENV=development                               # a local run: the development secrets key
   .venv/bin/credbridge tenant create "Acme"                       # note the tenant id and api_key
   .venv/bin/credbridge connection add <tenant> generic            # note the secret
   .venv/bin/credbridge demo-webhook <tenant> --secret <secret>    # prints and sends a signed webhook

@@ -21,6 +21,8 @@ def receive_webhook(provider: str, tenant: str):
     if adapter is None:
         raise Problem(404, "Not Found", f"Unknown or unsupported provider {provider!r}.")
     try:
+        if ctx.limit is not None:
+            ctx.limit.check(tenant)
         body = _read_body(ctx.settings.webhook_max_body_bytes)
         delivery = Delivery(tenant=tenant, headers=request.headers, body=body, now=time.time(),
                             mimetype=request.mimetype)

@@ -12,10 +12,12 @@ Sources:
 """
 from __future__ import annotations
 
-import re
 import struct
 import zlib
-from xml.etree import ElementTree
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PNG_KEYWORDS = ("openbadges", "openbadgecredential")
@@ -88,17 +90,15 @@ def _inflate(data: bytes) -> bytes:
     return out
 
 
-_DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
-
-
 def unbake_svg(data: bytes) -> tuple[str | None, str | None]:
     """(baked text, `verify` URL) of the first openbadges element; (None, None) if there is none."""
-    if _DTD.search(data):
-        # Entity declarations are how XML bombs and external-entity reads work; badges need none.
-        raise BakedError("SVGs with a DOCTYPE or entity declarations are not read")
     try:
-        root = ElementTree.fromstring(data)
-    except ElementTree.ParseError:
+        # The parser, not a byte pattern, refuses the DTD: it sees through every encoding (UTF-16 too).
+        # Entity declarations are how XML bombs and external-entity reads work; badges need none.
+        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException:
+        raise BakedError("SVGs with a DOCTYPE or entity declarations are not read") from None
+    except ParseError:
         raise BakedError("not a well-formed SVG") from None
     if not root.tag.endswith("svg"):
         raise BakedError("not an SVG image")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from services.ingest import baked
+from shared import safejson
 
 CREDLY_API_BASE = "https://api.credly.com/v1"
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
@@ -110,7 +111,7 @@ def classify(content_type: str, body: bytes) -> Found:
 
 def _from_json(raw: bytes | str, *, label: str) -> Found:
     try:
-        doc = json.loads(raw)
+        doc = safejson.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError):
         return Found(label=label, problem="the JSON does not parse")
     if not isinstance(doc, dict):

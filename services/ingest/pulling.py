@@ -1,6 +1,7 @@
 """Pulling: fetch what a delivery points at, with retries inside a per-application time budget."""
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -82,15 +83,26 @@ class Puller:
             if ref.get("url") and not (ref.get("jwt") or ref.get("document")):
                 self._resolve(ref["url"], ref["provenance"], out=out, explicit=True, depth=0)
             else:
-                out.credentials.append(CredentialRef(**{k: ref.get(k) for k in ("provenance", "document", "jwt", "url")}))
+                self._admit(CredentialRef(provenance=ref["provenance"], document=ref.get("document"),
+                                          jwt=ref.get("jwt"), url=ref.get("url")), out=out)
         for link in links:
             for lead in discovery.leads_in_link(link):
                 self._take(lead, out=out, explicit=False, depth=0)
-        return _deduplicated(out)
+        return _bounded(_deduplicated(out), self.settings.ingest_max_credentials)
+
+    def _admit(self, ref: CredentialRef, *, out: Pulled) -> None:
+        """Forwards the credential unless it is too large to travel as one event: then the recruiter sees why."""
+        size = encoded_size(ref)
+        if size > self.settings.ingest_max_document_bytes:
+            out.unavailable.append(Unavailable(ref.provenance, f"too large: the credential is {size} bytes once encoded; "
+                                                               f"credentials over {self.settings.ingest_max_document_bytes} "
+                                                               "bytes are not accepted"))
+        else:
+            out.credentials.append(ref)
 
     def _take(self, lead: discovery.Lead, *, out: Pulled, explicit: bool, depth: int) -> None:
         if lead.jwt:
-            out.credentials.append(CredentialRef(provenance=lead.provenance, jwt=lead.jwt))
+            self._admit(CredentialRef(provenance=lead.provenance, jwt=lead.jwt), out=out)
         elif lead.url:
             self._resolve(lead.url, lead.provenance, out=out, explicit=explicit, depth=depth)
 
@@ -107,7 +119,7 @@ class Puller:
         found = discovery.classify(fetched.content_type, fetched.body)
         where = f"{provenance} -> {found.label}"
         if found.document is not None or found.jwt is not None:
-            out.credentials.append(CredentialRef(provenance=where, document=found.document, jwt=found.jwt))
+            self._admit(CredentialRef(provenance=where, document=found.document, jwt=found.jwt), out=out)
         elif found.follow and depth < MAX_DEPTH:
             self._resolve(found.follow, where, out=out, explicit=True, depth=depth + 1)
         elif found.leads and depth < MAX_DEPTH:
@@ -129,6 +141,24 @@ class Puller:
         log.info("credential not retrievable", extra={"reason": reason.split(":", 1)[0]})
         out.unavailable.append(Unavailable(provenance, reason))
         return None
+
+
+def encoded_size(ref: CredentialRef) -> int:
+    """The credential's bytes as its credentials.submitted event carries them (escaped as shared.events encodes)."""
+    if ref.jwt is not None:
+        return len(json.dumps(ref.jwt))
+    return len(json.dumps(ref.document, separators=(",", ":"))) if ref.document is not None else 0
+
+
+def _bounded(pulled: Pulled, most: int) -> Pulled:
+    """At most `most` credentials and as many unavailable ones: an application's events are published as one batch,
+    and a profile listing thousands of badges must not make that batch unbounded."""
+    extra = len(pulled.credentials) - most
+    unavailable = pulled.unavailable[:most]
+    if extra > 0:
+        unavailable.append(Unavailable("application", f"too many credentials: {len(pulled.credentials)} found, "
+                                                      f"only the first {most} are verified"))
+    return Pulled(credentials=pulled.credentials[:most], unavailable=unavailable)
 
 
 def _deduplicated(pulled: Pulled) -> Pulled:

@@ -27,7 +27,7 @@ class DeliveryRepository:
                                        projection={"_id": 0, "expires_at": 1})
         return doc is not None and doc["expires_at"] > datetime.now(timezone.utc)
 
-    def record(self, *, tenant: str, provider: str, delivery_id: str, application_id: str, events: int,
+    def record(self, *, tenant: str, provider: str, delivery_id: str, application_id: str | None, events: int,
                ttl_s: int | None = None) -> None:
         """ttl_s is the provider's: longer than its whole retry schedule (and than its replay window)."""
         now = datetime.now(timezone.utc)

@@ -1,7 +1,6 @@
 """The service layer for one webhook delivery: authenticate, normalise, deduplicate, publish, remember."""
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from typing import Callable
@@ -13,7 +12,8 @@ from services.ingest.model import received_event
 from services.ingest.providers import Ack, Adapter, Delivery
 from services.ingest.repository import DeliveryRepository
 from services.ingest.signatures import AuthError
-from shared.kafka import PublishError
+from shared.kafka import PublishError, RecordRefused
+from shared import safejson
 from shared.problems import Problem
 from shared.tenants import TenantRepository
 
@@ -52,6 +52,10 @@ def accept(delivery: Delivery, *, adapter: Adapter, tenants: TenantRepository, d
         raise Problem(400, "Bad Request", malformed)
     application = adapter.normalise(delivery, doc)
     if isinstance(application, Ack):
+        if adapter.replay_key is not None:
+            # Remembered before answering (MongoDB away: 503, and the ATS retries), so its signature is spent.
+            deliveries.record(tenant=delivery.tenant, provider=adapter.name, delivery_id=adapter.replay_key(delivery, doc),
+                              application_id=None, events=0, ttl_s=adapter.dedupe_ttl_s)
         return _acked(application)
     if deliveries.seen(tenant=delivery.tenant, provider=adapter.name, delivery_id=application.delivery_id):
         metrics.DUPLICATES.labels(provider=adapter.name).inc()
@@ -62,6 +66,11 @@ def accept(delivery: Delivery, *, adapter: Adapter, tenants: TenantRepository, d
     except PublishError:
         raise Problem(503, "Service Unavailable", "The event broker is unavailable; retry later.",
                       headers={"Retry-After": "10"}) from None
+    except RecordRefused:
+        # Escaping can make the event several times the body (a 4-byte emoji is 12 bytes of JSON): a 4xx, so the
+        # ATS stops retrying what would be refused every time.
+        raise Problem(413, "Content Too Large", "The delivery is too large to forward once encoded; send fewer or "
+                                                "smaller credentials (or links to them).") from None
     try:
         deliveries.record(tenant=delivery.tenant, provider=adapter.name, delivery_id=application.delivery_id,
                           application_id=application.application_id, events=len(batch), ttl_s=adapter.dedupe_ttl_s)
@@ -78,8 +87,10 @@ def _acked(ack: Ack) -> Accepted:
 def _parse_json(body: bytes) -> tuple[dict, str | None]:
     """The body as a JSON object, or an empty one and what is wrong with it."""
     try:
-        doc = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        doc = safejson.loads(body)
+    except safejson.TooDeep:
+        return {}, f"The body nests deeper than {safejson.MAX_DEPTH} levels."
+    except (UnicodeDecodeError, ValueError):
         return {}, "The body is not valid JSON."
     if not isinstance(doc, dict):
         return {}, "The body must be a JSON object."

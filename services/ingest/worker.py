@@ -66,9 +66,10 @@ def main() -> None:
     publisher = Publisher(settings, client_id="ingest-worker")
     fetcher = Fetcher(settings)
     resolvers = Resolvers(settings, fetcher=fetcher, tenants=TenantRepository(mongo.connect(settings), settings))
+    # One application may take its whole pull budget: the batch budget leaves room for it in the poll interval.
     loop = ConsumerLoop(settings=settings, group_id="ingest", publisher=publisher, handlers={
         APPLICATIONS_RECEIVED: partial(resolvers.handle, publish=publisher.publish),
-    })
+    }, longest_message_s=settings.ingest_pull_budget_s)
     serve_worker_metrics(settings.worker_metrics_port, settings.worker_metrics_addr)
     log.info("ingest worker started", extra={"fetch_allow_loopback": bool(settings.fetch_allow_loopback)})
     try:

@@ -9,6 +9,7 @@ from flask import Flask
 from shared.http import create_base_app
 from shared.kafka import broker_reachable
 from shared.mongo import connect, database_reachable
+from shared.ratelimit import Guard, Limit, RateLimiter
 from shared.settings import Settings
 from shared.tenants import TenantRepository
 
@@ -16,6 +17,7 @@ from services.matching import api
 from services.matching.queries import RecruiterQueries
 from services.matching.repository import MatchingRepository
 from services.matching.writeback import last_write_back
+from services.matching.skills.taxonomy import esco_taxonomy
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -24,18 +26,23 @@ def create_app(settings: Settings | None = None) -> Flask:
     db = connect(settings)
     repo = MatchingRepository(db)
     repo.ensure_indexes()
+    limiter = RateLimiter(db)
+    limiter.ensure_indexes()
+    esco_taxonomy()  # read the ESCO index at start (1-3 s per worker process), not on the first request
     return build_app(repo=repo, tenants=TenantRepository(db, settings), queries=RecruiterQueries(repo),
                      ready_checks={"database": partial(database_reachable, db),
                                    "broker": partial(broker_reachable, settings)},
+                     limit=Guard(limiter, Limit("api", settings.rate_limit_api_per_minute)),
                      writeback=partial(last_write_back, db))
 
 
 def build_app(*, repo: MatchingRepository, tenants: TenantRepository,
               ready_checks: dict[str, Callable[[], bool]], queries: RecruiterQueries | None = None,
-              writeback: Callable[[str, str], dict | None] | None = None) -> Flask:
+              limit: Guard | None = None, writeback: Callable[[str, str], dict | None] | None = None) -> Flask:
     """The app around already-built adapters; tests hand it in-memory ones."""
     app = create_base_app("matching", ready_checks=ready_checks)
-    app.extensions["matching"] = api.Context(repo=repo, tenants=tenants, queries=queries, writeback=writeback)
+    app.extensions["matching"] = api.Context(repo=repo, tenants=tenants, queries=queries, limit=limit,
+                                             writeback=writeback)
     app.register_blueprint(api.bp)
     app.register_blueprint(api.docs)
     return app

@@ -15,7 +15,7 @@ from shared.events import Event
 
 from services.matching import metrics
 from services.matching.repository import MatchingRepository
-from services.matching.service import Clock, Publish, rescore_application, utcnow
+from services.matching.service import VERIFY_DEADLINE_S, Clock, Publish, rescore_application, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +23,10 @@ log = logging.getLogger(__name__)
 class Rescores:
     """The applications whose inputs changed in the current poll batch, each with its newest stored revision."""
 
-    def __init__(self, *, repo: MatchingRepository, publish: Publish, clock: Clock = utcnow):
+    def __init__(self, *, repo: MatchingRepository, publish: Publish, clock: Clock = utcnow,
+                 verify_deadline_s: float = VERIFY_DEADLINE_S):
         self.repo, self.publish, self.clock = repo, publish, clock
+        self.verify_deadline_s = verify_deadline_s
         self._pending: dict[tuple[str, str], tuple[dict, str]] = {}
 
     def add(self, tenant: str, application: dict, *, trace_id: str) -> None:
@@ -46,7 +48,7 @@ class Rescores:
             with logs.trace(trace_id):
                 try:
                     rescore_application(tenant, application, repo=self.repo, publish=self.publish, clock=self.clock,
-                                        trace_id=trace_id)
+                                        trace_id=trace_id, verify_deadline_s=self.verify_deadline_s)
                 except TRANSIENT:
                     raise
                 except Exception:  # noqa: BLE001 - one application's bug must not block the batch's others

@@ -12,7 +12,9 @@ from services.matching import schemas
 
 PROBLEM = {"description": "A problem document (RFC 9457).",
            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
-_ERRORS = {"401": PROBLEM, "404": PROBLEM, "422": PROBLEM}
+_ERRORS = {"401": PROBLEM, "404": PROBLEM, "422": PROBLEM, "429": PROBLEM}  # 429: over RATE_LIMIT_API_PER_MINUTE
+# What a body can be refused for: not JSON / nested too deeply (400), too large (413), not application/json (415).
+_BODY_ERRORS = {"400": PROBLEM, "413": PROBLEM, "415": PROBLEM, **_ERRORS}
 
 
 def _json(schema) -> dict:
@@ -31,11 +33,20 @@ def _operations() -> dict[str, dict]:
             "put": {"summary": "Create or replace a role (its id is the ATS job id); re-scores its applications.",
                     "requestBody": _json(schemas.RoleSchema),
                     "responses": {"200": {"description": "Replaced", **_json(schemas.RoleViewSchema)},
-                                  "201": {"description": "Created", **_json(schemas.RoleViewSchema)}, **_ERRORS}},
+                                  "201": {"description": "Created", **_json(schemas.RoleViewSchema)}, **_BODY_ERRORS}},
             "get": {"summary": "A role, with the progress of its background re-scoring.",
                     "responses": {"200": {"description": "The role", **_json(schemas.RoleViewSchema)}, **_ERRORS}},
             "delete": {"summary": "Delete a role; its applications become unscored.",
                        "responses": {"204": {"description": "Deleted"}, **_ERRORS}}},
+        "/v1/roles/{role_id}/suggest": {
+            "parameters": [role],
+            "post": {"summary": "Suggested requirements: ESCO concepts found in the job description (the body's "
+                                "`description`, else the role's), each with the phrase that named it, an importance "
+                                "from the wording and a confidence. Nothing is scored on a suggestion until you PUT "
+                                "it in the role.",
+                     "requestBody": {"required": False, **_json(schemas.SuggestRequestSchema)},
+                     "responses": {"200": {"description": "Suggestions", **_json(schemas.SuggestionsSchema)},
+                                   "400": PROBLEM, **_ERRORS}}},
         "/v1/roles": {
             "get": {"summary": "The tenant's roles by id, a page at a time.",
                     "parameters": [{"in": "query", "schema": schemas.RoleListQuerySchema}],
@@ -43,25 +54,38 @@ def _operations() -> dict[str, dict]:
         "/v1/roles/{role_id}/candidates": {
             "parameters": [role],
             "get": {"summary": "The role's candidates ranked by score (ties by application id), with a cursor that "
-                               "never repeats nor skips an unchanged application.",
+                               "never repeats nor skips an unchanged application. Applications whose credentials "
+                               "are still being verified are not ranked: list them with status=pending.",
                     "parameters": [{"in": "query", "schema": schemas.CandidatesQuerySchema}],
                     "responses": {"200": {"description": "A page", **_json(schemas.CandidatesPageSchema)},
                                   "400": PROBLEM, **_ERRORS}}},
         "/v1/applications/{application_id}/score": {
             "parameters": [application],
-            "get": {"summary": "The application's score, per-requirement explanation and credentials with verdicts.",
+            "get": {"summary": "The application's score, per-requirement explanation and credentials with verdicts; "
+                               "`pending` (score null) until every credential has its verdict or is past its "
+                               "verification deadline (then `unavailable`).",
                     "responses": {"200": {"description": "The score", **_json(schemas.ScoreViewSchema)}, **_ERRORS}}},
         "/v1/candidates/{candidate_id}/credentials": {
             "parameters": [candidate],
             "get": {"summary": "Every credential seen for the candidate and its latest verdict.",
                     "responses": {"200": {"description": "Credentials", **_json(schemas.CandidateCredentialsSchema)},
                                   **_ERRORS}}},
+        "/v1/credibility": {
+            "get": {"summary": "The tenant's credibility list: issuers (by id, DID or domain) and their tiers.",
+                    "responses": {"200": {"description": "The list", **_json(schemas.CredibilityListSchema)},
+                                  **_ERRORS}},
+            "put": {"summary": "Replace the credibility list (JSON, or an accreditation list as text/csv with the "
+                               "columns kind,value,tier,accredited_by); every role is re-scored with it.",
+                    "requestBody": {"content": {"application/json": {"schema": schemas.CredibilityListSchema},
+                                                "text/csv": {"schema": {"type": "string"}}}},
+                    "responses": {"200": {"description": "Stored", **_json(schemas.CredibilityListSchema)},
+                                  "400": PROBLEM, "413": PROBLEM, **_ERRORS}}},
         "/v1/synonyms": {
             "get": {"summary": "The tenant's synonym groups used when matching competency labels.",
                     "responses": {"200": {"description": "Synonyms", **_json(schemas.SynonymsSchema)}, **_ERRORS}},
             "put": {"summary": "Replace the tenant's synonym groups; every role is re-scored with them.",
                     "requestBody": _json(schemas.SynonymsSchema),
-                    "responses": {"200": {"description": "Stored", **_json(schemas.SynonymsSchema)}, **_ERRORS}}},
+                    "responses": {"200": {"description": "Stored", **_json(schemas.SynonymsSchema)}, **_BODY_ERRORS}}},
     }
 
 

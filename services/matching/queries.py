@@ -24,7 +24,7 @@ class RecruiterQueries:
     def ranked(self, tenant: str, role_id: str, *, low: int, high: int, as_of: datetime,
                after: tuple[int, str] | None, limit: int) -> list[dict]:
         """Up to `limit` scores in rank order with low <= rank_score <= high, ranked by `as_of`, after the cursor."""
-        query = {"tenant": tenant, "role_id": role_id, "rank_score": {"$gte": low, "$lte": high},
+        query: dict[str, object] = {"tenant": tenant, "role_id": role_id, "rank_score": {"$gte": low, "$lte": high},
                  "ranked_at": {"$lte": as_of}}
         if after is not None:
             score, application_id = after

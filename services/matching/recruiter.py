@@ -25,11 +25,11 @@ from shared.problems import Problem
 
 from services.matching import evidence as ev
 from services.matching.queries import RecruiterQueries
-from services.matching.service import NotFound, UNSCORED_RANK, credentials_of, utcnow
+from services.matching.service import NotFound, PENDING_RANK, UNSCORED_RANK, credentials_of, utcnow
 
 CURSOR_VERSION = 1
 SETTLE_S = 2.0
-SCORED, UNSCORED = "scored", "unscored"
+SCORED, UNSCORED, PENDING = "scored", "unscored", "pending"
 
 
 def candidates_page(tenant: str, role_id: str, *, query: dict, queries: RecruiterQueries, role_exists: bool,
@@ -47,17 +47,19 @@ def candidates_page(tenant: str, role_id: str, *, query: dict, queries: Recruite
     limit = query["limit"]
     rows = queries.ranked(tenant, role_id, low=low, high=high, as_of=as_of, after=after, limit=limit + 1)
     page, more = rows[:limit], len(rows) > limit
-    last = page[-1] if page else None
+    last = page[-1] if more else None  # more: the page is full, so it has a last row
     return {"role_id": role_id, "as_of": as_of, "candidates": [_row(r) for r in page],
             "moved_since_start": queries.moved_since(tenant, role_id, as_of=as_of),
             "next_cursor": encode_cursor(as_of=as_of, score=last["rank_score"], application_id=last["application_id"],
-                                         filters=filters) if more else None}
+                                         filters=filters) if last is not None else None}
 
 
 def _score_range(min_score: int | None, status: str | None) -> tuple[int, int]:
-    # Both filters are ranges of rank_score, so the ranked index answers them.
-    if status == UNSCORED:
-        return (UNSCORED_RANK, UNSCORED_RANK) if min_score is None else (1, 0)  # unscored has no score to compare
+    # Both filters are ranges of rank_score, so the ranked index answers them. Pending applications sit
+    # below the unscored ones, outside the default range: they are listed apart, with status=pending.
+    if status in (UNSCORED, PENDING):
+        rank = UNSCORED_RANK if status == UNSCORED else PENDING_RANK
+        return (rank, rank) if min_score is None else (1, 0)  # neither has a score to compare
     low = max(min_score if min_score is not None else UNSCORED_RANK, 0 if status == SCORED else UNSCORED_RANK)
     return low, 100
 
@@ -78,8 +80,7 @@ def decode_cursor(cursor: str, *, filters: dict) -> dict:
     """The walk's position; a 400 problem for a cursor this API did not issue or issued for other filters."""
     try:
         body = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        valid = (isinstance(body, dict) and body.get("v") == CURSOR_VERSION and isinstance(body.get("t"), int)
-                 and isinstance(body.get("s"), int) and isinstance(body.get("a"), str))
+        valid = isinstance(body, dict) and body.get("v") == CURSOR_VERSION and _issuable(body)
     except (binascii.Error, ValueError, UnicodeDecodeError):
         valid = False
     if not valid:
@@ -89,6 +90,19 @@ def decode_cursor(cursor: str, *, filters: dict) -> dict:
                                           "status as they were, or start again without a cursor.")
     return {"as_of": datetime.fromtimestamp(body["t"] / 1000, tz=timezone.utc), "score": body["s"],
             "application_id": body["a"]}
+
+
+def _issuable(body: dict) -> bool:
+    """Values encode_cursor could have written: a time a datetime holds, a rank_score, an application id.
+
+    Anything else would reach datetime (OverflowError) or MongoDB (ints past 8 bytes) as a 500.
+    """
+    t, s, a = body.get("t"), body.get("s"), body.get("a")
+    return (type(t) is int and 0 <= t <= _MAX_CURSOR_MS and type(s) is int and UNSCORED_RANK <= s <= 100
+            and isinstance(a, str) and 0 < len(a) <= 200)
+
+
+_MAX_CURSOR_MS = int(datetime(9999, 12, 31, tzinfo=timezone.utc).timestamp() * 1000)
 
 
 def candidate_credentials(tenant: str, candidate_id: str, *, queries: RecruiterQueries,

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Iterable
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
@@ -39,6 +39,7 @@ class MatchingRepository:
         self.evidence: Collection = db["evidence"]
         self.scores: Collection = db["scores"]
         self.synonyms: Collection = db["synonyms"]
+        self.credibility: Collection = db["credibility"]
 
     def ensure_indexes(self) -> None:
         self.roles.create_index([("tenant", ASCENDING), ("role_id", ASCENDING)], unique=True)
@@ -54,15 +55,20 @@ class MatchingRepository:
         self.scores.create_index([("tenant", ASCENDING), ("role_id", ASCENDING), ("rank_score", DESCENDING),
                                   ("application_id", ASCENDING)])
         self.scores.create_index([("tenant", ASCENDING), ("role_id", ASCENDING), ("ranked_at", ASCENDING)])
+        # The deadline sweep (scores_past_deadline): pending scores by when an awaited verdict is due.
+        self.scores.create_index([("pending_until", ASCENDING)])
         self.evidence.create_index([("tenant", ASCENDING), ("candidate_id", ASCENDING)])
         self.applications.create_index([("tenant", ASCENDING), ("candidate_id", ASCENDING)])
         self.synonyms.create_index([("tenant", ASCENDING)], unique=True)
+        self.credibility.create_index([("tenant", ASCENDING)], unique=True)
 
     # --- roles -------------------------------------------------------------------------------
     def put_role(self, tenant: str, role_id: str, *, title: str, requirements: list[dict],
-                 job_ids: list[str]) -> tuple[dict, bool]:
+                 job_ids: list[str], description: str | None = None,
+                 credibility: dict | None = None) -> tuple[dict, bool]:
         """Creates or replaces a role; returns it and whether it is new (or revived after a delete)."""
-        fields = {"title": title, "requirements": requirements, "job_ids": sorted(set(job_ids)), "deleted": False}
+        fields = {"title": title, "requirements": requirements, "job_ids": sorted(set(job_ids)),
+                  "description": description, "credibility": credibility, "deleted": False}
         return self._change_role(tenant, role_id, fields=fields, new_coverage=role_coverage(role_id, job_ids))
 
     def delete_role(self, tenant: str, role_id: str) -> bool:
@@ -75,6 +81,7 @@ class MatchingRepository:
     def _change_role(self, tenant: str, role_id: str, *, fields: dict, new_coverage: list[str]) -> tuple[dict, bool]:
         # Compare-and-swap on the revision: the rescoring plan must cover the jobs of the version
         # being replaced, so the read and the write cannot interleave with another PUT.
+        doc: dict | None
         while True:
             current = self.roles.find_one({"tenant": tenant, "role_id": role_id})
             now = _now()
@@ -88,12 +95,15 @@ class MatchingRepository:
                 doc.pop("_id", None)
                 return doc, True
             plan = _rescoring_plan(sorted(set(new_coverage) | set(_pending_coverage(current))))
-            doc = self.roles.find_one_and_update(
+            # A conditional update whose matched count says whether the swap applied (not findAndModify:
+            # see _write_then_read).
+            swapped = self.roles.update_one(
                 {"_id": current["_id"], "revision": current["revision"]},
-                {"$set": {**fields, "updated_at": now, "rescoring": plan}, "$inc": {"revision": 1}},
-                projection=_NO_ID, return_document=ReturnDocument.AFTER)
-            if doc is not None:
-                return doc, bool(current.get("deleted"))
+                {"$set": {**fields, "updated_at": now, "rescoring": plan}, "$inc": {"revision": 1}})
+            if swapped.matched_count == 1:
+                stored = self.roles.find_one({"_id": current["_id"]}, _NO_ID)
+                if stored is not None:
+                    return stored, bool(current.get("deleted"))
 
     def get_role(self, tenant: str, role_id: str) -> dict | None:
         # Deleted roles are filtered here: a predicate beyond the unique key makes secantusdb scan the
@@ -138,23 +148,27 @@ class MatchingRepository:
     # --- applications ------------------------------------------------------------------------
     def record_application(self, tenant: str, application_id: str, *, job_id: str, candidate_id: str,
                            credential_ids: list[str]) -> dict:
-        """Stores what the application event says and bumps its revision; returns the stored document."""
+        """Stores what the application event says and bumps its revision; returns the stored document.
+
+        `credentials_seen` keeps when each credential was first listed ($min: a redelivery keeps the first
+        moment), from which its verification deadline runs (deadlines.py).
+        """
         now = _now()
-        return _upsert(lambda: self.applications.find_one_and_update(
+        # Credential ids are derive_id hex, safe as field names.
+        seen = {f"credentials_seen.{cid}": now for cid in dict.fromkeys(credential_ids)}
+        return self._upsert_then_read(
             {"tenant": tenant, "application_id": application_id},
             {"$set": {"job_id": job_id, "candidate_id": candidate_id, "credential_ids": list(credential_ids),
                       "updated_at": now},
-             "$inc": {"revision": 1}, "$setOnInsert": {"created_at": now}},
-            projection=_NO_ID, upsert=True, return_document=ReturnDocument.AFTER))
+             "$inc": {"revision": 1}, "$setOnInsert": {"created_at": now}, **({"$min": seen} if seen else {})})
 
     def touch_application(self, tenant: str, application_id: str, *, candidate_id: str) -> dict:
         """Bumps the revision for a new verdict; creates a stub (no job yet) if the application is unknown."""
         now = _now()
-        return _upsert(lambda: self.applications.find_one_and_update(
+        return self._upsert_then_read(
             {"tenant": tenant, "application_id": application_id},
             {"$set": {"updated_at": now}, "$inc": {"revision": 1},
-             "$setOnInsert": {"job_id": None, "candidate_id": candidate_id, "credential_ids": [], "created_at": now}},
-            projection=_NO_ID, upsert=True, return_document=ReturnDocument.AFTER))
+             "$setOnInsert": {"job_id": None, "candidate_id": candidate_id, "credential_ids": [], "created_at": now}})
 
     def record_unretrieved(self, tenant: str, application_id: str, *, candidate_id: str, provenance: str,
                            reason: str) -> None:
@@ -173,10 +187,27 @@ class MatchingRepository:
 
     def bump_application(self, tenant: str, application_id: str) -> dict | None:
         """Bumps the revision of an existing application whose role changed; None if it is gone."""
-        return self.applications.find_one_and_update(
-            {"tenant": tenant, "application_id": application_id},
-            {"$set": {"updated_at": _now()}, "$inc": {"revision": 1}},
-            projection=_NO_ID, return_document=ReturnDocument.AFTER)
+        return self._write_then_read({"tenant": tenant, "application_id": application_id},
+                                     {"$set": {"updated_at": _now()}, "$inc": {"revision": 1}}, upsert=False)
+
+    def _upsert_then_read(self, key: dict, update: dict) -> dict:
+        found = self._write_then_read(key, update, upsert=True)
+        if found is None:  # nothing deletes applications: an upsert not read back is the server's fault
+            raise RuntimeError("an upserted application could not be read back")
+        return found
+
+    def _write_then_read(self, key: dict, update: dict, *, upsert: bool) -> dict | None:
+        """Updates (or upserts) the application by its unique key, then reads it back; None if none matched.
+
+        Not findAndModify: secantusdb's costs O(collection) however well indexed, while update_one and
+        find_one by the key stay flat (bench/repro/secantusdb_find_and_modify.py). The read may already
+        show a concurrent writer's later revision, which is safe: every input is read after it, so this
+        computation has seen all that preceded that revision too, and save_score lets one per revision land.
+        """
+        written = _upsert(lambda: self.applications.update_one(key, update, upsert=upsert))
+        if written.matched_count == 0 and written.upserted_id is None:
+            return None
+        return self.applications.find_one(key, _NO_ID)
 
     def get_application(self, tenant: str, application_id: str) -> dict | None:
         return self.applications.find_one({"tenant": tenant, "application_id": application_id}, _NO_ID)
@@ -219,6 +250,15 @@ class MatchingRepository:
     def put_synonyms(self, tenant: str, groups: list[list[str]]) -> None:
         self.synonyms.update_one({"tenant": tenant}, {"$set": {"groups": groups, "updated_at": _now()}}, upsert=True)
 
+    # --- the tenant's credibility list (credibility.py) ---------------------------------------
+    def get_credibility(self, tenant: str) -> list[dict]:
+        doc = self.credibility.find_one({"tenant": tenant}, _NO_ID)
+        return doc["issuers"] if doc else []
+
+    def put_credibility(self, tenant: str, issuers: list[dict]) -> None:
+        self.credibility.update_one({"tenant": tenant}, {"$set": {"issuers": issuers, "updated_at": _now()}},
+                                    upsert=True)
+
     # --- scores ------------------------------------------------------------------------------
     def save_score(self, doc: dict) -> SaveOutcome:
         """Stores a score unless one computed from the same or a newer application revision is there.
@@ -247,8 +287,10 @@ class MatchingRepository:
                 return SaveOutcome(applied=True, previous=current, score_id=current_id)
 
     def mark_published(self, *, tenant: str, application_id: str, role_id: str, input_revision: int,
-                       fingerprint: str, score_id: object = None) -> None:
+                       fingerprint: str | None, score_id: object = None) -> None:
         """Records that the score of this revision was announced; a newer revision written meanwhile is left alone.
+
+        `fingerprint` None: the score needs no announcing (pending); the last announced one is kept.
 
         Addressed by _id (the one save_score returned, else found through the unique key): secantusdb's
         planner would otherwise pick a ranking index (both start with tenant, role_id) and walk every score
@@ -260,8 +302,9 @@ class MatchingRepository:
             if found is None:
                 return
             score_id = found["_id"]
-        self.scores.update_one({"_id": score_id, "input_revision": input_revision},
-                               {"$set": {"published_fingerprint": fingerprint, "pending_publish": False}})
+        done = {"pending_publish": False} if fingerprint is None else \
+            {"published_fingerprint": fingerprint, "pending_publish": False}
+        self.scores.update_one({"_id": score_id, "input_revision": input_revision}, {"$set": done})
 
     def drop_superseded_scores(self, tenant: str, application_id: str, *, role_id: str, input_revision: int) -> None:
         """Removes scores against a role the application no longer belongs to, computed before this one."""
@@ -272,6 +315,11 @@ class MatchingRepository:
         stale = [d["_id"] for d in held if d["role_id"] != role_id and d["input_revision"] < input_revision]
         if stale:
             self.scores.delete_many({"_id": {"$in": stale}})
+
+    def scores_past_deadline(self, now: datetime, *, limit: int) -> list[tuple[str, str]]:
+        """(tenant, application_id) of pending scores whose awaited verdict is overdue, most overdue first."""
+        docs = self.scores.find({"pending_until": {"$lte": now}}, {"_id": False, "tenant": True, "application_id": True})
+        return [(d["tenant"], d["application_id"]) for d in docs.sort("pending_until", ASCENDING).limit(limit)]
 
     def latest_score(self, tenant: str, application_id: str) -> dict | None:
         found = self.scores.find({"tenant": tenant, "application_id": application_id}, {"_id": False, "history": False})

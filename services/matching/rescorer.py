@@ -1,4 +1,5 @@
-"""Re-scores a role's applications in the background after the role changes, recording progress on the role."""
+"""Re-scores in the background: a role's applications after the role changes (recording progress on the role), and
+pending applications whose awaited verdict is past its verification deadline."""
 from __future__ import annotations
 
 import logging
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 
 from services.matching import metrics
 from services.matching.repository import MatchingRepository
-from services.matching.service import Clock, Publish, rescore_application, utcnow
+from services.matching.service import VERIFY_DEADLINE_S, Clock, Publish, rescore_application, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +23,8 @@ class RescoreProgress:
 
 
 def rescore_role(tenant: str, role_id: str, *, repo: MatchingRepository, publish: Publish,
-                 batch_size: int = BATCH_SIZE, clock: Clock = utcnow) -> RescoreProgress:
+                 batch_size: int = BATCH_SIZE, clock: Clock = utcnow,
+                 verify_deadline_s: float = VERIFY_DEADLINE_S) -> RescoreProgress:
     """Re-scores the next batch of the role's applications; call again until the progress is complete.
 
     Applications are walked in id order behind a cursor stored on the role, so progress survives a
@@ -30,7 +32,7 @@ def rescore_role(tenant: str, role_id: str, *, repo: MatchingRepository, publish
     """
     role = repo.role_for_rescoring(tenant, role_id)
     plan = (role or {}).get("rescoring") or {}
-    if not plan.get("active"):
+    if role is None or not plan.get("active"):
         return RescoreProgress(done=plan.get("done", 0), complete=True)
     revision, cursor = role["revision"], plan["cursor"]
     batch = repo.applications_for_jobs(tenant, plan["job_ids"], after=cursor, limit=batch_size)
@@ -41,28 +43,47 @@ def rescore_role(tenant: str, role_id: str, *, repo: MatchingRepository, publish
     current = repo.scored_at_revision(tenant, role_id, application_ids=batch, role_revision=revision)
     for application_id in batch:
         if application_id not in current:
-            _rescore_one(tenant, application_id, repo=repo, publish=publish, clock=clock)
+            _rescore_one(tenant, application_id, repo=repo, publish=publish, clock=clock,
+                         verify_deadline_s=verify_deadline_s)
     # If the role changed meanwhile this does nothing, and the next pass starts the new plan.
     repo.advance_rescoring(tenant, role_id, revision=revision, cursor=cursor, new_cursor=batch[-1], done=len(batch))
     return RescoreProgress(done=plan["done"] + len(batch), complete=False)
 
 
+def rescore_overdue(*, repo: MatchingRepository, publish: Publish, clock: Clock = utcnow,
+                    verify_deadline_s: float = VERIFY_DEADLINE_S, limit: int = BATCH_SIZE) -> int:
+    """Re-scores up to `limit` pending applications whose awaited verdict is past its deadline; returns how many.
+
+    A verdict that never comes sends no event, so this sweep is what ends the wait: the re-score finds
+    the credential unavailable and scores the application on what it has (or, if another credential is
+    still within its deadline, stores the next deadline to wait for).
+    """
+    overdue = repo.scores_past_deadline(clock(), limit=limit)
+    for tenant, application_id in overdue:
+        _rescore_one(tenant, application_id, repo=repo, publish=publish, clock=clock,
+                     verify_deadline_s=verify_deadline_s)
+    return len(overdue)
+
+
 def _rescore_one(tenant: str, application_id: str, *, repo: MatchingRepository, publish: Publish,
-                 clock: Clock) -> None:
-    # The role is an input too: bump the revision so this score outranks any computed from the old role.
+                 clock: Clock, verify_deadline_s: float) -> None:
+    # The role (or the clock, for a deadline) is an input too: bump the revision so this score outranks
+    # any computed before.
     application = repo.bump_application(tenant, application_id)
     if application is not None:
-        rescore_application(tenant, application, repo=repo, publish=publish, clock=clock)
+        rescore_application(tenant, application, repo=repo, publish=publish, clock=clock,
+                            verify_deadline_s=verify_deadline_s)
 
 
 class Rescorer(threading.Thread):
-    """Every INTERVAL_S, re-scores one batch for each role with an unfinished re-scoring plan."""
+    """Every INTERVAL_S, re-scores one batch for each role with an unfinished re-scoring plan, then one batch of
+    applications past their verification deadline."""
 
     def __init__(self, *, repo: MatchingRepository, publish: Publish, interval_s: float = INTERVAL_S,
-                 batch_size: int = BATCH_SIZE):
+                 batch_size: int = BATCH_SIZE, verify_deadline_s: float = VERIFY_DEADLINE_S, clock: Clock = utcnow):
         super().__init__(name="matching-rescorer", daemon=True)
-        self.repo, self.publish = repo, publish
-        self.interval_s, self.batch_size = interval_s, batch_size
+        self.repo, self.publish, self.clock = repo, publish, clock
+        self.interval_s, self.batch_size, self.verify_deadline_s = interval_s, batch_size, verify_deadline_s
         self._stopping = threading.Event()
 
     def run(self) -> None:
@@ -80,12 +101,21 @@ class Rescorer(threading.Thread):
             if self._stopping.is_set():
                 break
             self._work_on(tenant, role_id)
+        self._sweep_overdue()
         return len(roles)
 
     def _work_on(self, tenant: str, role_id: str) -> None:
         try:
-            rescore_role(tenant, role_id, repo=self.repo, publish=self.publish, batch_size=self.batch_size)
+            rescore_role(tenant, role_id, repo=self.repo, publish=self.publish, batch_size=self.batch_size,
+                         clock=self.clock, verify_deadline_s=self.verify_deadline_s)
             metrics.ROLES_RESCORED.labels(outcome="ok").inc()
         except Exception:  # noqa: BLE001 - the thread's policy: one failing role must not stop the others, or the thread
             metrics.ROLES_RESCORED.labels(outcome="error").inc()
             log.exception("re-scoring a role failed; retrying next pass", extra={"tenant": tenant, "role_id": role_id})
+
+    def _sweep_overdue(self) -> None:
+        try:
+            rescore_overdue(repo=self.repo, publish=self.publish, clock=self.clock,
+                            verify_deadline_s=self.verify_deadline_s, limit=self.batch_size)
+        except Exception:  # noqa: BLE001 - the thread's policy, as for roles: the next pass tries again
+            log.exception("scoring applications past their verification deadline failed; retrying next pass")

@@ -5,6 +5,7 @@ import math
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from services.matching import credibility
 from services.matching.scoring import IMPORTANCES
 
 MAX_ID = 200
@@ -12,6 +13,7 @@ MAX_REQUIREMENTS = 200
 MAX_ALIASES = 50
 MAX_STACK = 50
 MAX_SYNONYM_GROUPS = 1000
+MAX_DESCRIPTION = 50_000  # characters: a long job advert is ~10,000
 
 
 class PositiveNumber(fields.Field):
@@ -84,6 +86,11 @@ class StackSchema(Schema):
             raise ValidationError("count cannot exceed the number of items in 'of'.", field_name="count")
 
 
+class NarrowerSchema(Schema):
+    """narrower: `count` distinct concepts below the requirement's, each shown by its own credential, meet it."""
+    count = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_STACK))
+
+
 class RequirementSchema(Schema):
     id = _label(required=True)
     competency = _label(required=True)
@@ -94,6 +101,15 @@ class RequirementSchema(Schema):
     min_level = LevelField(load_default=None, allow_none=True)
     max_age_months = PositiveNumber(load_default=None, allow_none=True)
     any_of = fields.Nested(StackSchema, load_default=None, allow_none=True)
+    narrower = fields.Nested(NarrowerSchema, load_default=None, allow_none=True, metadata={
+        "description": "Credentials stack: this many distinct concepts narrower than the requirement's (ESCO's "
+                       "hierarchy, e.g. the skills of group K0613, or the vocabulary's links), each shown by a "
+                       "different verified credential, meet it; fewer earn their share."})
+
+    @validates_schema
+    def one_kind_of_stack(self, data, **_kwargs):
+        if data.get("any_of") and data.get("narrower"):
+            raise ValidationError("Give any_of or narrower, not both.", field_name="narrower")
 
     @post_load
     def tidy(self, data, **_kwargs):
@@ -102,12 +118,43 @@ class RequirementSchema(Schema):
         return data
 
 
+class Weight(fields.Field):
+    """A JSON number from 0 to 1."""
+
+    default_error_messages = {"invalid": "Must be a number from 0 to 1."}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise self.make_error("invalid")
+        if not 0 <= value <= 1:
+            raise self.make_error("invalid")
+        return float(value)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
+class CredibilityPolicySchema(Schema):
+    """How much the issuer's tier weighs the evidence (services/matching/credibility.py)."""
+    weights = fields.Dict(keys=fields.String(validate=validate.OneOf(credibility.TIERS)), values=Weight(),
+                          load_default=dict, metadata={
+                              "description": "accredited / recognised / known / unknown -> 0..1, multiplying the "
+                                             "credit a credential earns; a tier not named weighs 1."})
+    essential_minimum = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(credibility.TIERS),
+                                      metadata={"description": "The least tier a credential's issuer needs for it "
+                                                               "to count towards an essential requirement."})
+
+
 class RoleSchema(Schema):
     """Body of PUT /v1/roles/<role_id>."""
     title = _label(required=True)
     requirements = fields.List(fields.Nested(RequirementSchema), required=True,
                                validate=validate.Length(max=MAX_REQUIREMENTS))
     job_ids = fields.List(_label(), load_default=list, validate=validate.Length(max=MAX_REQUIREMENTS))
+    description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=MAX_DESCRIPTION),
+                                metadata={"description": "The job description (from the ATS); "
+                                                         "POST /v1/roles/<id>/suggest reads it."})
+    credibility = fields.Nested(CredibilityPolicySchema, load_default=None, allow_none=True)
 
     @validates_schema
     def requirement_ids_are_unique(self, data, **_kwargs):
@@ -143,7 +190,9 @@ class RescoringSchema(Schema):
 class RoleViewSchema(Schema):
     role_id = fields.String()
     title = fields.String()
+    description = fields.String(allow_none=True)
     requirements = fields.List(fields.Nested(RequirementSchema))
+    credibility = fields.Nested(CredibilityPolicySchema, allow_none=True)
     job_ids = fields.List(fields.String())
     revision = fields.Integer()
     created_at = fields.DateTime()
@@ -153,7 +202,7 @@ class RoleViewSchema(Schema):
 
 class RoleSummarySchema(RoleViewSchema):
     class Meta:
-        exclude = ("rescoring",)
+        exclude = ("rescoring", "description")
 
 
 class RoleListSchema(Schema):
@@ -164,22 +213,30 @@ class RoleListSchema(Schema):
 class IssuerSchema(Schema):
     id = fields.String(allow_none=True)
     name = fields.String(allow_none=True)
+    tier = fields.String(metadata={"description": "accredited, recognised, known or unknown (credibility.py)."})
+    tier_why = fields.String(metadata={"description": "Why: \"accredited by …\", \"in your trust registry\", "
+                                                      "\"issuer not in your registry\"..."})
 
 
 class CredentialViewSchema(Schema):
     credential_id = fields.String()
     verdict = fields.String(allow_none=True, metadata={"description": "The verification report's verdict."})
     status = fields.String(metadata={"description": "verified, failed, revoked, suspended, expired, indeterminate, "
-                                                    "unsupported or unverified (no verdict yet)."})
+                                                    "unsupported, recipient_unconfirmed (nothing ties it to this "
+                                                    "candidate), unverified (no verdict yet) or unavailable (no "
+                                                    "verdict within the verification deadline; not counted)."})
     achievement = fields.String(allow_none=True)
     achieved_level = fields.String(allow_none=True)
     issued_at = fields.DateTime(allow_none=True)
     issuer = fields.Nested(IssuerSchema)
+    reason = fields.String(metadata={"description": "Why an unavailable credential has no verdict (only then)."})
 
 
 class UsedCredentialSchema(CredentialViewSchema):
-    match = fields.String(metadata={"description": "alignment, label, alias, synonym or vocabulary."})
+    match = fields.String(metadata={"description": "alignment, label, alias, synonym, vocabulary or fuzzy."})
     credit = fields.Float()
+    confidence = fields.Float(metadata={"description": "How sure the match is, 0 to 1: 1 for alignment, label, alias "
+                                                       "and synonym matches, less for fuzzy ones."})
 
 
 class RequirementScoreSchema(Schema):
@@ -202,7 +259,9 @@ class UnretrievedSchema(Schema):
 class ScoreViewSchema(Schema):
     application_id = fields.String()
     role_id = fields.String(allow_none=True)
-    status = fields.String(metadata={"description": "scored, unscored or awaiting_application."})
+    status = fields.String(metadata={"description": "scored; pending (credentials still being verified: no score "
+                                                    "yet, requirements not met yet are pending); unscored (the "
+                                                    "role has no requirements); or awaiting_application."})
     score = fields.Integer(allow_none=True)
     score_version = fields.String()
     computed_at = fields.DateTime(allow_none=True)
@@ -221,7 +280,9 @@ class CandidatesQuerySchema(Schema):
         unknown = EXCLUDE
 
     min_score = fields.Integer(load_default=None, validate=validate.Range(min=0, max=100))
-    status = fields.String(load_default=None, validate=validate.OneOf(("scored", "unscored")))
+    status = fields.String(load_default=None, validate=validate.OneOf(("scored", "unscored", "pending")), metadata={
+        "description": "scored or unscored filter the ranking; pending lists the applications whose credentials are "
+                       "still being verified (left out otherwise)."})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     cursor = fields.String(load_default=None, validate=validate.Length(min=1, max=1000))
 
@@ -273,3 +334,58 @@ class SynonymsSchema(Schema):
     """The tenant's groups of interchangeable words, e.g. [["k8s", "Kubernetes"]]; replaces the previous set."""
     groups = fields.List(fields.List(_label(), validate=validate.Length(min=2, max=MAX_ALIASES)), required=True,
                          validate=validate.Length(max=MAX_SYNONYM_GROUPS))
+
+
+class SuggestRequestSchema(Schema):
+    """Body of POST /v1/roles/<role_id>/suggest; without a description, the stored role's is read."""
+    description = fields.String(load_default=None, allow_none=True,
+                                validate=[validate.Length(min=1, max=MAX_DESCRIPTION), _not_blank])
+
+
+class SuggestedConceptSchema(Schema):
+    framework = fields.String()
+    uri = fields.String()
+    code = fields.String()
+
+
+class SuggestionSchema(Schema):
+    competency = fields.String(metadata={"description": "The concept's preferred label."})
+    concept = fields.Nested(SuggestedConceptSchema)
+    phrase = fields.String(metadata={"description": "The words of the description that named it (first mention)."})
+    mentions = fields.Integer()
+    importance = fields.String(metadata={"description": "essential or preferred, from the wording around it."})
+    importance_cue = fields.String(allow_none=True, metadata={
+        "description": "The words that gave the importance (\"must\", \"nice to have\"); null: the text did not say."})
+    confidence = fields.Float(metadata={"description": "0 to 1: how sure the phrase names this concept."})
+    already_required = fields.Boolean(metadata={"description": "The role already has a requirement for it."})
+    requirement = fields.Nested(RequirementSchema, metadata={
+        "description": "The suggestion as a requirement, to PUT in the role once accepted or edited."})
+
+
+class SuggestionsSchema(Schema):
+    role_id = fields.String()
+    description_from = fields.String(metadata={"description": "body or role: which description was read."})
+    taxonomy = fields.String()
+    note = fields.String()
+    suggestions = fields.List(fields.Nested(SuggestionSchema))
+
+
+class CredibilityEntrySchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(("issuer", "did", "domain")))
+    value = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    tier = fields.String(required=True, validate=validate.OneOf(credibility.LISTED_TIERS))
+    accredited_by = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500),
+                                  metadata={"description": "The accrediting body; required for accredited."})
+
+    @post_load
+    def checked(self, data, **_kwargs):
+        try:
+            return credibility.parse_entry(data).to_dict()
+        except credibility.EntryError as exc:
+            raise ValidationError(str(exc), field_name=exc.field_name) from exc
+
+
+class CredibilityListSchema(Schema):
+    """The tenant's credibility list: issuers (by id, DID or domain) and their tiers; replaces the previous list."""
+    issuers = fields.List(fields.Nested(CredibilityEntrySchema), required=True,
+                          validate=validate.Length(max=credibility.MAX_ENTRIES))

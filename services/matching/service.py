@@ -6,17 +6,21 @@ from datetime import datetime, timezone
 from typing import Callable, Iterable
 
 from shared.events import Event, derive_id, new_event
+from shared.settings import Settings
 
-from services.matching import metrics, scoring
+from services.matching import credibility, deadlines, metrics, scoring
 from services.matching.evidence import ConceptRef, Lexicon, Target, parse_time, standing_of
 from services.matching.repository import MatchingRepository, role_coverage
-from services.matching.terms import Synonyms, starter_vocabulary
+from services.matching.skills.taxonomy import esco_taxonomy
+from services.matching.terms import Synonyms
 
 Publish = Callable[[list[Event]], None]
 Clock = Callable[[], datetime]
 
 AWAITING_APPLICATION = "awaiting_application"
 UNSCORED_RANK = -1
+PENDING_RANK = -2  # below the ranked range: pending applications are listed apart (status=pending)
+VERIFY_DEADLINE_S: float = Settings.matching_verify_deadline_s  # the setting's default
 
 
 class NotFound(Exception):
@@ -31,12 +35,16 @@ def utcnow() -> datetime:
 
 # --- scoring an application ----------------------------------------------------------------------
 def rescore_application(tenant: str, application: dict, *, repo: MatchingRepository, publish: Publish,
-                        clock: Clock = utcnow, trace_id: str | None = None) -> dict | None:
+                        clock: Clock = utcnow, trace_id: str | None = None,
+                        verify_deadline_s: float = VERIFY_DEADLINE_S) -> dict | None:
     """Scores an application as stored right after its revision bump; returns the score if it was stored.
 
     Every input is read after the bump, so the computation with the highest revision has seen
     every input written before any bump: storing only newer revisions makes concurrent workers
     converge on the right score.
+
+    A pending score (verdicts outstanding) is stored and served as `pending` but never published on
+    scores.computed: what is announced there (for an ATS write-back) is final.
     """
     if not application.get("job_id"):
         return None  # a verdict came first; the application event will trigger the score
@@ -44,8 +52,9 @@ def rescore_application(tenant: str, application: dict, *, repo: MatchingReposit
     evidence = repo.evidence_for(tenant, application["application_id"],
                                  credential_ids=application.get("credential_ids", []))
     now = clock()
-    result = scoring.score_application(requirements=requirements_of(role), computed_at=now,
-                                       credentials=credentials_of(application, evidence, now=now),
+    held = credibility.with_standing(credentials_of(application, evidence, now=now, deadline_s=verify_deadline_s),
+                                     listed=credibility.CredibilityList.from_dicts(repo.get_credibility(tenant)))
+    result = scoring.score_application(requirements=requirements_of(role), computed_at=now, credentials=held,
                                        lexicon=lexicon_for(tenant, repo=repo))
     doc = score_document(tenant, application, role=role, result=result)
     outcome = repo.save_score(doc)
@@ -56,29 +65,34 @@ def rescore_application(tenant: str, application: dict, *, repo: MatchingReposit
     metrics.record_score(status=result.status, score=result.score)
     # Publish only what a recruiter would see change; a score stored but never announced (a
     # crash or broker outage in between) differs from the last announced one and goes out now.
-    if doc["fingerprint"] != (outcome.previous or {}).get("published_fingerprint"):
+    final = result.status != scoring.PENDING
+    if final and doc["fingerprint"] != (outcome.previous or {}).get("published_fingerprint"):
         _publish_score(doc, publish=publish, trace_id=trace_id)
+    # A pending score needs no announcing; the last announced fingerprint stays what it was.
     repo.mark_published(tenant=tenant, application_id=doc["application_id"], role_id=doc["role_id"],
-                        input_revision=doc["input_revision"], fingerprint=doc["fingerprint"], score_id=outcome.score_id)
+                        input_revision=doc["input_revision"], fingerprint=doc["fingerprint"] if final else None,
+                        score_id=outcome.score_id)
     return doc
 
 
 def lexicon_for(tenant: str, *, repo: MatchingRepository) -> Lexicon:
-    return Lexicon(synonyms=Synonyms.from_groups(repo.get_synonyms(tenant)), vocabulary=starter_vocabulary())
+    return Lexicon.with_taxonomy(esco_taxonomy(), synonyms=Synonyms.from_groups(repo.get_synonyms(tenant)))
 
 
 def requirements_of(role: dict | None) -> list[scoring.Requirement] | None:
     if role is None:
         return None
-    return [_requirement(r) for r in role.get("requirements", [])]
+    policy = credibility.Policy.from_dict(role.get("credibility"))
+    return [_requirement(r, policy=policy) for r in role.get("requirements", [])]
 
 
-def _requirement(r: dict) -> scoring.Requirement:
+def _requirement(r: dict, *, policy: credibility.Policy | None = None) -> scoring.Requirement:
     stack = r.get("any_of")
     return scoring.Requirement(
         id=r["id"], competency=r["competency"], importance=r["importance"], weight=float(r["weight"]),
         aliases=tuple(r.get("aliases") or ()), concept=_concept(r.get("concept")), min_level=r.get("min_level"),
-        max_age_months=r.get("max_age_months"),
+        max_age_months=r.get("max_age_months"), narrower_count=(r.get("narrower") or {}).get("count"),
+        credibility=policy,
         any_of=scoring.Stack(count=stack["count"], of=tuple(_target(i) for i in stack["of"])) if stack else None)
 
 
@@ -90,16 +104,20 @@ def _concept(node: dict | None) -> ConceptRef | None:
     return ConceptRef(node.get("framework"), node.get("code"), node.get("uri")) if node else None
 
 
-def credentials_of(application: dict, evidence: Iterable[dict], *, now: datetime) -> list[scoring.Credential]:
-    """Every credential the application lists or that was verified for it; unverified ones have no verdict."""
+def credentials_of(application: dict, evidence: Iterable[dict], *, now: datetime,
+                   deadline_s: float | None = None) -> list[scoring.Credential]:
+    """Every credential the application lists or that was verified for it; unverified ones have no verdict.
+
+    With `deadline_s`, one listed longer than that without a verdict is unavailable (deadlines.py).
+    """
     by_id = {e["credential_id"]: e for e in evidence}
     ids = set(application.get("credential_ids") or []) | set(by_id)
-    return [_credential(cid, by_id.get(cid), now=now) for cid in sorted(ids)]
+    return [_credential(cid, by_id[cid], now=now) if cid in by_id else
+            deadlines.awaited(cid, since=deadlines.listed_since(application, cid), now=now, deadline_s=deadline_s)
+            for cid in sorted(ids)]
 
 
-def _credential(credential_id: str, evidence: dict | None, *, now: datetime) -> scoring.Credential:
-    if evidence is None:
-        return scoring.Credential(credential_id=credential_id)
+def _credential(credential_id: str, evidence: dict, *, now: datetime) -> scoring.Credential:
     report = evidence.get("report") or {}
     achievement = report.get("achievement") or {}
     issuer = report.get("issuer") or {}
@@ -108,7 +126,14 @@ def _credential(credential_id: str, evidence: dict | None, *, now: datetime) -> 
         achievement=_text(achievement.get("name")), alignments=_alignments(achievement.get("alignments")),
         achieved_level=_level_text(achievement.get("achieved_level")), levels=_levels(achievement),
         issued_at=parse_time(report.get("valid_from")),
-        issuer_id=_text(issuer.get("id")), issuer_name=_text(issuer.get("name")))
+        issuer_id=_text(issuer.get("id")), issuer_name=_text(issuer.get("name")), issuer_trusted=_trusted(report),
+        endorsements=tuple(e for e in report.get("endorsements") or [] if isinstance(e, dict)))
+
+
+def _trusted(report: dict) -> str | None:
+    # The status of verification's issuer.trusted check (services/verification/trust.py), by its stable code.
+    return next((c.get("status") for c in report.get("checks") or []
+                 if isinstance(c, dict) and c.get("code") == "issuer.trusted"), None)
 
 
 def _alignments(nodes) -> tuple[dict, ...]:
@@ -124,8 +149,8 @@ def _levels(achievement: dict) -> tuple[tuple[str, ...], ...]:
             names = tuple(t for t in (_text(level.get("id")), _text(level.get("name"))) if t)
             if names:
                 found.append(names)
-        elif _level_text(level):
-            found.append((_level_text(level),))
+        elif text := _level_text(level):
+            found.append((text,))
     return tuple(found)
 
 
@@ -147,8 +172,8 @@ def score_document(tenant: str, application: dict, *, role: dict | None, result:
            "role_id": role["role_id"] if role else application["job_id"],
            "role_revision": role["revision"] if role else 0,
            "input_revision": application["revision"], "candidate_id": application.get("candidate_id"), **body,
-           # One sortable number: unscored applications rank below every score (see queries.py).
-           "rank_score": body["score"] if body["score"] is not None else UNSCORED_RANK,
+           # One sortable number: unscored applications rank below every score, pending ones apart (queries.py).
+           "rank_score": _rank_score(result),
            # Cleared once the score is announced (or needs no announcing): until then the
            # rescorer must not count it as done.
            "pending_publish": True}
@@ -156,11 +181,17 @@ def score_document(tenant: str, application: dict, *, role: dict | None, result:
     return doc
 
 
+def _rank_score(result: scoring.ScoreResult) -> int:
+    if result.status == scoring.PENDING:
+        return PENDING_RANK
+    return result.score if result.score is not None else UNSCORED_RANK
+
+
 def _fingerprint(doc: dict) -> str:
     # What a recruiter would see change; computed_at and revisions alone are not a new score.
     content = {k: v for k, v in doc.items()
                if k not in ("computed_at", "input_revision", "role_revision", "tenant", "pending_publish",
-                            "rank_score", "candidate_id")}
+                            "rank_score", "candidate_id", "pending_until")}
     return derive_id("score-content", json.dumps(content, sort_keys=True, default=str))
 
 
@@ -180,7 +211,8 @@ def _publish_score(doc: dict, *, publish: Publish, trace_id: str | None) -> None
 def put_role(tenant: str, role_id: str, *, body: dict, repo: MatchingRepository) -> tuple[dict, bool]:
     """Creates or replaces a role; the worker's rescorer re-scores its applications in the background."""
     role, created = repo.put_role(tenant, role_id, title=body["title"], requirements=body["requirements"],
-                                  job_ids=body.get("job_ids", []))
+                                  job_ids=body.get("job_ids", []), description=body.get("description"),
+                                  credibility=body.get("credibility"))
     return role_view(tenant, role, repo=repo), created
 
 
@@ -207,8 +239,8 @@ def role_view(tenant: str, role: dict, *, repo: MatchingRepository) -> dict:
 
 
 def _role_fields(role: dict) -> dict:
-    return {k: role.get(k) for k in ("role_id", "title", "requirements", "job_ids", "revision",
-                                     "created_at", "updated_at")}
+    return {k: role.get(k) for k in ("role_id", "title", "description", "requirements", "credibility", "job_ids",
+                                     "revision", "created_at", "updated_at")}
 
 
 def rescoring_progress(tenant: str, role: dict, *, repo: MatchingRepository) -> dict:
@@ -230,7 +262,8 @@ def score_view(tenant: str, application_id: str, *, repo: MatchingRepository) ->
                             reason="credentials were verified before the application itself arrived")
     stored = repo.latest_score(tenant, application_id)
     if stored is None:
-        return _placeholder(tenant, application, repo=repo, status=scoring.UNSCORED, reason="scoring in progress")
+        # Stored, not scored yet (the worker scores at its batch's end): not a score of any kind yet.
+        return _placeholder(tenant, application, repo=repo, status=scoring.PENDING, reason="scoring in progress")
     return {**{k: stored.get(k) for k in ("application_id", "role_id", "status", "score", "score_version",
                                          "computed_at", "reason", "requirements", "credentials")},
             "unretrieved": unretrieved_of(application)}
@@ -256,11 +289,17 @@ def _placeholder(tenant: str, application: dict, *, repo: MatchingRepository, st
 def put_synonyms(tenant: str, *, groups: list[list[str]], repo: MatchingRepository) -> dict:
     """Replaces the tenant's synonyms and re-scores every role's applications with them (in the background)."""
     repo.put_synonyms(tenant, groups)
+    replan_roles(tenant, repo=repo)
+    return {"groups": repo.get_synonyms(tenant)}
+
+
+def replan_roles(tenant: str, *, repo: MatchingRepository) -> None:
+    """Plans the re-scoring of every role's applications, after something all of them are scored with changed."""
     after = ""
     while roles := repo.list_roles(tenant, after=after, limit=100):
         for role in roles:
             # Re-putting the role unchanged bumps its revision, which plans its re-scoring.
             repo.put_role(tenant, role["role_id"], title=role["title"], requirements=role["requirements"],
-                          job_ids=role.get("job_ids", []))
+                          job_ids=role.get("job_ids", []), description=role.get("description"),
+                          credibility=role.get("credibility"))
         after = roles[-1]["role_id"]
-    return {"groups": repo.get_synonyms(tenant)}

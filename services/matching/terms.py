@@ -15,9 +15,17 @@ _SEPARATORS = re.compile(r"[^\w+#]+|_")
 
 
 def normalise(label: str) -> str:
-    """The form two labels are compared in: case folded, punctuation to spaces, each word singular."""
+    """The form two labels are compared in: case folded, punctuation to spaces, each word singular and in
+    British spelling where only -ize/-ise differs (ESCO writes "optimisation", US issuers "optimization")."""
     words = _SEPARATORS.sub(" ", label.casefold()).split()
-    return " ".join(_singular(w) for w in words)
+    return " ".join(_singular(_ise(w)) for w in words)
+
+
+_IZE = re.compile(r"(?<=\w\w\w)iz(e|ed|es|ing|ation|ations)$")
+
+
+def _ise(word: str) -> str:
+    return _IZE.sub(r"is\1", word)
 
 
 def _singular(word: str) -> str:
@@ -71,7 +79,9 @@ class Vocabulary:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Vocabulary":
-        concepts, by_term, by_code = {}, {}, {}
+        concepts: dict[str, Concept] = {}
+        by_term: dict[str, set[str]] = {}
+        by_code: dict[tuple[str, str], str] = {}
         for node in data.get("concepts", []):
             concepts[node["id"]] = Concept(node["id"], node["label"], tuple(node.get("broader", [])))
             for term in [node["label"], *node.get("alt_labels", [])]:

@@ -16,6 +16,7 @@ from services.matching.handlers import (Rescores, handle_application_ready, hand
                                          handle_credential_verified)
 from services.matching.repository import MatchingRepository
 from services.matching.rescorer import Rescorer
+from services.matching.skills.taxonomy import esco_taxonomy
 
 log = logging.getLogger(__name__)
 
@@ -27,11 +28,13 @@ def main() -> None:
     settings = Settings.from_env()
     repo = MatchingRepository(connect(settings))
     repo.ensure_indexes()
+    esco_taxonomy()  # read the ESCO index now (1-3 s), not inside the first poll batch's budget
     ensure_topics(settings)
     publisher = Publisher(settings, client_id="matching-worker")
-    rescorer = Rescorer(repo=repo, publish=publisher.publish)
+    deadline_s = settings.matching_verify_deadline_s
+    rescorer = Rescorer(repo=repo, publish=publisher.publish, verify_deadline_s=deadline_s)
     # Each application is scored once per poll batch, however many of its events the batch holds.
-    rescores = Rescores(repo=repo, publish=publisher.publish)
+    rescores = Rescores(repo=repo, publish=publisher.publish, verify_deadline_s=deadline_s)
     loop = ConsumerLoop(settings=settings, group_id="matching", publisher=publisher, batch_end=rescores.flush, handlers={
         APPLICATIONS_READY: partial(handle_application_ready, repo=repo, rescores=rescores),
         CREDENTIALS_VERIFIED: partial(handle_credential_verified, repo=repo, rescores=rescores),

@@ -13,7 +13,9 @@ from services.verification import vcapi
 from services.verification.schemas import (JSON_TYPES, JWT_TYPES, MAX_BODY_BYTES, REPORT, VC_API_VERIFY_BODY,
                                            VERIFY_JWT_BODY, VERIFY_QUERY)
 from services.verification.verifier import Verifier
+from shared import safejson
 from shared.problems import Problem
+from shared.ratelimit import client_key
 from shared.tenants import bearer_tenant
 
 bp = Blueprint("verification", __name__)
@@ -24,6 +26,7 @@ def verify():
     """The report for the body; `?email=` binds it to an applicant, a Bearer API key to a tenant's trust registry."""
     email = VERIFY_QUERY.load(request.args)["email"]
     tenant = _tenant()
+    _count(tenant)
     submission = _submission()
     report = _verifier()(submission, tenant=tenant, emails=[email] if email else [], now=datetime.now(timezone.utc))
     return REPORT.dump(report), 200
@@ -60,6 +63,17 @@ def _tenant() -> str | None:
     if tenants is None:
         raise Problem(401, "Unauthorized", "This verifier has no tenants; send no Authorization header.")
     return bearer_tenant(tenants, header)
+
+
+def _count(tenant: str | None) -> None:
+    """Per tenant with a key; per client address without one, limited hardest (each call may fetch from the web)."""
+    limits = current_app.extensions.get("credbridge_limits")
+    if limits is None:
+        return  # a bare app (tests of the blueprint) has no limits
+    if tenant is not None:
+        limits["tenant"].check(tenant)
+    else:
+        limits["anonymous"].check(client_key(request.remote_addr))
 
 
 def _verifier() -> Verifier:
@@ -110,7 +124,7 @@ def _read_at_most(stream, limit: int) -> bytes:
 
 def _json_object(body: bytes) -> dict:
     try:
-        data = json.loads(body)
+        data = safejson.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise Problem(400, "Bad Request", "The body is not JSON.") from None
     if not isinstance(data, dict):

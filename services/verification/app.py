@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from flask import Flask
 
+from services.verification import openapi
 from services.verification.api import bp
 from services.verification.fetching import Fetcher
 from services.verification.repository import VerdictRepository
+from services.verification.stage import Caches
 from services.verification.trust import TrustRepository
 from services.verification.verifier import Verifier
+from shared.ratelimit import Guard, Limit, RateLimiter
 from shared import kafka, mongo
 from shared.http import create_base_app
 from shared.settings import Settings
@@ -26,6 +29,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     })
     app.config["SETTINGS"] = settings
     app.extensions["credbridge_tenants"] = TenantRepository(db, settings)
-    app.extensions["credbridge_verifier"] = Verifier(settings, fetch=Fetcher(settings).get, registries=trust.registry)
+    limiter = RateLimiter(db)
+    limiter.ensure_indexes()
+    app.extensions["credbridge_limits"] = {
+        "tenant": Guard(limiter, Limit("verify", settings.rate_limit_verify_per_minute)),
+        "anonymous": Guard(limiter, Limit("verify_anonymous", settings.rate_limit_verify_anonymous_per_minute))}
+    app.extensions["credbridge_verifier"] = Verifier(settings, fetch=Fetcher(settings).get, caches=Caches.sized(settings),
+                                                     registries=trust.registry)
     app.register_blueprint(bp)
+    app.add_url_rule("/openapi.json", "openapi", lambda: openapi.spec_dict())
     return app

@@ -6,21 +6,25 @@ Sources: RDF Dataset Canonicalization (RDFC-1.0, W3C Rec 2024) §4 and its N-Qua
 contexts do not define must make processing fail); RFC 8785 (JSON Canonicalization Scheme).
 Two RDFC-1.0 engines: pyoxigraph (Rust; it has no document loader, so it is given either the
 expansion from templates.py or the document with its contexts inlined) and pyld (pure Python,
-loads contexts through `jsonld_contexts.load`). `bench/verify.py` compares them.
+loads contexts through `jsonld_contexts.load`). `bench/verify.py` compares them. Either engine
+canonicalises a dataset only within rdfc_budget's work budget (RDFC-1.0 §4.4.3, §7.1): beyond it,
+TooComplex.
 """
 from __future__ import annotations
 
 import json
 import re
 from collections import OrderedDict
+from typing import Iterator
 
 import pyoxigraph as ox
 import rfc8785
 from pyld import canon as pyld_canon
 from pyld import jsonld
 
-from services.verification import jsonld_contexts, templates
+from services.verification import jsonld_contexts, rdfc_budget, templates
 from services.verification.jsonld_contexts import UnknownContext
+from services.verification.rdfc_budget import TooComplex
 
 OXIGRAPH, PYLD = "oxigraph", "pyld"
 # pyld reports most malformed input as JsonLdError, but some (a bad @import IRI, a wrong value type)
@@ -34,7 +38,8 @@ _ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 # URDNA2015 implementations that signed older Ed25519Signature2020 proofs escaped only " \ \n \r.
 _RDFC_ESCAPE = re.compile(r'\\(\\|t|b|f|u00[01][0-9A-F]|u007F)')
 
-__all__ = ["UnknownContext", "InvalidJsonLd", "UndefinedTerm", "rdfc", "urdna2015", "legacy_escaping", "jcs", "check_terms"]
+__all__ = ["UnknownContext", "InvalidJsonLd", "UndefinedTerm", "TooComplex", "rdfc", "urdna2015", "legacy_escaping",
+           "jcs", "check_terms"]
 
 
 class InvalidJsonLd(ValueError):
@@ -48,13 +53,13 @@ class UndefinedTerm(ValueError):
 def jcs(value: object) -> bytes:
     """RFC 8785 canonical JSON bytes."""
     try:
-        return rfc8785.dumps(value)
+        return rfc8785.dumps(value)  # type: ignore[arg-type]  # any JSON value: a bad one raises, caught below
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
         raise InvalidJsonLd(f"the document has no JCS form: {exc}") from None
 
 
 def rdfc(document: dict, *, engine: str = OXIGRAPH) -> str:
-    """RDFC-1.0 canonical N-Quads of a JSON-LD document (UnknownContext / InvalidJsonLd on failure)."""
+    """RDFC-1.0 canonical N-Quads of a JSON-LD document (UnknownContext / InvalidJsonLd / TooComplex on failure)."""
     if engine == PYLD:
         return _rdfc_pyld(document)
     expanded = templates.expanded(document)  # the fast path; None sends the document the full way
@@ -75,9 +80,22 @@ def rdfc(document: dict, *, engine: str = OXIGRAPH) -> str:
 
 def _canonical_nquads(json_ld: bytes) -> str:
     dataset = ox.Dataset(ox.parse(json_ld, format=ox.RdfFormat.JSON_LD))
+    rdfc_budget.check(_blank_node_quads(dataset))
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    lines = ox.serialize(dataset, format=ox.RdfFormat.N_QUADS).decode().splitlines(keepends=True)
+    # Given no output, serialize returns the bytes (its stub says bytes | None).
+    lines = ox.serialize(dataset, format=ox.RdfFormat.N_QUADS).decode().splitlines(keepends=True)  # type: ignore[union-attr]
     return "".join(sorted(lines))  # RDFC-1.0 §4.4.3 step 5: quads in code point order
+
+
+def _blank_node_quads(dataset: ox.Dataset) -> Iterator[rdfc_budget.Quad]:
+    """The quads that mention a blank node, in rdfc_budget's terms (the budget check runs on every credential)."""
+    blank = ox.BlankNode
+    for quad in dataset:
+        subject, obj, graph = quad.subject, quad.object, quad.graph_name
+        if type(subject) is blank or type(obj) is blank or type(graph) is blank:
+            yield (f"_:{subject.value}" if type(subject) is blank else subject, quad.predicate,
+                   f"_:{obj.value}" if type(obj) is blank else obj,
+                   f"_:{graph.value}" if type(graph) is blank else graph)
 
 
 def legacy_escaping(nquads: str) -> str:
@@ -92,13 +110,26 @@ def urdna2015(document: dict) -> str:
     nodes (URDNA2015 §4.6), so the whole algorithm runs with it (slow; used only when a literal
     holds a control character, where the two forms differ).
     """
+    return legacy_escaping(_LegacyUrdna2015().main(_pyld_dataset(document), {"format": "application/n-quads"}))
+
+
+def _pyld_dataset(document: dict) -> dict:
+    """pyld's RDF dataset of the document, once it is known to be within the canonicalisation budget."""
     options = {"documentLoader": jsonld_contexts.pyld_loader, "base": None, "produceGeneralizedRdf": False}
     try:
         dataset = jsonld.JsonLdProcessor().to_rdf(document, options)
     except _PYLD_ERRORS as exc:
         _raise_unknown_context(exc)
         raise InvalidJsonLd(f"the document is not valid JSON-LD: {getattr(exc, 'type', type(exc).__name__)}") from None
-    return legacy_escaping(_LegacyUrdna2015().main(dataset, {"format": "application/n-quads"}))
+    rdfc_budget.check((_pyld_term(quad["subject"]), _pyld_term(quad["predicate"]), _pyld_term(quad["object"]),
+                       graph) for graph, quads in dataset.items() for quad in quads)
+    return dataset
+
+
+def _pyld_term(term: dict) -> str:
+    if term["type"] == "blank node":
+        return term["value"]
+    return json.dumps([term["value"], term.get("datatype"), term.get("language")])  # any one-to-one spelling
 
 
 class _LegacyUrdna2015(pyld_canon.URDNA2015):
@@ -115,13 +146,7 @@ def _legacy_escape(match: re.Match) -> str:
 
 
 def _rdfc_pyld(document: dict) -> str:
-    options = {"algorithm": "URDNA2015", "format": "application/n-quads", "base": None,
-               "documentLoader": jsonld_contexts.pyld_loader}
-    try:
-        canonical = jsonld.JsonLdProcessor().normalize(document, options)
-    except _PYLD_ERRORS as exc:
-        _raise_unknown_context(exc)
-        raise InvalidJsonLd(f"the document is not valid JSON-LD: {getattr(exc, 'type', type(exc).__name__)}") from None
+    canonical = pyld_canon.URDNA2015().main(_pyld_dataset(document), {"format": "application/n-quads"})
     # pyld escapes only \t \n \r " \ ; RDFC-1.0 also escapes the other C0 controls and DEL.
     return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04X}", canonical.replace("\b", "\\b").replace("\f", "\\f"))
 

@@ -11,7 +11,7 @@ from services.verification.schemas import MAX_BODY_BYTES
 from services.verification.trust import TrustRepository
 from services.verification.verifier import Verifier
 from services.verification.verify import UNKNOWN
-from shared import mongo
+from shared import mongo, safejson
 from shared.settings import Settings
 
 
@@ -56,7 +56,7 @@ def _submission(raw: bytes) -> dict:
     text = raw.decode("utf-8-sig", errors="replace").strip()  # utf-8-sig: editors on Windows add a BOM
     if text.startswith(("{", "[")):
         try:
-            return {"document": json.loads(text)}
+            return {"document": safejson.loads(text)}
         except json.JSONDecodeError:
             raise ValueError("the file looks like JSON but does not parse") from None
     if text.startswith(("https://", "http://")) and len(text.split()) == 1:

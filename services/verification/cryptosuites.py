@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import base58
 from cryptography.exceptions import InvalidSignature
@@ -51,7 +51,7 @@ def _jcs(document: dict) -> list[bytes]:
     return [canonical.jcs(document)]
 
 
-def _ed25519(key, signature: bytes, data: bytes) -> bool:
+def _ed25519(key: Any, signature: bytes, data: bytes) -> bool:  # key: the suite's key_type, checked by the caller
     if len(signature) != 64:
         return False
     try:
@@ -68,7 +68,7 @@ _ECDSA_CURVES: dict[type, tuple[Callable, Callable, int]] = {
 }
 
 
-def _ecdsa(key, signature: bytes, data: bytes) -> bool:
+def _ecdsa(key: Any, signature: bytes, data: bytes) -> bool:
     # ecdsa-rdfc-2019 §3.3.7: the signature is r || s, fixed width each, not DER.
     curve = _ECDSA_CURVES.get(type(key.curve))
     if curve is None or len(signature) != 2 * curve[2]:
@@ -82,7 +82,7 @@ def _ecdsa(key, signature: bytes, data: bytes) -> bool:
     return True
 
 
-def _ecdsa_digest(key) -> Callable:
+def _ecdsa_digest(key: object) -> Callable[..., Any]:
     curve = _ECDSA_CURVES.get(type(getattr(key, "curve", None)))
     return curve[0] if curve else hashlib.sha256
 
@@ -115,11 +115,12 @@ def signature_bytes(proof_value: object) -> bytes:
         raise BadProofValue("proofValue is not base58-btc") from None
 
 
-def hash_data(options: bytes, document: bytes, digest: Callable = hashlib.sha256) -> bytes:
-    return digest(options).digest() + digest(document).digest()
+def hash_data(options: bytes, document: bytes, digest: Callable[..., Any] = hashlib.sha256) -> bytes:
+    joined: bytes = digest(options).digest() + digest(document).digest()
+    return joined
 
 
-def verify(suite: Suite, *, key, signature: bytes, options: dict, document: dict,
+def verify(suite: Suite, *, key: object, signature: bytes, options: dict, document: dict,
            forms: dict[str, list[bytes]] | None = None) -> bool:
     """True when the signature covers one genuine canonical form of (options, document).
 

@@ -8,9 +8,10 @@ The cryptosuites are in cryptosuites.py; canonical forms and the offline context
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from services.verification import canonical, credential, cryptosuites, keys
-from services.verification.report import (ISSUER_KEY, ISSUER_KEY_PURPOSE, ISSUER_MATCHES_KEY,
+from services.verification import binding, canonical, credential, cryptosuites, keys, rdfc_budget
+from services.verification.report import (CANONICAL_BUDGET, ISSUER_KEY, ISSUER_KEY_PURPOSE, ISSUER_MATCHES_KEY,
                                           JSONLD_CONTEXTS, JSONLD_TERMS, PROOF_CREATED, PROOF_EXPIRES,
                                           PROOF_PURPOSE, PROOF_SIGNATURE, PROOF_TYPE, Check, failed,
                                           indeterminate, passed, skipped, unsupported)
@@ -37,8 +38,8 @@ def _depth(node: object) -> int:
 def verify(document: dict, *, now: datetime, clock_skew_s: int, resolver: keys.Resolver) -> Result:
     """The checks for a credential secured by one embedded proof, or by a proof set or chain (every proof must hold)."""
     proof = document.get("proof")
-    summary = dict(achievement=credential.achievement(document), issuer=credential.issuer(document),
-                   credential=document)
+    summary: dict[str, Any] = dict(achievement=credential.achievement(document), issuer=credential.issuer(document),
+                                   credential=document)
     listed = proof if isinstance(proof, list) else [proof]
     proofs = [p for p in listed if isinstance(p, dict)]
     if not proofs or len(proofs) != len(listed):
@@ -48,6 +49,9 @@ def verify(document: dict, *, now: datetime, clock_skew_s: int, resolver: keys.R
                       **summary)
     if _depth(document) > MAX_DEPTH:
         return Result([failed(JSONLD_TERMS, f"the credential nests deeper than {MAX_DEPTH} levels")], **summary)
+    if rdfc_budget.objects(document) > rdfc_budget.MAX_OBJECTS:
+        return Result([indeterminate(CANONICAL_BUDGET, f"the credential has more than {rdfc_budget.MAX_OBJECTS} "
+                                     "JSON objects, more than this verifier reads as JSON-LD")], **summary)
     skew = timedelta(seconds=clock_skew_s)
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     meaning = _meaning(unsecured)
@@ -176,10 +180,7 @@ def _key(proof: dict, document: dict, resolver: keys.Resolver) -> tuple[keys.Met
     except keys.KeyNotFound as exc:
         return None, [failed(ISSUER_KEY, str(exc))]
     stated, issuer_id = credential.issuer_id(document)
-    if not stated or issuer_id != method.controller:
-        owner = failed(ISSUER_MATCHES_KEY, "the signing key is not controlled by the credential's issuer")
-    else:
-        owner = passed(ISSUER_MATCHES_KEY, "the issuer controls the signing key")
+    owner = binding.check(resolver, method, [("issuer", issuer_id)] if stated else [])
     if keys.ASSERTION not in method.purposes:
         purpose = failed(ISSUER_KEY_PURPOSE, "the key is not one of its controller's assertionMethod keys")
     else:
@@ -207,8 +208,8 @@ def _proof_options(proof: dict, unsecured: dict, suite: cryptosuites.Suite) -> d
     return options
 
 
-def _signature(proof: dict, unsecured: dict, *, suite, method, ready: bool,
-               forms: dict[str, list[bytes]] | None = None) -> Check:
+def _signature(proof: dict, unsecured: dict, *, suite: cryptosuites.Suite | None, method: keys.Method | None,
+               ready: bool, forms: dict[str, list[bytes]] | None = None) -> Check:
     if suite is None or method is None or not ready:
         return skipped(PROOF_SIGNATURE, "not checked: it needs a supported proof, a resolved key and defined terms")
     if method.key is None or not isinstance(method.key, suite.key_type):
@@ -222,6 +223,8 @@ def _signature(proof: dict, unsecured: dict, *, suite, method, ready: bool,
                                  options=_proof_options(proof, unsecured, suite), document=unsecured, forms=forms)
     except cryptosuites.BadProofValue as exc:
         return failed(PROOF_SIGNATURE, str(exc))
+    except canonical.TooComplex as exc:
+        return indeterminate(CANONICAL_BUDGET, f"the signature was not checked: {exc}")
     except (canonical.InvalidJsonLd, canonical.UnknownContext) as exc:
         return failed(PROOF_SIGNATURE, f"the proof options have no canonical form: {exc}")
     if not ok:

@@ -4,15 +4,17 @@ from __future__ import annotations
 from typing import Callable
 
 from services.verification import metrics
+from services.verification.fetch_budget import BudgetSpent, charged
 from shared.fetch import Fetched, FetchFailed, Fetcher, FetchRefused  # noqa: F401 - re-exported for the verifier
 from shared.settings import Settings
 
-Fetch = Callable[..., Fetched]  # fetch(url, *, purpose=..., accept=(...), max_bytes=...) -> Fetched
+Fetch = Callable[..., Fetched]  # fetch(url, *, purpose=..., accept=(...), max_bytes=..., deadline_s=...) -> Fetched
 
 
 class Unfetched(Exception):
     """A document the verifier needed did not arrive: `reason` is "refused" (an address this verifier may not
-    fetch), "failed" (unreachable, timed out, too large) or "http_error" (then `status` is the answer's)."""
+    fetch), "failed" (unreachable, timed out, too large), "budget" (not fetched: the credential's fetch budget
+    is spent) or "http_error" (then `status` is the answer's)."""
 
     def __init__(self, reason: str, status: int | None = None):
         self.reason, self.status = reason, status
@@ -35,7 +37,10 @@ def fetch_document(fetch: Fetch, url: str, *, kind: str, purpose: str, accept: t
 def fetch_answer(fetch: Fetch, url: str, *, kind: str, purpose: str, accept: tuple[str, ...], max_bytes: int) -> Fetched:
     """fetch_document's 200 answer whole, for callers that must know where it came from (its final_url)."""
     try:
-        got = fetch(url, purpose=purpose, accept=accept, max_bytes=max_bytes)
+        got = charged(fetch, url, purpose=purpose, accept=accept, max_bytes=max_bytes)
+    except BudgetSpent:
+        metrics.fetch(kind, "budget")
+        raise Unfetched("budget") from None
     except FetchRefused:
         metrics.fetch(kind, "refused")
         raise Unfetched("refused") from None

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from typing import Callable, Protocol
 
 from services.verification import stage
+from services.verification.report import bounded
 from services.verification.verifier import Verifier
 from shared.events import Event, derive_id, new_event
 from shared.settings import Settings
@@ -37,20 +38,29 @@ def handle_credential_submitted(event: Event, *, repo: Verdicts, publish: Publis
     verdict stored and publishes the same event id again, so downstream deduplicates on it.
     """
     payload = event.payload
+    settings = settings or (verifier.settings if verifier is not None else Settings())
     stored = repo.get(event.tenant, payload["credential_id"])
     if stored is None:
-        verifier = verifier or Verifier(settings or Settings())
+        verifier = verifier or Verifier(settings)
         submission = {k: payload[k] for k in ("jwt", "document", "url") if payload.get(k) is not None}
         # The applicant's emails are used for the recipient check and never stored or logged.
         report = verifier(submission, tenant=event.tenant, emails=payload["candidate"].get("emails") or [], now=now())
+        # Bounded before it is stored: the stored verdict is what every retry re-publishes.
+        report = bounded(report, settings.verify_max_report_bytes)
         stored = repo.save(tenant=event.tenant, credential_id=payload["credential_id"],
                            application_id=payload["application_id"], candidate_id=payload["candidate"]["id"],
                            source_event_id=event.event_id, report=report,
                            recheck_basis=stage.recheck_basis(stage.claimed_credential(**submission), report))
-    publish([verified_event(stored, trace_id=event.trace_id)])
+    publish([verified_event(publishable(stored, settings), trace_id=event.trace_id)])
     log.info("verdict published", extra={"tenant": event.tenant, "trace_id": event.trace_id,
                                          "verdict": stored["report"]["verdict"],
                                          "format": stored["report"]["format"]})
+
+
+def publishable(stored: dict, settings: Settings) -> dict:
+    """The stored verdict with its report bounded: one stored before reports were bounded (or under a larger
+    VERIFY_MAX_REPORT_BYTES) must not be refused by the broker on every retry and hold what follows."""
+    return {**stored, "report": bounded(stored["report"], settings.verify_max_report_bytes)}
 
 
 def verified_event(stored: dict, *, trace_id: str | None = None) -> Event:

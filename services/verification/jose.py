@@ -6,20 +6,25 @@ Open Badges 3.0 §8.2.3 (RS256 must be supported; others may be).
 """
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 # alg -> (key kind named in messages, key check, verify(key, signature, data) -> None or raise)
+# A verify function's key is Any: it is only called with a key its check accepted.
+Verify = Callable[[Any, bytes, bytes], None]
 SYMMETRIC = ("HS256", "HS384", "HS512")
 
 
-def _ec(curve: type, size: int, digest):
-    def check(key) -> bool:
+def _ec(curve: type[ec.EllipticCurve], size: int,
+        digest: Callable[[], hashes.HashAlgorithm]) -> tuple[Callable[[object], bool], Verify]:
+    def check(key: object) -> bool:
         return isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, curve)
 
-    def verify(key, signature: bytes, data: bytes) -> None:
+    def verify(key: Any, signature: bytes, data: bytes) -> None:
         if len(signature) != 2 * size:
             raise InvalidSignature()
         der = encode_dss_signature(int.from_bytes(signature[:size], "big"), int.from_bytes(signature[size:], "big"))
@@ -27,18 +32,18 @@ def _ec(curve: type, size: int, digest):
     return check, verify
 
 
-def _ed25519_verify(key, signature: bytes, data: bytes) -> None:
+def _ed25519_verify(key: Any, signature: bytes, data: bytes) -> None:
     key.verify(signature, data)
 
 
-def _rs256_verify(key, signature: bytes, data: bytes) -> None:
+def _rs256_verify(key: Any, signature: bytes, data: bytes) -> None:
     key.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
 
 
 _ES256 = _ec(ec.SECP256R1, 32, hashes.SHA256)
 _ES384 = _ec(ec.SECP384R1, 48, hashes.SHA384)
 _ES512 = _ec(ec.SECP521R1, 66, hashes.SHA512)
-ALGS = {
+ALGS: dict[str, tuple[str, Callable[[object], bool], Verify]] = {
     "EdDSA": ("an Ed25519", lambda key: isinstance(key, ed25519.Ed25519PublicKey), _ed25519_verify),
     "ES256": ("a P-256", _ES256[0], _ES256[1]),
     "ES384": ("a P-384", _ES384[0], _ES384[1]),
@@ -47,7 +52,7 @@ ALGS = {
 }
 
 
-def suits(alg: str, key) -> bool:
+def suits(alg: str, key: object) -> bool:
     return alg in ALGS and ALGS[alg][1](key)
 
 
@@ -55,7 +60,7 @@ def key_kind(alg: str) -> str:
     return ALGS[alg][0]
 
 
-def verifies(alg: str, key, signature: bytes, data: bytes) -> bool:
+def verifies(alg: str, key: object, signature: bytes, data: bytes) -> bool:
     try:
         ALGS[alg][2](key, signature, data)
     except InvalidSignature:

@@ -10,6 +10,7 @@ import copy
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 _DIR = Path(__file__).with_name("contexts")
 _MAX_URL = 200
@@ -63,7 +64,7 @@ def inline(document: dict) -> dict:
     Remote contexts are equivalent to their inlined `@context` value (JSON-LD 1.1 API §4.1.2
     step 5.2.5); term-scoped and type-scoped contexts are inlined too.
     """
-    return _inline_node(document)
+    return cast(dict, _inline_node(document))  # a dict's inlined form is a dict
 
 
 def _inline_node(node: object) -> object:

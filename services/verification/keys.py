@@ -3,21 +3,25 @@
 Sources: DID Core 1.0 §5.2 (verification methods), §5.3.2 (assertionMethod); Controlled Identifiers
 1.0 §2.2 (Multikey: publicKeyMultibase with a multicodec header) and §2.2.3 (JsonWebKey);
 did:key v0.7 §3.1.1 (the one key of a did:key is in every relationship); did:jwk §2 (a JWK whose
-`use` is not "enc" is an assertionMethod, `#0`); did:web §3.2 (DID document location).
+`use` is not "enc" is an assertionMethod, `#0`); did:web §3.2 (DID document location, didweb.py);
+Controlled Identifiers 1.0 §3.3 (an https verification method: its document's `id` is the URL it was
+read from); VC-JOSE-COSE §4.1.2/§4.2 (a kid looked up in the controller document of an https `iss`).
+Whether the issuer controls the key is binding.py's question; this module only says what documents say.
 """
 from __future__ import annotations
 
 import base64
 import binascii
-import json
 import time
 from dataclasses import dataclass
-from typing import Callable
-from urllib.parse import unquote, urlsplit
+from typing import Any, Callable
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from services.verification import didkey, metrics
+from services.verification import didkey, didweb, fetch_budget, metrics
+from shared import safejson
 
 ASSERTION = "assertionMethod"
 _PURPOSES = ("assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation")
@@ -39,9 +43,41 @@ class KeyUnavailable(Exception):
 @dataclass(frozen=True)
 class Method:
     id: str
-    controller: str
+    controller: str  # as the method's own document states it ("" when it states none, as a JWK does)
     key: object  # Ed25519PublicKey | EllipticCurvePublicKey | RSAPublicKey
     purposes: frozenset[str]
+    document: str = ""  # the DID or URL of the document it was read from ("" when handed in)
+    key_set: bool = False  # read from a JWK / JWK set: the set's URL may stand for all of its keys
+
+
+@dataclass(frozen=True)
+class Document:
+    """A DID document or controlled identifier document: its methods and the ids it lists per relationship."""
+    id: str
+    methods: dict[str, Method]
+    listed: dict[str, frozenset[str]]  # relationship -> absolute ids listed, by reference or embedded
+    kids: dict[str, str]  # a JsonWebKey's own `kid` -> its method id (VC-JOSE-COSE §4.1.1 kid hints)
+
+    def lists(self, method: Method, purpose: str = "assertionMethod") -> bool:
+        """Whether this document lists the method under `purpose` (a JWK set's URL lists all of its keys).
+
+        A method of another document that this one also defines (embeds) must carry the same key here:
+        listing an id is not a licence for whatever key that id's own document serves.
+        """
+        ids = self.listed.get(purpose, frozenset())
+        if not (method.id in ids or (method.key_set and method.document in ids)):
+            return False
+        own = self.methods.get(method.id)
+        return own is None or method.document == self.id or _same_key(own.key, method.key)
+
+
+def _same_key(a: object, b: object) -> bool:
+    spki = (Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    try:
+        return bool(a is not None and b is not None
+                    and a.public_bytes(*spki) == b.public_bytes(*spki))  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):
+        return False
 
 
 def _b64url(value: object, what: str) -> bytes:
@@ -96,7 +132,8 @@ def _from_did_key(vm_id: str) -> Method:
         raise KeyNotFound(str(exc)) from None
     except didkey.UnsupportedKey as exc:
         raise KeyUnsupported(str(exc)) from None
-    return Method(id=f"{did}#{did[len(didkey.PREFIX):]}", controller=did, key=key, purposes=frozenset(_PURPOSES))
+    return Method(id=f"{did}#{did[len(didkey.PREFIX):]}", controller=did, key=key, purposes=frozenset(_PURPOSES),
+                  document=did)
 
 
 def _from_did_jwk(vm_id: str) -> Method:
@@ -104,11 +141,11 @@ def _from_did_jwk(vm_id: str) -> Method:
     if fragment not in (None, "0"):
         raise KeyNotFound("a did:jwk has one key, #0")
     try:
-        jwk = json.loads(_b64url(did[len("did:jwk:"):], "did:jwk value"))
+        jwk = safejson.loads(_b64url(did[len("did:jwk:"):], "did:jwk value"))
     except ValueError:
         raise KeyNotFound("the did:jwk value is not a base64url JSON object") from None
     purposes = {"keyAgreement"} if isinstance(jwk, dict) and jwk.get("use") == "enc" else set(_PURPOSES)
-    return Method(id=f"{did}#0", controller=did, key=jwk_key(jwk), purposes=frozenset(purposes))
+    return Method(id=f"{did}#0", controller=did, key=jwk_key(jwk), purposes=frozenset(purposes), document=did)
 
 
 def did_web_url(did: str, *, http_loopback: bool = False) -> str:
@@ -116,23 +153,24 @@ def did_web_url(did: str, *, http_loopback: bool = False) -> str:
 
     http_loopback: a loopback host is read over http (local runs and tests, never in production).
     """
-    parts = did[len("did:web:"):].split(":")
-    if not parts[0]:
-        raise KeyNotFound("the did:web names no host")
-    host = unquote(parts[0])  # a port is percent-encoded as %3A
-    if "/" in host or "@" in host:
-        raise KeyNotFound("the did:web host is not a host name")
-    path = "/".join(unquote(p) for p in parts[1:]) if len(parts) > 1 else ".well-known"
-    scheme = "http" if http_loopback and host.split(":")[0] in ("127.0.0.1", "localhost") else "https"
-    return f"{scheme}://{host}/{path}/did.json"
+    try:
+        return didweb.location(did).url(http_loopback=http_loopback)
+    except didweb.InvalidDidWeb as exc:
+        raise KeyNotFound(str(exc)) from None
 
 
 def methods_in(document: object, did: str) -> dict[str, Method]:
     """Every verification method a DID document defines, by absolute id, with its relationships."""
-    if not isinstance(document, dict) or document.get("id") != did:
-        raise KeyNotFound("the DID document is not for this DID")
-    absolute = lambda ref: did + ref if isinstance(ref, str) and ref.startswith("#") else ref  # noqa: E731
+    return read_document(document, did).methods
+
+
+def read_document(document: object, doc_id: str) -> Document:
+    """A DID / controlled identifier document read from `doc_id` (CID 1.0 §3.3 step 4: its id must be that)."""
+    if not isinstance(document, dict) or document.get("id") != doc_id:
+        raise KeyNotFound("the document's id is not the identifier it was read for")
+    absolute = lambda ref: doc_id + ref if isinstance(ref, str) and ref.startswith("#") else ref  # noqa: E731
     found: dict[str, tuple[dict, set]] = {}
+    listed: dict[str, set[str]] = {purpose: set() for purpose in _PURPOSES}
     for entry in _as_list(document.get("verificationMethod")):
         if isinstance(entry, dict) and isinstance(entry.get("id"), str):
             found[absolute(entry["id"])] = (entry, set())
@@ -140,12 +178,18 @@ def methods_in(document: object, did: str) -> dict[str, Method]:
         for ref in _as_list(document.get(purpose)):
             if isinstance(ref, dict) and isinstance(ref.get("id"), str):  # embedded method
                 found.setdefault(absolute(ref["id"]), (ref, set()))[1].add(purpose)
-            elif isinstance(ref, str) and absolute(ref) in found:
-                found[absolute(ref)][1].add(purpose)
-    return {vm_id: _method(vm_id, entry, purposes) for vm_id, (entry, purposes) in found.items()}
+                listed[purpose].add(absolute(ref["id"]))
+            elif isinstance(ref, str):
+                listed[purpose].add(absolute(ref))  # perhaps a method of another document
+                if absolute(ref) in found:
+                    found[absolute(ref)][1].add(purpose)
+    methods = {vm_id: _method(vm_id, entry, purposes, doc_id) for vm_id, (entry, purposes) in found.items()}
+    kids = {entry["publicKeyJwk"]["kid"]: vm_id for vm_id, (entry, _) in found.items()
+            if isinstance(entry.get("publicKeyJwk"), dict) and isinstance(entry["publicKeyJwk"].get("kid"), str)}
+    return Document(id=doc_id, methods=methods, listed={p: frozenset(ids) for p, ids in listed.items()}, kids=kids)
 
 
-def _method(vm_id: str, entry: dict, purposes: set) -> Method:
+def _method(vm_id: str, entry: dict, purposes: set, doc_id: str) -> Method:
     controller = entry.get("controller")
     if "publicKeyJwk" in entry:
         key = jwk_key(entry["publicKeyJwk"])
@@ -153,27 +197,14 @@ def _method(vm_id: str, entry: dict, purposes: set) -> Method:
         key = multikey(entry["publicKeyMultibase"])
     else:
         key = None  # a key format this service does not read; unusable, reported when chosen
+    if isinstance(controller, str) and controller.startswith("#"):
+        controller = doc_id + controller
     return Method(id=vm_id, controller=controller if isinstance(controller, str) else "", key=key,
-                  purposes=frozenset(purposes))
+                  purposes=frozenset(purposes), document=doc_id)
 
 
 def _as_list(value: object) -> list:
     return value if isinstance(value, list) else ([] if value is None else [value])
-
-
-def owns(controller: str, issuer_id: str | None) -> bool:
-    """Whether the key's controller is the issuer: the same DID, or an https key URL on the issuer's origin."""
-    if not issuer_id or not controller:
-        return False
-    if controller == issuer_id:
-        return True
-    # A JWK served from https://academy.example/... speaks for https://academy.example[/...] issuers.
-    return controller.startswith(("https://", "http://")) and (issuer_id + "/").startswith(controller + "/")
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _pick_jwk(document: object, url: str) -> dict:
@@ -192,7 +223,8 @@ def _pick_jwk(document: object, url: str) -> dict:
 
 
 class Resolver:
-    """Resolves verification-method ids; did:web documents come from `fetch` and are cached for `ttl_s`."""
+    """Resolves verification-method ids and reads controllers' own documents; fetched documents come from
+    `fetch` and are cached for `ttl_s`."""
 
     def __init__(self, *, fetch: Callable[[str], bytes] | None = None, ttl_s: float = 300.0,
                  clock: Callable[[], float] = time.monotonic, http_loopback: bool = False):
@@ -200,7 +232,7 @@ class Resolver:
         self._http_loopback = http_loopback
         self._ttl_s = ttl_s
         self._clock = clock
-        self._cache: dict[str, tuple[float, dict[str, Method]]] = {}
+        self._cache: dict[str, tuple[float, Any]] = {}
 
     def resolve(self, vm_id: object) -> Method:
         if not isinstance(vm_id, str) or not vm_id:
@@ -214,23 +246,55 @@ class Resolver:
         method = vm_id.split(":", 2)[1] if vm_id.startswith("did:") and vm_id.count(":") >= 2 else None
         if method:
             raise KeyUnsupported(f"did:{method[:32]} keys are not supported yet (did:key, did:jwk, did:web are)")
-        raise KeyUnsupported("keys named by a plain URL are not supported yet; only DIDs")
+        if self._web_url(vm_id):
+            return self.resolve_jwk_url(vm_id)  # CID 1.0 §3.3: an https verification method
+        raise KeyUnsupported("keys named by a plain URL are supported over https only")
 
     def resolve_jwk_url(self, url: str) -> Method:
-        """A JWK or JWKS published at an https kid URL (OB 3.0 §8.2.4.1); its controller is the URL's origin."""
-        host = urlsplit(url).hostname or ""
-        if not url.startswith("https://") and not (self._http_loopback and host in ("127.0.0.1", "localhost")):
+        """The key an https kid names: a JWK or JWK set there (OB 3.0 §8.2.4.1; the fragment is the kid), or a
+        method of the controlled identifier document there (CID 1.0 §3.3). Who controls it is binding.py's."""
+        if not self._web_url(url):
             raise KeyNotFound("a key URL must be https")
-        methods = self._cached(url.partition("#")[0], lambda: self._fetch_json(url.partition("#")[0]))
-        jwk = _pick_jwk(methods, url)
-        purposes = {"keyAgreement"} if jwk.get("use") == "enc" else {ASSERTION}
-        return Method(id=url, controller=_origin(url), key=jwk_key(jwk), purposes=frozenset(purposes))
+        base = url.partition("#")[0]
+        raw = self._cached(base, lambda: self._fetch_json(base))
+        if isinstance(raw, dict) and ("keys" in raw or "kty" in raw):
+            jwk = _pick_jwk(raw, url)
+            purposes = {"keyAgreement"} if jwk.get("use") == "enc" else {ASSERTION}
+            return Method(id=url, controller="", key=jwk_key(jwk), purposes=frozenset(purposes), document=base,
+                          key_set=True)
+        return _chosen(read_document(raw, base), url)
 
-    def _cached(self, key: str, load: Callable[[], object]):
+    def issuer_key(self, iss: str, kid: str) -> Method:
+        """VC-JOSE-COSE §4.1.2: an https `iss` with a kid that is no URL names a key of iss's controller document."""
+        document = self.document(iss)
+        vm_id = document.kids.get(kid) or f"{iss}#{kid}"
+        return _chosen(document, vm_id)
+
+    def document(self, identifier: str) -> Document:
+        """The identifier's own document, read from where the identifier says: a did:web's DID document, an https
+        URL's controlled identifier document (its id must be that URL), a did:key's or did:jwk's implied one."""
+        if identifier.startswith((didkey.PREFIX, "did:jwk:")):
+            method = self.resolve(identifier)
+            return Document(id=identifier, methods={method.id: method},
+                            listed={p: frozenset({method.id}) for p in method.purposes}, kids={})
+        if identifier.startswith("did:web:"):
+            return self._did_web_document(identifier.partition("#")[0])
+        if self._web_url(identifier) and "#" not in identifier:
+            raw = self._cached(identifier, lambda: self._fetch_json(identifier))
+            return read_document(raw, identifier)
+        raise KeyUnsupported(f"no document can be read for {_scheme(identifier)} identifiers; only did:key, "
+                             "did:jwk, did:web and https")
+
+    def _web_url(self, url: str) -> bool:
+        host = urlsplit(url).hostname or ""
+        return url.startswith("https://") or (self._http_loopback and url.startswith("http://")
+                                               and host in ("127.0.0.1", "localhost"))
+
+    def _cached(self, key: str, load: Callable[[], Any]) -> Any:
         cached = self._cache.get(key)
         hit = bool(cached and cached[0] > self._clock())
         metrics.cache("issuer_key", hit=hit)
-        if hit:
+        if hit and cached is not None:
             return cached[1]
         value = load()
         self._cache[key] = (self._clock() + self._ttl_s, value)
@@ -239,8 +303,9 @@ class Resolver:
     def _fetch_json(self, url: str) -> object:
         if self._fetch is None:
             raise KeyUnsupported("keys published by URL are not available: no safe fetcher is configured")
+        body = self._fetch(url)  # KeyNotFound is a ValueError: fetch outside the JSON error handling
         try:
-            return json.loads(self._fetch(url))
+            return safejson.loads(body)
         except ValueError:
             raise KeyNotFound("the key document is not JSON") from None
 
@@ -248,27 +313,51 @@ class Resolver:
         did, fragment = didkey.split_did_url(vm_id)
         if fragment is None:
             raise KeyNotFound("a did:web verification method needs a #fragment naming the key")
-        methods = self._document_methods(did)
+        methods = self._did_web_document(did).methods
         if vm_id not in methods or methods[vm_id].key is None:
             raise KeyNotFound("the DID document has no usable key with that id")
         return methods[vm_id]
 
-    def _document_methods(self, did: str) -> dict[str, Method]:
+    def _did_web_document(self, did: str) -> Document:
         url = did_web_url(did, http_loopback=self._http_loopback)
-        return self._cached(did, lambda: methods_in(self._fetch_did_document(url), did))
+        return self._cached(did, lambda: read_document(self._fetch_did_document(url), did))
 
     def _fetch_did_document(self, url: str) -> object:
         if self._fetch is None:
             raise KeyUnsupported("did:web is not available: no safe fetcher is configured")
+        body = self._fetch(url)
         try:
-            return json.loads(self._fetch(url))
+            return safejson.loads(body)
         except ValueError:
             raise KeyNotFound("the DID document is not JSON") from None
 
 
+def _chosen(document: Document, vm_id: str) -> Method:
+    """The method `vm_id` names in the document; without a fragment, its one assertionMethod key."""
+    if "#" not in vm_id:
+        usable = [m for m in document.methods.values() if ASSERTION in m.purposes and m.key is not None]
+        if len(usable) == 1:
+            return usable[0]
+    method = document.methods.get(vm_id)
+    if method is None or method.key is None:
+        raise KeyNotFound("the controller document has no usable key with that id")
+    return method
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
+def _scheme(identifier: str) -> str:
+    if identifier.startswith("did:") and identifier.count(":") >= 2:
+        return "did:" + identifier.split(":", 2)[1][:32]
+    return (identifier.split(":", 1)[0][:16] or "unnamed") if ":" in identifier else "unnamed"
+
+
 _RESOLVERS: dict[object, Resolver] = {}
 _KEY_TYPES = ("application/did+json", "application/did+ld+json", "application/json", "application/ld+json",
-              "application/jwk+json", "application/jwk-set+json")
+              "application/jwk+json", "application/jwk-set+json", "application/cid")  # CID 1.0's media type
 
 
 def resolver_for(settings) -> Resolver:
@@ -283,19 +372,28 @@ def resolver_for(settings) -> Resolver:
 
 def _safe_fetch(settings) -> Callable[[str], bytes] | None:
     try:
-        from shared.fetch import FetchFailed, FetchRefused, Fetcher
+        from shared.fetch import Fetcher
     except ImportError:  # shared/fetch.py is issue 4's; without it did:web stays unsupported
         return None
-    fetcher = Fetcher(settings)
+    return document_fetch(Fetcher(settings).get)
+
+
+def document_fetch(get: Callable[..., Any]) -> Callable[[str], bytes]:
+    """The resolver's fetch over a safe `get` (shared.fetch.Fetcher.get, or a test's network): a 2xx body, or
+    KeyNotFound (refused, or not there) / KeyUnavailable (could not be fetched now)."""
+    from shared.fetch import FetchFailed, FetchRefused
 
     def fetch(url: str) -> bytes:
         try:
-            got = fetcher.get(url, purpose="did_document", accept=_KEY_TYPES)
+            got = fetch_budget.charged(get, url, purpose="did_document", accept=_KEY_TYPES)
         except FetchRefused as exc:
-            raise KeyNotFound(f"the DID document may not be fetched: {exc.reason}") from None
+            raise KeyNotFound(f"the document may not be fetched: {exc.reason}") from None
         except FetchFailed as exc:
-            raise KeyUnavailable(f"the DID document could not be fetched now: {exc.reason}") from None
+            raise KeyUnavailable(f"the document could not be fetched now: {exc.reason}") from None
         if got.status >= 400:
-            raise KeyNotFound(f"the DID document is not there (HTTP {got.status})")
+            raise KeyNotFound(f"the document is not there (HTTP {got.status})")
+        if _origin(got.final_url) != _origin(url):
+            # An open redirect on the issuer's host must not let another host answer for the issuer.
+            raise KeyNotFound("the document was redirected to another host")
         return got.body
     return fetch

@@ -1,6 +1,8 @@
 """The verification service's Prometheus metrics, declared once; labels only from small fixed sets."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from prometheus_client import Counter, Histogram
 
 # format: verify.FORMATS; verdict: shared.events.VERDICTS. Never a credential, issuer or tenant id.
@@ -15,7 +17,7 @@ CHECKS_NOT_PASSED = Counter("credbridge_verification_checks_not_passed_total",
 
 
 
-def record(fmt: str, verdict: str, seconds: float, *, checks: list[dict] = ()) -> None:
+def record(fmt: str, verdict: str, seconds: float, *, checks: Sequence[dict] = ()) -> None:
     VERDICTS.labels(format=fmt, verdict=verdict).inc()
     SECONDS.labels(format=fmt).observe(seconds)
     for check in checks:
@@ -23,7 +25,7 @@ def record(fmt: str, verdict: str, seconds: float, *, checks: list[dict] = ()) -
             CHECKS_NOT_PASSED.labels(code=check["code"], status=check["status"]).inc()
 
 
-# kind: status_list / ob2 / json_schema; outcome: ok / refused / failed / http_error. Never a URL.
+# kind: status_list / ob2 / json_schema; outcome: ok / refused / failed / http_error / budget. Never a URL.
 FETCHES = Counter("credbridge_verification_fetches_total", "External fetches while verifying, by kind and outcome.",
                   ["kind", "outcome"])
 CACHE = Counter("credbridge_verification_cache_total", "Verifier cache look-ups, by kind and result (hit/miss).",

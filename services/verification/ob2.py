@@ -18,12 +18,15 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import jwt as pyjwt
+from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from services.verification import credential
 from services.verification.fetching import Fetch, Unfetched, fetch_answer
 from services.verification.report import (ISSUER_KEY, PROOF_SIGNATURE, VALIDITY_EXPIRY, VALIDITY_NOT_BEFORE, Check,
                                           failed, indeterminate, passed, unsupported)
+from shared import safejson
 
 OB2_CONTEXT = "https://w3id.org/openbadges/v2"
 HOSTED = "ob2.hosted"        # the assertion fetched from its id is the one submitted, and still there
@@ -33,6 +36,7 @@ REVOCATION = "status.revocation"
 _JSON = ("application/ld+json", "application/json")
 _MAX = 1_000_000
 _ALGORITHMS = ("RS256", "RS384", "RS512", "ES256", "ES384", "PS256")
+_RSA_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256")
 
 
 class Unverifiable(Exception):
@@ -71,7 +75,7 @@ def signed_payload(token: str) -> dict | None:
 def verify_hosted(submitted: dict, *, fetch: Fetch | None, now: datetime, skew_s: int) -> Result:
     """§VerificationObject "hosted": the assertion at its own id is authoritative; it must match what was sent."""
     try:
-        _require(fetch)
+        fetch = _require(fetch)
         url = _http_url(submitted.get("id"), "the assertion's id")
         hosted = _fetch_node(fetch, url, purpose="ob2_assertion", what="the hosted assertion", code=HOSTED,
                              gone_is_revoked=True)
@@ -87,7 +91,7 @@ def verify_signed(token: str, *, fetch: Fetch | None, now: datetime, skew_s: int
     """§VerificationObject "signed": a JWS by a key the issuer publishes, owned by that issuer."""
     assertion = signed_payload(token) or {}
     try:
-        _require(fetch)
+        fetch = _require(fetch)
         key_url = _http_url((assertion.get("verification") or {}).get("creator"), "verification.creator")
         key_doc = _fetch_node(fetch, key_url, purpose="ob2_issuer", what="the signing key", code=ISSUER_KEY)
         signature = _signature(token, key_doc)
@@ -111,10 +115,11 @@ def _finish(assertion: dict, badge: dict, issuer: dict, checks: list[Check], *, 
 
 # --- fetching -----------------------------------------------------------------------------------
 
-def _require(fetch: Fetch | None) -> None:
+def _require(fetch: Fetch | None) -> Fetch:
     if fetch is None:
         raise Unverifiable(unsupported(HOSTED, "Open Badges 2.0 needs its issuer's documents fetched; "
                                               "this verification had no network access"))
+    return fetch
 
 
 def _http_url(value: object, what: str) -> str:
@@ -132,7 +137,7 @@ def _fetch_json(fetch: Fetch, url: str, *, purpose: str, what: str, gone_is_revo
             raise Unverifiable(failed(REVOCATION, "the issuer has revoked this badge (its assertion is gone: 410)")) from None
         raise Unverifiable(indeterminate(HOSTED, f"{what} could not be fetched{exc.answer}")) from None
     try:
-        doc = json.loads(got.body)
+        doc = safejson.loads(got.body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise Unverifiable(failed(HOSTED, f"{what} is not JSON")) from None
     if not isinstance(doc, dict):
@@ -188,7 +193,7 @@ def _ref(value: object) -> object:
 
 def _origin(assertion_url: str, issuer: dict) -> Check:
     # §VerificationObject: by default a hosted assertion must be on the issuer id's origin.
-    rules = issuer.get("verification") if isinstance(issuer.get("verification"), dict) else {}
+    rules = found if isinstance(found := issuer.get("verification"), dict) else {}
     prefixes = [p for p in _list(rules.get("startsWith")) if isinstance(p, str)]
     if prefixes:
         ok = any(assertion_url.startswith(p) for p in prefixes)
@@ -217,8 +222,12 @@ def _signature(token: str, key_doc: dict) -> Check:
         return failed(ISSUER_KEY, "the signing key document has no publicKeyPem")
     try:
         key = load_pem_public_key(key_doc["publicKeyPem"].encode())
+        if not isinstance(key, (RSAPublicKey, EllipticCurvePublicKey)):
+            return failed(ISSUER_KEY, "the issuer's publicKeyPem is neither an RSA nor an EC key")
+        # Only the algorithms of the key's kind: PyJWT raises TypeError for a key of the other kind.
+        algorithms = [a for a in _ALGORITHMS if (a in _RSA_ALGORITHMS) == isinstance(key, RSAPublicKey)]
         # Only the signature: an OB 2.0 assertion's dates are its own (issuedOn / expires), checked below.
-        pyjwt.decode(token, key=key, algorithms=list(_ALGORITHMS),
+        pyjwt.decode(token, key=key, algorithms=algorithms,
                      options={"verify_exp": False, "verify_nbf": False, "verify_iat": False, "verify_aud": False})
     except ValueError:
         return failed(ISSUER_KEY, "the issuer's publicKeyPem is not a public key")

@@ -10,7 +10,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from services.verification.report import RECIPIENT, Check, failed, passed, skipped
+from services.verification.report import RECIPIENT, Check, failed, indeterminate, passed, skipped
 
 _EMAIL_TYPES = ("email", "emailAddress")  # OB 2.0 recipient.type / OB 3.0 identityType
 _ALGORITHMS = {"sha256": hashlib.sha256, "md5": hashlib.md5}
@@ -26,17 +26,31 @@ class Identity:
 
 
 def check(credential: object, emails: list[str] | tuple[str, ...] | None) -> Check:
-    """recipient: passed when an email identity matches one of `emails`, failed when none does."""
+    """recipient: passed when an email identity matches one of `emails`, failed when none does, indeterminate
+    when the credential states no email identity to compare (a DID-bound subject, or none at all)."""
     if not emails:
         return skipped(RECIPIENT, "not checked: no applicant email was given")
     identities, problems = email_identities(credential)
     if not identities and problems:
         return failed(RECIPIENT, problems[0])
     if not identities:
-        return skipped(RECIPIENT, "not checked: the credential does not name its recipient by email")
+        # Nothing to compare with the applicant's email: the credential would count for whoever submits it,
+        # so it cannot be verified for this applicant (issue 11, item 5).
+        return indeterminate(RECIPIENT, f"cannot confirm the credential was issued to this applicant: "
+                                        f"{_unbound(credential)}, not by an email address the applicant gave")
     if any(_matches(identity, email) for identity in identities for email in emails):
         return passed(RECIPIENT, "the credential names the applicant's email address")
     return failed(RECIPIENT, "the credential names someone else: no recipient identity matches the applicant's email")
+
+
+def _unbound(credential: object) -> str:
+    subjects = _list(credential.get("credentialSubject")) if isinstance(credential, dict) else []
+    ids: list[str] = [s["id"] for s in subjects if isinstance(s, dict) and isinstance(s.get("id"), str)]
+    if any(i.startswith("did:") for i in ids):
+        return "it names its subject only by a DID (bound to whoever holds that DID's key)"
+    if ids:
+        return "it names its subject only by an identifier that is not an email address"
+    return "it names no recipient"
 
 
 def email_identities(credential: object) -> tuple[list[Identity], list[str]]:
@@ -85,7 +99,9 @@ def _matches(identity: Identity, email: str) -> bool:
     if not identity.hashed:
         return any(hmac.compare_digest(c.lower().encode(), identity.value.strip().lower().encode())
                    for c in candidates)
-    hasher = _ALGORITHMS[identity.algorithm]
+    hasher = _ALGORITHMS.get(identity.algorithm or "")
+    if hasher is None:
+        return False  # a hashed identity without a known algorithm matches no one
     return any(hmac.compare_digest(hasher((c + identity.salt).encode()).hexdigest().encode(),
                                    identity.value.encode()) for c in candidates)
 

@@ -1,6 +1,7 @@
 """The verification report: one Check per rule with a stable code, the verdict rule, and the report dict."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
@@ -30,6 +31,8 @@ PROOF_EXPIRES = "proof.expires"          # the proof has not expired
 ISSUER_KEY_PURPOSE = "issuer.key_purpose"  # the key is one of the issuer's assertionMethod keys
 JSONLD_CONTEXTS = "jsonld.contexts"      # every context is in the offline bundle (else indeterminate)
 JSONLD_TERMS = "jsonld.terms"            # every term is defined by the contexts (safe mode)
+CANONICAL_BUDGET = "canonical.budget"    # canonicalising would exceed the RDFC-1.0 work budget (indeterminate)
+FETCH_BUDGET = "fetch.budget"            # the credential needed more fetches (or seconds) than one may take
 
 
 @dataclass(frozen=True)
@@ -94,3 +97,46 @@ def build_report(*, format: str, checks: list[Check], now: datetime, achievement
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
+
+
+TRUNCATED = "report.truncated"  # flag: the claimed achievement / issuer were trimmed to fit the report limit
+# (longest string, most items in a list or object, deepest nesting) tried in turn until the report fits.
+_TRIMS = ((2000, 200, 8), (500, 50, 6), (100, 10, 4))
+
+
+def bounded(report: dict, max_bytes: int) -> dict:
+    """The report, trimmed to `max_bytes` once encoded, flagged `report.truncated` if anything was cut.
+
+    What grows without bound is what the credential claims (alignments, results, escaped text), so that is
+    what is trimmed; the verdict, the checks' codes and statuses and the dates are the service's own and stay.
+    A report is published as one Kafka record and re-published on every retry, so it must fit one.
+    """
+    if _size(report) <= max_bytes:
+        return report
+    flags = [*(f for f in report.get("flags") or [] if f != TRUNCATED), TRUNCATED]
+    for chars, items, depth in _TRIMS:
+        trimmed = {**report, "flags": flags, "achievement": _trim(report.get("achievement"), chars, items, depth),
+                   "issuer": _trim(report.get("issuer"), chars, items, depth),
+                   "checks": [{**c, "message": c["message"][:chars]} for c in report["checks"]]}
+        if _size(trimmed) <= max_bytes:
+            return trimmed
+    # Not even the short forms fit: keep only the service's own findings.
+    return {**report, "flags": flags, "achievement": None, "issuer": None,
+            "checks": [{**c, "message": c["message"][:100]} for c in report["checks"]]}
+
+
+def _trim(value: object, chars: int, items: int, depth: int) -> object:
+    if isinstance(value, str):
+        return value[:chars]
+    if depth <= 0 and isinstance(value, (list, dict)):
+        return None
+    if isinstance(value, list):
+        return [_trim(v, chars, items, depth - 1) for v in value[:items]]
+    if isinstance(value, dict):
+        return {str(k)[:chars]: _trim(v, chars, items, depth - 1) for k, v in list(value.items())[:items]}
+    return value
+
+
+def _size(report: dict) -> int:
+    # Measured as shared.events encodes it (ASCII-escaped): the bytes the record will carry.
+    return len(json.dumps(report, separators=(",", ":")))

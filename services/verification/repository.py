@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
@@ -33,12 +33,16 @@ class VerdictRepository:
         fields = {"application_id": application_id, "candidate_id": candidate_id,
                   "source_event_id": source_event_id, "report": report, "stored_at": _now(), "revision": 0,
                   "recheck_basis": recheck_basis, "recheck_at": _moment(report)}
+        # An upsert on the natural key, then a read of what is stored: findAndModify costs O(collection) on
+        # secantusdb (bench/repro/secantusdb_find_and_modify.py), these two stay flat.
         try:
-            return self.verdicts.find_one_and_update(key, {"$setOnInsert": fields}, upsert=True,
-                                                     return_document=ReturnDocument.AFTER, projection=_NO_ID)
+            self.verdicts.update_one(key, {"$setOnInsert": fields}, upsert=True)
         except DuplicateKeyError:
-            # Two concurrent upserts on one unique key: the loser reads what the winner stored.
-            return self.get(tenant, credential_id)
+            pass  # two concurrent upserts on one unique key: the loser reads what the winner stored
+        stored = self.get(tenant, credential_id)
+        if stored is None:  # verdicts are never deleted: an upsert not read back is the server's fault
+            raise RuntimeError("an upserted verdict could not be read back")
+        return stored
 
     def get(self, tenant: str, credential_id: str) -> dict | None:
         return self.verdicts.find_one({"tenant": tenant, "credential_id": credential_id}, projection=_NO_ID)
@@ -46,23 +50,27 @@ class VerdictRepository:
     # --- re-verification ---------------------------------------------------------------------
     def claim_due(self, now: datetime, *, limit: int, lease: timedelta) -> list[dict]:
         """Up to `limit` verdicts whose re-check is due, each pushed `lease` ahead so no other worker takes it."""
+        # The due ones first, then each claimed by a conditional update on its _id and the moment read: a
+        # worker that claimed it meanwhile moved recheck_at, so this update matches nothing (not
+        # findAndModify, O(collection) on secantusdb: bench/repro/secantusdb_find_and_modify.py).
+        due = self.verdicts.find({"recheck_at": {"$lte": now}}).sort("recheck_at", ASCENDING).limit(limit)
         claimed = []
-        for _ in range(limit):
-            doc = self.verdicts.find_one_and_update({"recheck_at": {"$lte": now}},
-                                                    {"$set": {"recheck_at": now + lease}},
-                                                    sort=[("recheck_at", ASCENDING)], projection=_NO_ID)
-            if doc is None:
-                break
-            claimed.append(doc)
+        for doc in list(due):
+            taken = self.verdicts.update_one({"_id": doc["_id"], "recheck_at": doc["recheck_at"]},
+                                             {"$set": {"recheck_at": now + lease}})
+            if taken.modified_count == 1:
+                doc.pop("_id")
+                claimed.append(doc)
         return claimed
 
     def replace_report(self, doc: dict, report: dict) -> dict | None:
         """Stores a changed report as the next revision, marked unpublished; None if another writer got there first."""
         key = {"tenant": doc["tenant"], "credential_id": doc["credential_id"], "revision": doc.get("revision", 0)}
-        return self.verdicts.find_one_and_update(
+        # A compare-and-swap on the revision whose matched count says whether it applied (not findAndModify).
+        swapped = self.verdicts.update_one(
             key, {"$set": {"report": report, "revision": doc.get("revision", 0) + 1, "recheck_at": _moment(report),
-                           "rechecked_at": _now(), "unpublished": True}},
-            return_document=ReturnDocument.AFTER, projection=_NO_ID)
+                           "rechecked_at": _now(), "unpublished": True}})
+        return self.get(doc["tenant"], doc["credential_id"]) if swapped.modified_count == 1 else None
 
     def reschedule(self, doc: dict, report: dict) -> None:
         """An unchanged verdict: keep the stored report, look again when the new one says."""

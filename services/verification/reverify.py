@@ -10,13 +10,14 @@ from typing import Callable
 
 from pymongo.errors import PyMongoError
 
-from services.verification import metrics, stage, status
-from services.verification.handlers import Publish, verified_event
+from services.verification import fetch_budget, metrics, stage, status
+from services.verification.handlers import Publish, publishable, verified_event
 from services.verification.report import VALIDITY_EXPIRY, Check, failed, verdict
 from services.verification.repository import VerdictRepository
 from services.verification.verifier import Verifier
 from services.verification.verify import verify_list_credential
 from shared.kafka import PublishError
+from shared.settings import Settings
 
 log = logging.getLogger(__name__)
 BATCH = 100
@@ -38,7 +39,8 @@ def recheck_report(report: dict, basis: dict, *, verifier: Verifier, now: dateti
                              verify_list=partial(verify_list_credential, now=now, settings=settings),
                              default_ttl=timedelta(seconds=settings.status_ttl_s))
         claimed = {"credentialStatus": basis["credential_status"], "id": basis.get("credential_id")}
-        outcome = status.check(claimed, issuer_id=basis.get("issuer_id"), ctx=ctx)
+        with fetch_budget.opened(settings):  # a list past the budget is reported as not fetched
+            outcome = status.check(claimed, issuer_id=basis.get("issuer_id"), ctx=ctx)
     checks += outcome.checks
     result = verdict(checks)
     return {**report, "verdict": result, "checks": [c.to_dict() for c in checks], "status": outcome.state or None,
@@ -63,7 +65,7 @@ def changed(old: dict, new: dict) -> bool:
 def recheck_due(*, repo: VerdictRepository, publish: Publish, verifier: Verifier, now: datetime,
                 lease: timedelta, limit: int = BATCH) -> int:
     """Re-checks every verdict due by `now` (up to `limit`); returns how many new verdicts were published."""
-    _publish_pending(repo, publish, limit=limit)
+    _publish_pending(repo, publish, limit=limit, settings=verifier.settings)
     published = 0
     for doc in repo.claim_due(now, limit=limit, lease=lease):
         basis = doc.get("recheck_basis")
@@ -74,17 +76,17 @@ def recheck_due(*, repo: VerdictRepository, publish: Publish, verifier: Verifier
             continue
         stored = repo.replace_report(doc, report)
         if stored is not None:  # None: another worker stored this revision first, and publishes it
-            publish([verified_event(stored)])
+            publish([verified_event(publishable(stored, verifier.settings))])
             repo.mark_published(stored)
             published += 1
             metrics.RECHECKS.labels(changed="yes").inc()
     return published
 
 
-def _publish_pending(repo: VerdictRepository, publish: Publish, *, limit: int) -> None:
+def _publish_pending(repo: VerdictRepository, publish: Publish, *, limit: int, settings: Settings) -> None:
     # A new revision is stored before it is published; one whose publish failed is published here.
     for stored in repo.unpublished(limit=limit):
-        publish([verified_event(stored)])
+        publish([verified_event(publishable(stored, settings))])
         repo.mark_published(stored)
 
 

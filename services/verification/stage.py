@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from services.verification import credential, recipient, schema_check, status, trust, vcjwt
+from services.verification import credential, endorsements, recipient, schema_check, status, trust, vcjwt
 from services.verification.fetching import Fetch
 from services.verification.report import FAILED, INDETERMINATE, RECIPIENT, SKIPPED, VERIFIED, Check, verdict
 from shared.settings import Settings
@@ -15,6 +15,10 @@ class Caches:
     """Long-lived caches a process hands every verification (the worker, the API app, one CLI run)."""
     status_lists: status.ListCache = field(default_factory=status.ListCache)
     schemas: schema_check.SchemaCache = field(default_factory=schema_check.SchemaCache)
+
+    @classmethod
+    def sized(cls, settings: Settings) -> "Caches":
+        return cls(status_lists=status.ListCache(max_bytes=settings.verify_status_cache_bytes))
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,7 @@ def apply(report: dict, *, claimed: dict | None, inputs: Inputs, verify_list: st
     fetch any URL.
     """
     if claimed is None or report["verdict"] not in (VERIFIED, INDETERMINATE):
-        return {**report, "status": None, "flags": [], "recheck_at": None}
+        return {**report, "status": None, "flags": [], "recheck_at": None, "endorsements": []}
     checks = [Check(c["code"], c["status"], c["message"]) for c in report["checks"] if c["code"] != RECIPIENT]
     issuer_id = (report.get("issuer") or {}).get("id")
     checks.append(recipient.check(claimed, inputs.emails))
@@ -79,6 +83,8 @@ def apply(report: dict, *, claimed: dict | None, inputs: Inputs, verify_list: st
     return {**report, "verdict": result, "checks": [c.to_dict() for c in checks],
             "status": outcome.state or None,
             "flags": _flags(checks, inputs),
+            # Reported beside the verdict, never part of it (endorsements.py).
+            "endorsements": endorsements.check(claimed, registry=inputs.registry, verify=verify_list),
             "recheck_at": recheck_at(result, outcome, valid_until=report.get("valid_until"), settings=settings)}
 
 

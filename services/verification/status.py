@@ -14,6 +14,7 @@ import binascii
 import json
 import threading
 import zlib
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
@@ -21,6 +22,7 @@ from typing import Callable
 from services.verification import metrics
 from services.verification.fetching import Fetch, Unfetched, fetch_document
 from services.verification.report import FAILED, Check, failed, passed, unsupported
+from shared import safejson
 
 STATUS = "status"  # check code prefix: status.revocation, status.suspension, status.<other>
 BITSTRING_TYPES = {"BitstringStatusListEntry": "bitstring", "StatusList2021Entry": "statuslist2021"}
@@ -53,29 +55,56 @@ class StatusList:
     bits: bytes = b""
     revoked: frozenset[str] = frozenset()
 
+    @property
+    def size(self) -> int:
+        """About how many bytes of memory the list holds: its bits, its revoked ids, a little for the rest."""
+        return len(self.bits) + sum(len(i) + _ID_OVERHEAD for i in self.revoked) + _LIST_OVERHEAD
+
+
+_ID_OVERHEAD, _LIST_OVERHEAD = 80, 512  # a str and its set slot; the dataclass, its tuple and datetime
+DEFAULT_CACHE_BYTES = 64 * 1024 * 1024  # shared.settings' VERIFY_STATUS_CACHE_BYTES default
+
 
 class ListCache:
-    """Lists by URL until their TTL; only lists that verified are kept, so a failure is retried next time."""
+    """Lists by URL until their TTL, at most `max_bytes` of them, the least recently used evicted first.
 
-    def __init__(self, max_entries: int = 1000):
-        self._lists: dict[str, StatusList] = {}
+    Only lists that verified are kept, so a failure is retried next time; a list larger than the whole
+    cache is used but not kept.
+    """
+
+    def __init__(self, max_bytes: int = DEFAULT_CACHE_BYTES):
+        self._lists: OrderedDict[str, StatusList] = OrderedDict()
         self._lock = threading.Lock()
-        self._max = max_entries
+        self._max, self._bytes = max_bytes, 0
+
+    @property
+    def bytes(self) -> int:
+        return self._bytes
 
     def get(self, url: str, now: datetime) -> StatusList | None:
         with self._lock:
             found = self._lists.get(url)
             if found is not None and found.expires_at <= now:
-                del self._lists[url]
+                self._remove(url)
                 found = None
+            elif found is not None:
+                self._lists.move_to_end(url)
         metrics.cache("status_list", hit=found is not None)
         return found
 
     def put(self, url: str, status_list: StatusList) -> None:
         with self._lock:
-            if len(self._lists) >= self._max:
-                self._lists.pop(next(iter(self._lists)))  # oldest insertion first
+            if url in self._lists:
+                self._remove(url)
+            if status_list.size > self._max:
+                return
+            while self._lists and self._bytes + status_list.size > self._max:
+                self._remove(next(iter(self._lists)))  # the least recently used
             self._lists[url] = status_list
+            self._bytes += status_list.size
+
+    def _remove(self, url: str) -> None:
+        self._bytes -= self._lists.pop(url).size
 
 
 @dataclass(frozen=True)
@@ -229,7 +258,8 @@ def _fetch(url: str, *, ctx: Context) -> bytes:
                               max_bytes=MAX_LIST_BYTES)
     except Unfetched as exc:
         raise ListProblem({"refused": "the status list's address is not one this verifier may fetch",
-                           "failed": "the status list is unreachable"}.get(
+                           "failed": "the status list is unreachable",
+                           "budget": "the status list was not fetched: the credential's fetch budget is spent"}.get(
             exc.reason, f"the status list host answered HTTP {exc.status}")) from None
 
 
@@ -237,7 +267,7 @@ def _bitstring_list(body: bytes, *, kind: str, ctx: Context) -> StatusList:
     report, vc = _verified_list_credential(body, ctx=ctx)
     if not any(t in LIST_TYPES for t in _types(vc)):
         raise ListProblem("the status list credential is not a BitstringStatusListCredential", FAILED)
-    subject = vc.get("credentialSubject") if isinstance(vc.get("credentialSubject"), dict) else {}
+    subject = found if isinstance(found := vc.get("credentialSubject"), dict) else {}
     purposes = tuple(p for p in _entries(subject.get("statusPurpose")) if isinstance(p, str))
     return StatusList(purposes=purposes, issuer=_issuer_id(vc), bits=decode_bits(subject.get("encodedList"), kind=kind),
                       expires_at=_expiry(subject.get("ttl"), report, ctx=ctx))
@@ -247,7 +277,7 @@ def _verified_list_credential(body: bytes, *, ctx: Context) -> tuple[dict, dict]
     text = body.decode("utf-8", errors="replace").strip()
     if text.startswith("{"):
         try:
-            submission = {"document": json.loads(text)}
+            submission = {"document": safejson.loads(text)}
         except json.JSONDecodeError:
             raise ListProblem("the status list is not JSON") from None
     else:
@@ -292,7 +322,7 @@ def _revocation_list_entry(entry: dict, *, vc: dict, issuer_id: str | None,
 def _revocation_list(body: bytes, *, ctx: Context) -> StatusList:
     # The 1EdTech list is plain JSON over HTTPS, with no proof of its own: its trust is the TLS origin.
     try:
-        doc = json.loads(body)
+        doc = safejson.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise ListProblem("the revocation list is not JSON") from None
     entries = doc.get("revokedCredentials") if isinstance(doc, dict) else None

@@ -14,6 +14,7 @@ import json
 import re
 import secrets
 from collections import OrderedDict
+from typing import cast
 
 from pyld import jsonld
 
@@ -62,7 +63,7 @@ def expanded(document: dict) -> list | None:
         if template is None or _verbatim_positions(template, leaves, allowed_kept=kept) != kept:
             return None
         _EXPANDED.store(values_key, template)
-    return _substitute(template, leaves)
+    return cast(list, _substitute(template, leaves))  # a list's substituted form is a list
 
 
 def _token(index: int, value: str) -> str:

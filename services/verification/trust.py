@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from urllib.parse import unquote, urlsplit
+import re
+from urllib.parse import urlsplit
 
 from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from services.verification import didweb
 from services.verification.report import Check, failed, indeterminate, passed, skipped
 
 ISSUER_TRUSTED = "issuer.trusted"
@@ -17,6 +19,7 @@ NOT_CHECKED_FLAG = "issuer.trust_not_checked"  # no tenant registry was consulte
 KINDS = ("did", "issuer", "domain")
 POLICIES = ("flag", "fail")  # what an unregistered issuer gets; "flag" is the default
 MAX_VALUE = 500
+_NETLOC = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 
 
 @dataclass(frozen=True)
@@ -62,12 +65,19 @@ def matching_kind(issuer_id: str, entries: frozenset[tuple[str, str]]) -> str | 
 
 
 def issuer_domain(issuer_id: str) -> str | None:
-    """The DNS name an issuer id is anchored to: an https URL's host, or a did:web's domain."""
-    if issuer_id.startswith("did:web:"):
-        # did:web §3.1: the first segment is the domain, a port percent-encoded as %3A.
-        return unquote(issuer_id[len("did:web:"):].split(":", 1)[0].split("#", 1)[0]).split(":", 1)[0].lower() or None
+    """The DNS name an issuer id is anchored to: an https URL's host, or a did:web's domain.
+
+    Read exactly as the fetch reads it (didweb.location for a did:web; for an https URL only a plain
+    host[:port], no user info), so no id is fetched from one host and trusted for another.
+    """
+    if issuer_id.startswith(didweb.PREFIX):
+        try:
+            return didweb.location(issuer_id).host
+        except didweb.InvalidDidWeb:
+            return None
     if issuer_id.startswith("https://"):
-        return (urlsplit(issuer_id).hostname or "").lower() or None
+        netloc = urlsplit(issuer_id).netloc
+        return netloc.rsplit(":", 1)[0].lower() if _NETLOC.fullmatch(netloc) else None
     return None
 
 

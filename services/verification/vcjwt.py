@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from services.verification import credential, jose, keys
-from services.verification.report import (ISSUER_KEY, ISSUER_KEY_PURPOSE, ISSUER_MATCHES_KEY, JWT_ALG, JWT_DECODE,
-                                          PASSED, PROOF_SIGNATURE, STRUCTURE_VC, VALIDITY_EXPIRY,
+from services.verification import binding, credential, jose, keys
+from services.verification.report import (FAILED, ISSUER_KEY, ISSUER_KEY_PURPOSE, ISSUER_MATCHES_KEY, JWT_ALG,
+                                          JWT_DECODE, PASSED, PROOF_SIGNATURE, STRUCTURE_VC, VALIDITY_EXPIRY,
                                           VALIDITY_NOT_BEFORE, Check, failed, indeterminate, passed, skipped,
                                           unsupported)
+from shared import safejson
 
 FORMAT = "vc-jwt"
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
@@ -73,14 +73,15 @@ def verify(token: str, *, now: datetime, clock_skew_s: int, resolver: keys.Resol
     jose_cose = "vc" not in jws.payload and credential.is_credential(jws.payload)
     vc = jws.payload if jose_cose else jws.payload.get("vc")  # VC-JOSE-COSE §3.1.1: the payload is the VC
     alg = _check_alg(jws.header)
-    method, key_check = _resolve_key(jws.header, jws.payload, resolver or keys.Resolver())
+    resolver = resolver or keys.Resolver()
+    method, key_check = _resolve_key(jws.header, jws.payload, resolver)
     window = validity(jws.payload, vc, now=now, skew=timedelta(seconds=clock_skew_s))
     checks = [
         passed(JWT_DECODE, "the token is a compact JWS with a JSON header and payload"),
         alg,
         key_check,
         _check_signature(jws, jws.header["alg"] if alg.status == PASSED else None, method),
-        _check_issuer(method, jws.payload, vc, jose_cose=jose_cose),
+        _check_issuer(method, jws.payload, vc, jose_cose=jose_cose, resolver=resolver),
         _check_purpose(method),
         *window.checks,
         _check_structure(jws.payload, vc),
@@ -118,7 +119,7 @@ def _b64url(segment: str, name: str) -> bytes:
 
 def _json_object(raw: bytes, name: str) -> dict:
     try:
-        value = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+        value = safejson.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
     except (UnicodeDecodeError, ValueError) as exc:
         reason = str(exc) if isinstance(exc, DecodeError) else "not JSON"
         raise DecodeError(f"the {name} is {reason}") from None
@@ -174,8 +175,14 @@ def _resolve_key(header: dict, payload: dict, resolver: keys.Resolver) -> tuple[
             return None, unsupported(ISSUER_KEY, "a key embedded in the header is not trusted: nothing ties it "
                                                  "to the issuer; name it with kid")
         return None, failed(ISSUER_KEY, "neither kid nor iss names the signing key")
+    iss = _str(payload.get("iss"))
     try:
-        method = resolver.resolve_jwk_url(ref) if ref.startswith(("https://", "http://")) else resolver.resolve(ref)
+        if iss is not None and _is_url(iss) and not ref.startswith(("did:", "http://", "https://", iss)):
+            method = resolver.issuer_key(iss, ref)  # VC-JOSE-COSE §4.1.2: iss names the key set, kid the key
+        elif _is_url(ref):
+            method = resolver.resolve_jwk_url(ref)
+        else:
+            method = resolver.resolve(ref)
     except keys.KeyUnsupported as exc:
         return None, unsupported(ISSUER_KEY, str(exc))
     except keys.KeyUnavailable as exc:
@@ -183,6 +190,10 @@ def _resolve_key(header: dict, payload: dict, resolver: keys.Resolver) -> tuple[
     except keys.KeyNotFound as exc:
         return None, failed(ISSUER_KEY, str(exc))
     return method, passed(ISSUER_KEY, "the key id resolves to a public key")
+
+
+def _is_url(value: str) -> bool:
+    return value.startswith(("https://", "http://"))
 
 
 def _check_signature(jws: Jws, alg: str | None, method: keys.Method | None) -> Check:
@@ -203,8 +214,9 @@ def _check_purpose(method: keys.Method | None) -> Check:
     return passed(ISSUER_KEY_PURPOSE, "the key may assert credentials")
 
 
-def _check_issuer(method: keys.Method | None, payload: dict, vc: object, *, jose_cose: bool) -> Check:
-    """VC DM 1.1 §6.3.1 / VC-JOSE-COSE §3.1.1: iss (and the credential's issuer) must own the key."""
+def _check_issuer(method: keys.Method | None, payload: dict, vc: object, *, jose_cose: bool,
+                  resolver: keys.Resolver) -> Check:
+    """VC DM 1.1 §6.3.1 / VC-JOSE-COSE §3.1.1, §4.1.2: iss (and the credential's issuer) must control the key."""
     if method is None:
         return skipped(ISSUER_MATCHES_KEY, "not checked: no key was resolved")
     iss = _str(payload.get("iss"))
@@ -214,10 +226,11 @@ def _check_issuer(method: keys.Method | None, payload: dict, vc: object, *, jose
         claimed.append(("issuer" if jose_cose else "vc.issuer", vc_issuer))
     if not claimed:
         return failed(ISSUER_MATCHES_KEY, "the token names no issuer")
-    wrong = [name for name, value in claimed if not keys.owns(method.controller, value)]
-    if wrong:
-        return failed(ISSUER_MATCHES_KEY, f"{' and '.join(wrong)} do not name the owner of the signing key")
-    return passed(ISSUER_MATCHES_KEY, "the issuer the credential names owns the signing key")
+    bound = binding.check(resolver, method, claimed)
+    if bound.status != FAILED and len({value for _, value in claimed}) > 1:
+        # VC DM 1.1 §6.3.1 / VC-JOSE-COSE §4.1.2: iss must be the credential's issuer, whatever the key.
+        return failed(ISSUER_MATCHES_KEY, f"{' and '.join(name for name, _ in claimed)} name different issuers")
+    return bound
 
 
 # --- validity ----------------------------------------------------------------------------------

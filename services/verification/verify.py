@@ -5,9 +5,11 @@ import time
 from datetime import datetime
 from functools import partial
 
-from services.verification import credential, dataintegrity, envelope, keys, metrics, ob2, stage, trust, vcjwt
+from services.verification import (credential, dataintegrity, envelope, fetch_budget, keys, metrics, ob2, stage,
+                                      trust, vcjwt)
 from services.verification.fetching import Fetch
-from services.verification.report import (FORMAT, INPUT, PROOF_PRESENT, build_report, failed, unsupported)
+from services.verification.report import (FETCH_BUDGET, FORMAT, INPUT, PROOF_PRESENT, Check, build_report, failed,
+                                          indeterminate, unsupported, verdict)
 from shared.settings import Settings
 
 # Format names a report can carry: a fixed set, so they are safe as metric labels.
@@ -31,19 +33,29 @@ def verify_credential(*, jwt: str | None = None, document: dict | None = None, u
 
     The format step checks the proof; the shared stage then checks the recipient against `emails`,
     the issuer against the tenant's `registry`, and the credential's status lists (via `fetch`).
-    Never raises on bad input: anything unverifiable becomes a failed or unsupported report.
+    Never raises on bad input: anything unverifiable becomes a failed or unsupported report. Every fetch
+    is charged to the credential's fetch budget; past it, the report says so (`fetch.budget`).
     """
     started = time.perf_counter()
     jwt, document = _opened(jwt, document)
-    report, claimed = _open_badge_2(jwt=jwt, document=document, fetch=fetch, now=now, settings=settings)
-    if report is None:
-        report = _format_step(jwt=jwt, document=document, url=url, now=now, settings=settings)
-        claimed = stage.claimed_credential(jwt=jwt, document=document)
-    inputs = stage.Inputs(emails=tuple(emails or ()), registry=registry, fetch=fetch, caches=caches)
-    report = stage.apply(report, claimed=claimed, inputs=inputs, now=now, settings=settings,
-                         verify_list=partial(verify_list_credential, now=now, settings=settings))
+    with fetch_budget.opened(settings) as budget:
+        report, claimed = _open_badge_2(jwt=jwt, document=document, fetch=fetch, now=now, settings=settings)
+        if report is None:
+            report = _format_step(jwt=jwt, document=document, url=url, now=now, settings=settings)
+            claimed = stage.claimed_credential(jwt=jwt, document=document)
+        inputs = stage.Inputs(emails=tuple(emails or ()), registry=registry, fetch=fetch, caches=caches)
+        report = stage.apply(report, claimed=claimed, inputs=inputs, now=now, settings=settings,
+                             verify_list=partial(verify_list_credential, now=now, settings=settings))
+    if budget.refused:
+        report = _with_check(report, indeterminate(FETCH_BUDGET, f"{budget.explanation()}: {budget.refused} "
+                                                                 "were not made, so what they would show is unknown"))
     metrics.record(report["format"], report["verdict"], time.perf_counter() - started, checks=report["checks"])
     return report
+
+
+def _with_check(report: dict, check: Check) -> dict:
+    checks = [*report["checks"], check.to_dict()]
+    return {**report, "checks": checks, "verdict": verdict(Check(**c) for c in checks)}
 
 
 def _open_badge_2(*, jwt: str | None, document: object, fetch: Fetch | None, now: datetime,

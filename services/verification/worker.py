@@ -8,6 +8,7 @@ from services.verification.fetching import Fetcher
 from services.verification.handlers import handle_credential_submitted
 from services.verification.repository import VerdictRepository
 from services.verification.reverify import Rechecker
+from services.verification.stage import Caches
 from services.verification.trust import TrustRepository
 from services.verification.verifier import Verifier
 from shared import logs, mongo
@@ -30,7 +31,7 @@ def main() -> None:
     publisher = Publisher(settings, client_id="verification")
     # One fetcher (one requests session) per thread: the consumer's and the re-check loop's; caches are shared.
     fetcher, recheck_fetcher = Fetcher(settings), Fetcher(settings)
-    verifier = Verifier(settings, fetch=fetcher.get, registries=trust.registry)
+    verifier = Verifier(settings, fetch=fetcher.get, caches=Caches.sized(settings), registries=trust.registry)
     loop = ConsumerLoop(
         settings=settings, group_id="verification", publisher=publisher,
         handlers={CREDENTIALS_SUBMITTED: partial(handle_credential_submitted, repo=repo,

@@ -18,6 +18,7 @@ from shared.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 CREDBRIDGE = {"ingest", "verification", "matching", "ingest-worker", "verification-worker", "matching-worker"}
+BROKERS = ("kafka-1", "kafka-2", "kafka-3")
 # Read by deploy/gunicorn.conf.py and the image's entrypoint rather than by Settings.
 PROCESS_ENV = {"GUNICORN_WORKERS", "GUNICORN_THREADS", "PROMETHEUS_MULTIPROC_DIR"}
 
@@ -38,8 +39,8 @@ def compose() -> dict:
 
 
 def test_the_stack_has_kafka_mongo_every_credbridge_process_prometheus_and_grafana(compose):
-    assert set(compose["services"]) == CREDBRIDGE | {"kafka", "mongo", "prometheus", "grafana"}
-    assert compose["services"]["kafka"]["image"].startswith("apache/kafka:")
+    assert set(compose["services"]) == CREDBRIDGE | set(BROKERS) | {"mongo", "prometheus", "grafana"}
+    assert all(compose["services"][b]["image"].startswith("apache/kafka:") for b in BROKERS)
 
 
 def test_every_service_restarts_and_has_a_health_check(compose):
@@ -51,8 +52,8 @@ def test_every_service_restarts_and_has_a_health_check(compose):
 def test_data_lives_in_named_volumes(compose):
     mounts = {name: " ".join(v if isinstance(v, str) else v.get("source", "") for v in svc.get("volumes", []))
               for name, svc in compose["services"].items()}
-    for name, volume in [("kafka", "kafka-data"), ("mongo", "mongo-data"), ("prometheus", "prometheus-data"),
-                         ("grafana", "grafana-data")]:
+    for name, volume in [*((b, f"{b}-data") for b in BROKERS), ("mongo", "mongo-data"),
+                         ("prometheus", "prometheus-data"), ("grafana", "grafana-data")]:
         assert volume in mounts[name] and volume in compose["volumes"], name
 
 
@@ -113,3 +114,26 @@ def test_grafana_is_provisioned_with_the_prometheus_datasource_and_every_dashboa
 def test_the_stack_refuses_to_start_without_a_secrets_key():
     result = _config(GRAFANA_ADMIN_PASSWORD="pw")
     assert result.returncode != 0 and "set a Fernet key" in result.stderr
+
+
+def test_kafka_is_three_brokers_and_every_topic_is_replicated_three_times_with_two_in_sync(compose):
+    brokers = [compose["services"][b]["environment"] for b in BROKERS]
+    voters = "1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093"
+    assert [str(env["KAFKA_NODE_ID"]) for env in brokers] == ["1", "2", "3"]
+    for env in brokers:
+        assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"] == voters and env["CLUSTER_ID"] == brokers[0]["CLUSTER_ID"]
+        # acks=all then means two brokers hold every acknowledged record: one may fail without losing any.
+        assert str(env["KAFKA_MIN_INSYNC_REPLICAS"]) == "2" and str(env["KAFKA_DEFAULT_REPLICATION_FACTOR"]) == "3"
+        assert str(env["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"]) == "3"
+        assert str(env["KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR"]) == "3"
+        assert str(env["KAFKA_TRANSACTION_STATE_LOG_MIN_ISR"]) == "2"
+    for name in CREDBRIDGE:
+        env = compose["services"][name]["environment"]
+        assert env["KAFKA_REPLICATION_FACTOR"] == "3", name
+        assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka-1:9092,kafka-2:9092,kafka-3:9092", name
+        assert set(compose["services"][name]["depends_on"]) >= set(BROKERS), name
+
+
+def test_the_published_prometheus_cannot_be_reloaded_or_shut_down_over_http(compose):
+    prometheus = compose["services"]["prometheus"]
+    assert prometheus["ports"] and "--web.enable-lifecycle" not in prometheus["command"]

@@ -66,7 +66,7 @@ def test_a_did_web_key_listed_only_for_authentication_fails_the_key_purpose_chec
     signer = Signer()
     vm = did_host.publish(signer, purposes=("authentication",))
     assert statuses(signer.sign(ob3_credential(did_host.did), vm=vm), fresh_resolver()) == {
-        "issuer.key_purpose": "failed"}
+        "issuer.key_purpose": "failed", "issuer.matches_key": "failed"}  # not listed for assertionMethod
 
 
 def test_a_did_web_document_is_fetched_once_and_then_served_from_cache(did_host):
@@ -103,7 +103,7 @@ def test_a_did_web_whose_host_is_down_is_indeterminate_not_failed():
     assert result["issuer.key"] == "indeterminate"
 
 
-def test_an_rs256_vc_jwt_whose_kid_is_a_jwks_url_on_the_issuers_origin_verifies(did_host):
+def test_an_rs256_vc_jwt_whose_kid_is_a_jwks_url_its_issuers_controller_document_lists_verifies(did_host):
     import jwt as pyjwt
     from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -112,6 +112,8 @@ def test_an_rs256_vc_jwt_whose_kid_is_a_jwks_url_on_the_issuers_origin_verifies(
     jwk = {**json.loads(pyjwt.algorithms.RSAAlgorithm.to_jwk(key.public_key())), "kid": "2026"}
     did_host.put("/keys.json", {"keys": [jwk]})
     origin = did_host.origin
+    # The issuer's own controlled identifier document (CID 1.0), served at its id, lists the key set.
+    did_host.put("/", {"id": origin, "assertionMethod": [f"{origin}/keys.json#2026"]})
     vc = ob3_credential(origin)
     token = pyjwt.encode({"iss": origin, "nbf": 1767225600, "vc": vc}, key, algorithm="RS256",
                          headers={"kid": f"{origin}/keys.json#2026"})
@@ -122,3 +124,20 @@ def test_an_rs256_vc_jwt_whose_kid_is_a_jwks_url_on_the_issuers_origin_verifies(
     statuses = {c.code: c.status for c in vcjwt.verify(forged, now=NOW, clock_skew_s=60,
                                                        resolver=fresh_resolver()).checks}
     assert statuses["issuer.matches_key"] == "failed"
+
+
+def test_a_jwks_in_a_user_directory_on_the_issuers_origin_does_not_speak_for_the_issuer(did_host):
+    import jwt as pyjwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from services.verification import vcjwt
+    origin = did_host.origin
+    did_host.put("/", {"id": origin, "assertionMethod": [f"{origin}/keys.json#2026"]})
+    mallory = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = {**json.loads(pyjwt.algorithms.RSAAlgorithm.to_jwk(mallory.public_key())), "kid": "k"}
+    did_host.put("/~mallory/jwks.json", {"keys": [jwk]})
+    token = pyjwt.encode({"iss": origin, "nbf": 1767225600, "vc": ob3_credential(origin)}, mallory,
+                         algorithm="RS256", headers={"kid": f"{origin}/~mallory/jwks.json#k"})
+    checks = {c.code: c for c in vcjwt.verify(token, now=NOW, clock_skew_s=60, resolver=fresh_resolver()).checks}
+    assert checks["issuer.matches_key"].status == "failed"
+    assert "does not list the signing key" in checks["issuer.matches_key"].message

@@ -219,3 +219,33 @@ def test_connection_add_stores_the_api_key_encrypted_and_prints_the_webhook_url_
     stored = tenants.connections.find_one({"tenant": tenant, "provider": "lever"})
     assert stored["api_key"] != "lever-key-9"
     assert main(["connection", "add", tenant, "greenhouse", "--api-key", "k"]) == 2  # full-payload ATSs take none
+
+
+@pytest.mark.parametrize("first", ["verify", "unused event"])
+def test_a_lever_signature_from_an_acknowledged_delivery_replayed_as_a_new_application_publishes_nothing(world, first):
+    client, tenants, reader, _ = world
+    tenant, secret = connect(tenants, "lever")
+    body, _headers = request_for("lever", secret, ping=(first == "verify"))
+    acked = json.loads(body)
+    if first == "unused event":
+        acked["event"] = "candidateStageChange"
+    assert post(client, "lever", tenant, json.dumps(acked).encode(), {"Content-Type": "application/json"}).status_code == 200
+    # The captured token, triggeredAt and signature, with an application of the attacker's choosing.
+    forged = {**json.loads(request_for("lever", secret)[0]), **{k: acked[k] for k in ("token", "triggeredAt", "signature")}}
+    forged["data"] = {"opportunityId": "attacker-chosen", "applicationId": "attacker-app"}
+    again = post(client, "lever", tenant, json.dumps(forged).encode(), {"Content-Type": "application/json"})
+    assert again.status_code == 200 and again.get_json()["status"] == "duplicate"
+    reader.read(timeout_s=2)
+    assert received_for(reader, tenant) == []
+
+
+def test_a_greenhouse_body_replayed_under_a_new_event_id_is_a_duplicate(world):
+    client, tenants, reader, _ = world
+    tenant, secret = connect(tenants, "greenhouse")
+    body, headers = request_for("greenhouse", secret)
+    assert post(client, "greenhouse", tenant, body, headers).status_code == 200
+    again = post(client, "greenhouse", tenant, body, {**headers, "Greenhouse-Event-ID": "gh-evt-replayed"})
+    assert again.status_code == 200 and again.get_json()["status"] == "duplicate"
+    reader.read(until=lambda _s: received_for(reader, tenant), timeout_s=5)
+    reader.read(timeout_s=1)
+    assert len(received_for(reader, tenant)) == 1

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 
 
@@ -15,13 +16,17 @@ class Response:
 
 class MemoryHost:
     """Answers by URL from `routes`: text or bytes (200), JSON-able values (200, encoded), an int (that status
-    with no body), an exception (raised, as the safe fetcher raises), or nothing (404). Counts its hits."""
+    with no body), an exception (raised, as the safe fetcher raises), or nothing (404). Counts its hits, takes
+    `delay_s` to answer each, and keeps the deadline each fetch was given."""
 
-    def __init__(self, routes: dict | None = None):
-        self.routes, self.hits = dict(routes or {}), 0
+    def __init__(self, routes: dict | None = None, *, delay_s: float = 0.0):
+        self.routes, self.hits, self.delay_s, self.deadlines = dict(routes or {}), 0, delay_s, []
 
-    def __call__(self, url, *, purpose=None, accept=None, max_bytes=None):
+    def __call__(self, url, *, purpose=None, accept=None, max_bytes=None, deadline_s=None):
         self.hits += 1
+        self.deadlines.append(deadline_s)
+        if self.delay_s:
+            time.sleep(self.delay_s)
         route = self.routes.get(url)
         if isinstance(route, Exception):
             raise route

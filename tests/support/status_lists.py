@@ -10,6 +10,7 @@ import gzip
 from datetime import datetime
 
 from services.demo_issuer import Issuer
+from tests.support.issuer import APPLICANT
 
 MIN_BYTES = 16 * 1024  # 131072 entries, the spec's minimum
 STATUS_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
@@ -52,7 +53,7 @@ def status_entry(url: str, index: int, *, purpose: str = "revocation", kind: str
             "statusPurpose": purpose, "statusListIndex": str(index), "statusListCredential": url}
 
 
-def credential_with_status(issuer: Issuer, entries: list[dict], *, subject_email: str | None = None,
+def credential_with_status(issuer: Issuer, entries: list[dict], *, subject_email: str | None = APPLICANT,
                            achievement_name: str = "Python Programming", nbf: datetime | None = None,
                            exp: datetime | None = None, credential_id: str | None = None) -> str:
     """An OB 3.0 VC-JWT whose credentialStatus names the given entries."""

@@ -17,11 +17,13 @@ class FakeMatchingRepository:
         self.evidence: dict[tuple, dict] = {}
         self.scores: dict[tuple, dict] = {}
         self.synonyms: dict[str, list] = {}
+        self.credibility: dict[str, list] = {}
+        self.clock = _now  # when a credential counts as first listed (tests of the deadline set it)
 
     # --- roles ---------------------------------------------------------------------------------
-    def put_role(self, tenant, role_id, *, title, requirements, job_ids):
+    def put_role(self, tenant, role_id, *, title, requirements, job_ids, description=None, credibility=None):
         fields = {"title": title, "requirements": copy.deepcopy(requirements), "job_ids": sorted(set(job_ids)),
-                  "deleted": False}
+                  "description": description, "credibility": copy.deepcopy(credibility), "deleted": False}
         return self._change_role(tenant, role_id, fields, role_coverage(role_id, job_ids))
 
     def delete_role(self, tenant, role_id):
@@ -86,6 +88,9 @@ class FakeMatchingRepository:
     def record_application(self, tenant, application_id, *, job_id, candidate_id, credential_ids):
         doc = self._application(tenant, application_id)
         doc.update(job_id=job_id, candidate_id=candidate_id, credential_ids=list(credential_ids))
+        seen = doc.setdefault("credentials_seen", {})
+        for cid in credential_ids:
+            seen.setdefault(cid, self.clock())
         doc["revision"] += 1
         return copy.deepcopy(doc)
 
@@ -144,6 +149,12 @@ class FakeMatchingRepository:
     def put_synonyms(self, tenant, groups):
         self.synonyms[tenant] = copy.deepcopy(groups)
 
+    def get_credibility(self, tenant):
+        return copy.deepcopy(self.credibility.get(tenant, []))
+
+    def put_credibility(self, tenant, issuers):
+        self.credibility[tenant] = copy.deepcopy(issuers)
+
     def save_score(self, doc):
         key = (doc["tenant"], doc["application_id"], doc["role_id"])
         current = self.scores.get(key)
@@ -158,12 +169,17 @@ class FakeMatchingRepository:
     def mark_published(self, *, tenant, application_id, role_id, input_revision, fingerprint, score_id=None):
         doc = self.scores.get((tenant, application_id, role_id))
         if doc is not None and doc["input_revision"] == input_revision:
-            doc.update(published_fingerprint=fingerprint, pending_publish=False)
+            doc.update(pending_publish=False, **({} if fingerprint is None else {"published_fingerprint": fingerprint}))
 
     def drop_superseded_scores(self, tenant, application_id, *, role_id, input_revision):
         for key in [k for k, s in self.scores.items() if k[:2] == (tenant, application_id)
                     and k[2] != role_id and s["input_revision"] < input_revision]:
             del self.scores[key]
+
+    def scores_past_deadline(self, now, *, limit):
+        due = sorted((s["pending_until"], k[:2]) for k, s in self.scores.items()
+                     if s.get("pending_until") is not None and s["pending_until"] <= now)
+        return [key for _, key in due][:limit]
 
     def latest_score(self, tenant, application_id):
         mine = [s for k, s in self.scores.items() if k[:2] == (tenant, application_id)]
@@ -208,3 +224,17 @@ def _without_history(doc):
 
 def _now():
     return datetime.now(timezone.utc)
+
+
+# --- the API over these fakes, for tests of routes -----------------------------------------------
+KEY_T1, KEY_T2 = "cbk_one.secret", "cbk_two.secret"
+
+
+def api_client(repo: FakeMatchingRepository):
+    """A test client of the matching app over `repo`, with API keys KEY_T1 (tenant t1) and KEY_T2 (t2)."""
+    from services.matching.app import build_app
+    return build_app(repo=repo, tenants=FakeTenants({KEY_T1: "t1", KEY_T2: "t2"}), ready_checks={}).test_client()
+
+
+def bearer(key: str = KEY_T1) -> dict:
+    return {"Authorization": f"Bearer {key}"}

@@ -22,11 +22,22 @@ VECTOR_ISSUER = "https://vc.example/issuers/5678"
 
 
 class VectorIssuerControlsItsKeys(keys.Resolver):
-    """The vectors' issuer is not resolvable; here it is taken to control the vectors' four did:keys."""
+    """The vectors' issuer is not resolvable; here its controller document lists the vectors' did:keys (those
+    its proofs name) under assertionMethod, as a real issuer's published document would."""
+
+    def __init__(self):
+        super().__init__()
+        self.listed: set[str] = set()
 
     def resolve(self, vm_id):
         method = super().resolve(vm_id)
-        return keys.Method(id=method.id, controller=VECTOR_ISSUER, key=method.key, purposes=method.purposes)
+        self.listed.add(method.id)
+        return method
+
+    def document(self, identifier):
+        if identifier != VECTOR_ISSUER:
+            return super().document(identifier)
+        return keys.read_document({"id": VECTOR_ISSUER, "assertionMethod": sorted(self.listed)}, VECTOR_ISSUER)
 
 
 def vector(name: str) -> dict:

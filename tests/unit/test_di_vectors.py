@@ -20,6 +20,13 @@ ISSUER = "https://vc.example/issuers/5678"
 PUBLISHED_KEY = json.loads((VECTORS / "key.json").read_text())["publicKeyMultibase"]
 
 
+def issuer_document(identifier: str, vm: str) -> keys.Document:
+    """The controller document the vectors' issuer would publish at its URL: it lists `vm` for assertionMethod."""
+    if identifier != ISSUER:
+        raise keys.KeyNotFound("not the vectors' issuer")
+    return keys.read_document({"id": ISSUER, "assertionMethod": [vm]}, ISSUER)
+
+
 class VectorIssuer(keys.Resolver):
     """The vectors' issuer is not resolvable: its one key is the published key, listed for assertionMethod."""
 
@@ -28,6 +35,9 @@ class VectorIssuer(keys.Resolver):
             raise keys.KeyNotFound("not the vectors' key")
         return keys.Method(id=vm_id, controller=ISSUER, key=keys.multikey(PUBLISHED_KEY),
                            purposes=frozenset({keys.ASSERTION}))
+
+    def document(self, identifier):
+        return issuer_document(identifier, f"{ISSUER}#{PUBLISHED_KEY}")
 
 
 def load(name: str) -> dict:
@@ -93,5 +103,8 @@ def test_the_ecdsa_vector_made_under_an_older_context_is_refused_not_accepted_un
         def resolve(self, vm_id):
             return keys.Method(id=vm, controller=ISSUER, key=keys.multikey(vm.split("#")[1]),
                                purposes=frozenset({keys.ASSERTION}))
+
+        def document(self, identifier):
+            return issuer_document(identifier, vm)
     result = dataintegrity.verify(ECDSA["signed"], now=NOW, clock_skew_s=60, resolver=Issuer())
     assert {c.code: c.status for c in result.checks if c.status != "passed"} == {"proof.signature": "failed"}

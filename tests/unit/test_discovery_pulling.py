@@ -166,3 +166,22 @@ def test_when_the_ats_api_cannot_give_the_application_the_recruiter_is_told_and_
     assert gone.topic == CREDENTIALS_UNAVAILABLE
     assert gone.payload == {"application_id": "a1", "candidate_id": "c1", "provenance": "ats.api",
                             "reason": "the ATS API could not be reached after retrying: the host answered 503"}
+
+
+def test_a_credential_too_large_for_its_event_is_reported_unavailable_and_the_others_are_still_pulled(host):
+    links = [{"provenance": "candidate.links[0]", "url": host.add("/big/credential.json", json.dumps({"name": "x" * 300_000}))},
+             {"provenance": "candidate.links[1]", "url": host.add("/vc.jwt", TOKEN, content_type="application/vc+jwt")}]
+    inline = [{"provenance": "webhook.credentials[0]", "document": {"name": "\U0001F600" * 30_000}}]  # 360 kB escaped
+    out = puller(host, ingest_max_document_bytes=262_144).pull(credentials=inline, links=links)
+    assert [c.provenance for c in out.credentials] == ["candidate.links[1] -> hosted VC-JWT"]
+    assert sorted(u.provenance for u in out.unavailable) == ["candidate.links[0] -> hosted JSON", "webhook.credentials[0]"]
+    assert all(u.reason.startswith("too large: the credential is") for u in out.unavailable)
+
+
+def test_an_application_with_more_credentials_than_allowed_verifies_the_first_and_says_the_rest_were_not(host):
+    tokens = [Issuer.generate().vc_jwt(subject_email="ada@example.org") for _ in range(5)]
+    links = [{"provenance": f"custom_fields[{i}]", "text": token} for i, token in enumerate(tokens)]
+    out = puller(host, ingest_max_credentials=3).pull(credentials=[], links=links)
+    assert [c.jwt for c in out.credentials] == tokens[:3]
+    [note] = out.unavailable
+    assert (note.provenance, note.reason) == ("application", "too many credentials: 5 found, only the first 3 are verified")

@@ -107,7 +107,7 @@ def test_the_score_of_an_application_explains_each_requirement(client, repo):
     client.put("/v1/roles/job-1", json=ROLE, headers=auth())
     repo.record_evidence("t1", "c1", application_id="a1", candidate_id="p", report={
         "verdict": "verified", "achievement": {"name": "python"}, "issuer": {"id": "did:web:u", "name": "Uni"}})
-    application = repo.record_application("t1", "a1", job_id="job-1", candidate_id="p", credential_ids=["c1", "c2"])
+    application = repo.record_application("t1", "a1", job_id="job-1", candidate_id="p", credential_ids=["c1"])
     service.rescore_application("t1", application, repo=repo, publish=RecordingPublisher())
 
     response = client.get("/v1/applications/a1/score", headers=auth())
@@ -119,7 +119,7 @@ def test_the_score_of_an_application_explains_each_requirement(client, repo):
     assert [(r["id"], r["status"], r["reason"]) for r in score["requirements"]] == [
         ("py", "met", "Met by 'python' from Uni (verified)"),
         ("sql", "missing", "No verified credential shows 'SQL'")]
-    assert [(c["credential_id"], c["verdict"]) for c in score["credentials"]] == [("c1", "verified"), ("c2", None)]
+    assert [(c["credential_id"], c["verdict"]) for c in score["credentials"]] == [("c1", "verified")]
 
 
 def test_the_score_of_an_unknown_or_another_tenants_application_is_not_found(client, repo):

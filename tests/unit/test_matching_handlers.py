@@ -30,10 +30,11 @@ class Clock:
 @pytest.fixture
 def world():
     repo, publish, clock = FakeMatchingRepository(), RecordingPublisher(), Clock()
+    repo.clock = clock  # credentials count as listed on the scoring clock
     rescores = Rescores(repo=repo, publish=publish, clock=clock)
 
     class World:
-        def application(self, app_id="a1", *, job_id="job-1", credential_ids=("c1", "c2"), tenant="t1"):
+        def application(self, app_id="a1", *, job_id="job-1", credential_ids=("c1",), tenant="t1"):
             event = new_event("application.ready", tenant=tenant, payload={
                 "provider": "generic", "delivery_id": f"d-{app_id}", "application": {"id": app_id, "job_id": job_id},
                 "candidate": {"id": "cand-1", "name": "Ada Lovelace", "emails": ["ada@example.test"]},
@@ -72,7 +73,7 @@ def test_an_application_with_verified_credentials_is_scored_against_its_role(wor
     view = world.view()
     assert (view["status"], view["score"], view["role_id"]) == ("scored", 75, "job-1")
     assert [r["status"] for r in view["requirements"]] == ["met", "missing"]
-    assert [(c["credential_id"], c["verdict"]) for c in view["credentials"]] == [("c1", "verified"), ("c2", None)]
+    assert [(c["credential_id"], c["verdict"]) for c in view["credentials"]] == [("c1", "verified")]
 
 
 def test_a_verdict_arriving_before_its_application_is_kept_and_counted_once_the_application_arrives(world):
@@ -88,12 +89,14 @@ def test_a_verdict_arriving_before_its_application_is_kept_and_counted_once_the_
 
 def test_a_verdict_arriving_after_its_application_rescores_it(world):
     world.role("job-1", ("Python", "essential", 1), ("SQL", "preferred", 1))
-    world.application()
-    assert world.view()["score"] == 0
+    world.application(credential_ids=("c1", "c2"))
+    assert (world.view()["status"], world.view()["score"]) == ("pending", None)
     world.verdict("c2", "SQL")
-    assert world.view()["score"] == 40  # 50 capped: the essential Python is still missing
+    assert (world.view()["status"], world.view()["reason"]) == ("pending", "1 credential being verified; 1 of 2 "
+                                                                           "requirements met so far by verified credentials")
     world.verdict("c1", "python")
-    assert world.view()["score"] == 100
+    assert (world.view()["status"], world.view()["score"]) == ("scored", 100)
+    assert [e.payload["score"] for e in world.publish.events] == [100]  # nothing provisional was announced
 
 
 def test_an_application_whose_role_does_not_exist_yet_is_unscored_not_zero(world):
@@ -125,12 +128,12 @@ def test_a_redelivered_verdict_does_not_publish_a_second_score_event(world):
     world.application()
     world.verdict("c1", "Python")
     world.verdict("c1", "Python")
-    assert [e.payload["score"] for e in world.publish.events] == [0, 100]
+    assert [e.payload["score"] for e in world.publish.events] == [100]
 
 
 def test_a_score_event_carries_the_score_and_an_id_derived_from_the_application_revision(world):
     world.role("job-1", ("Python", "essential", 1))
-    world.application()
+    world.application(credential_ids=())
     event = world.publish.events[-1]
     revision = world.repo.get_application("t1", "a1")["revision"]
     assert event.topic == SCORES_COMPUTED and event.type == "score.computed"
@@ -182,7 +185,7 @@ def test_evidence_and_applications_are_kept_apart_per_tenant(world):
     world.application(tenant="t1")
     world.application(tenant="t2")
     assert world.view(tenant="t1")["score"] == 100
-    assert world.view(tenant="t2")["score"] == 0
+    assert (world.view(tenant="t2")["status"], world.view(tenant="t2")["score"]) == ("pending", None)
 
 
 def test_another_tenants_application_is_not_found(world):
@@ -265,11 +268,11 @@ def test_an_applications_events_in_one_batch_are_scored_once_from_all_of_them(wo
 def test_an_outage_while_scoring_propagates_so_the_batch_is_read_again(world):
     world.role("job-1", ("Python", "essential", 1))
     rescores = Rescores(repo=world.repo, publish=world.publish, clock=world.clock)
-    handle_application_ready(_ready("a1"), repo=world.repo, rescores=rescores)
+    handle_application_ready(_ready("a1", ()), repo=world.repo, rescores=rescores)
     world.publish.failures.append(PublishError("KafkaTimeoutError"))
     with pytest.raises(PublishError):
         rescores.flush()
-    handle_application_ready(_ready("a1"), repo=world.repo, rescores=rescores)  # the batch, read again
+    handle_application_ready(_ready("a1", ()), repo=world.repo, rescores=rescores)  # the batch, read again
     rescores.flush()
     assert [e.payload["application_id"] for e in world.publish.events] == ["a1"]
 
@@ -279,7 +282,7 @@ def test_one_applications_scoring_bug_is_counted_and_the_others_are_still_scored
     world.role("job-1", ("Python", "essential", 1))
     rescores = Rescores(repo=world.repo, publish=world.publish, clock=world.clock)
     for app_id in ("a1", "a2"):
-        handle_application_ready(_ready(app_id), repo=world.repo, rescores=rescores)
+        handle_application_ready(_ready(app_id, ()), repo=world.repo, rescores=rescores)
     real = service.rescore_application
 
     def broken_for_a1(tenant, application, **kw):

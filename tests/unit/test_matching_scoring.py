@@ -123,9 +123,9 @@ def test_a_verified_credential_meets_the_requirement_even_beside_a_failed_or_ind
     assert [c.verdict for c in python.credentials] == ["verified", "indeterminate", "failed"]
 
 
-def test_a_credential_still_awaiting_its_verdict_counts_for_nothing():
+def test_a_credential_still_awaiting_its_verdict_keeps_the_application_pending_with_no_score():
     result = score([req("Python")], [cred("Python", verdict=None)])
-    assert (by_id(result, "python").status, result.score) == (MISSING, 0)
+    assert (by_id(result, "python").status, result.status, result.score) == (PENDING, PENDING, None)
 
 
 def test_a_verified_credential_without_an_achievement_meets_nothing_but_is_listed():
@@ -227,7 +227,8 @@ def test_adding_a_verified_credential_never_lowers_the_score_and_the_score_stays
     for _ in range(300):
         requirements = [req(s, weight=rng.choice([0.5, 1, 2, 5]), importance=rng.choice(["essential", "preferred"]))
                         for s in rng.sample(skills, rng.randint(1, 6))]
-        held = [cred(s, verdict=rng.choice(["verified", "failed", "indeterminate", None])) for s in rng.sample(skills, 3)]
+        # Every verdict in (an awaited one makes the application pending, with no score to compare).
+        held = [cred(s, verdict=rng.choice(["verified", "failed", "indeterminate"])) for s in rng.sample(skills, 3)]
         before = score(requirements, held).score
         after = score(requirements, held + [cred(rng.choice(skills), id_="urn:extra")]).score
         assert 0 <= before <= after <= 100

@@ -45,6 +45,11 @@ def private_key():
 
 @pytest.fixture
 def site(private_key):
+    return issuer_site(private_key)
+
+
+def issuer_site(private_key) -> dict:
+    """The issuer's documents by URL: the hosted assertion, its BadgeClass, the Issuer and its signing key."""
     pem = private_key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
     return {
         ASSERTION: assertion(),

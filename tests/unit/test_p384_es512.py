@@ -52,11 +52,22 @@ def test_an_unsupported_did_key_type_names_every_type_that_is_supported():
 # --- ecdsa-rdfc-2019 with P-384 ----------------------------------------------------------------
 
 class VectorIssuer(keys.Resolver):
-    """The vector's issuer is not resolvable; here it is taken to control the vector's did:key."""
+    """The vector's issuer is not resolvable; here its controller document lists the vector's did:key under
+    assertionMethod, as a real issuer's published document would."""
+
+    def __init__(self):
+        super().__init__()
+        self.listed: set[str] = set()
 
     def resolve(self, vm_id):
         method = super().resolve(vm_id)
-        return keys.Method(id=method.id, controller=VECTOR_ISSUER, key=method.key, purposes=method.purposes)
+        self.listed.add(method.id)
+        return method
+
+    def document(self, identifier):
+        if identifier != VECTOR_ISSUER:
+            return super().document(identifier)
+        return keys.read_document({"id": VECTOR_ISSUER, "assertionMethod": sorted(self.listed)}, VECTOR_ISSUER)
 
 
 def not_passed(document: dict, resolver: keys.Resolver) -> dict[str, str]:
@@ -106,17 +117,21 @@ def suite_key(name: str) -> dict:
 
 
 class SuiteIssuer(keys.Resolver):
-    """The suite's issuer publishes its verification method out of band: here, the suite's own file."""
+    """The suite's issuer publishes its verification method out of band: here it serves, at its controller URL,
+    the controlled identifier document that lists the suite's key under assertionMethod."""
 
     def __init__(self, vm: dict):
-        super().__init__()
-        self.vm = vm
+        controller = vm["controller"]
+        published = {"id": controller, "assertionMethod": [vm["id"]],
+                     "verificationMethod": [{"id": vm["id"], "type": "JsonWebKey", "controller": controller,
+                                             "publicKeyJwk": vm["publicKeyJwk"]}]}
 
-    def resolve_jwk_url(self, url):
-        if url != self.vm["id"]:
-            raise keys.KeyNotFound("not the suite's key")
-        return keys.Method(id=url, controller=self.vm["controller"], key=keys.jwk_key(self.vm["publicKeyJwk"]),
-                           purposes=frozenset({keys.ASSERTION}))
+        def fetch(url: str) -> bytes:
+            if url != controller:
+                raise keys.KeyNotFound("not the suite's controller document")
+            return json.dumps(published).encode()
+
+        super().__init__(fetch=fetch)
 
 
 def issue(vm: dict, alg: str, payload: dict) -> str:

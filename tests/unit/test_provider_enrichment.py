@@ -177,3 +177,27 @@ def test_the_safe_fetcher_refuses_a_loopback_ats_base_url_unless_loopback_is_all
     finally:
         fetcher.close()
     assert ats.requests == []
+
+
+def test_ids_from_a_webhook_go_into_ats_api_paths_percent_encoded_never_as_path_or_query(ats):
+    hostile = "x/../../admin?all=1#"
+    app = Application(tenant="t1", provider="lever", delivery_id="d", application_id="a-1", job_id=None,
+                      candidate_id="c", name=None, emails=(), enrich={"kind": "lever.opportunity", "ref": hostile})
+    with pytest.raises(EnrichError):
+        lever.enrich(payload(app), connection=connection("lever", ats), get=plain_get)
+    tt = Application(tenant="t1", provider="teamtailor", delivery_id="d", application_id="44", job_id=None,
+                     candidate_id="pending:44", name=None, emails=(), enrich={"kind": "teamtailor.job_application", "ref": hostile})
+    with pytest.raises(EnrichError):
+        teamtailor.enrich(payload(tt), connection=connection("teamtailor", ats), get=plain_get)
+    assert [r["path"] for r in ats.requests] == ["/v1/opportunities/x%2F..%2F..%2Fadmin%3Fall%3D1%23?expand=applications",
+                                                "/v1/job-applications/x%2F..%2F..%2Fadmin%3Fall%3D1%23?include=candidate,job"]
+
+
+def test_a_lever_webhook_naming_an_application_the_fetched_opportunity_does_not_have_is_refused(ats):
+    ats.serve(f"/v1/opportunities/{LEVER_OPP}?expand=applications", fixture("lever_opportunity.json"))
+    app = Application(tenant="t1", provider="lever", delivery_id="d", application_id="someone-elses-application",
+                      job_id=None, candidate_id=LEVER_OPP, name=None, emails=(),
+                      enrich={"kind": "lever.opportunity", "ref": LEVER_OPP})
+    with pytest.raises(EnrichError, match="not one of the opportunity's applications") as refused:
+        lever.enrich(payload(app), connection=connection("lever", ats), get=plain_get)
+    assert not refused.value.retryable

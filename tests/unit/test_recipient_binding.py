@@ -71,10 +71,12 @@ def test_without_an_applicant_email_the_recipient_is_not_checked():
     assert recipient.check(ob2("ada@example.org", hashed=False), []).message == "not checked: no applicant email was given"
 
 
-def test_a_credential_identifying_its_recipient_only_by_did_is_not_checked_rather_than_passed():
+def test_a_credential_identifying_its_recipient_only_by_did_is_indeterminate_rather_than_passed():
     credential = {"credentialSubject": {"id": "did:example:ada", "identifier": [
         {"type": "IdentityObject", "identityType": "did", "hashed": False, "identityHash": "did:example:ada"}]}}
-    assert recipient.check(credential, ["ada@example.org"]).status == "skipped"
+    result = recipient.check(credential, ["ada@example.org"])
+    assert result.status == "indeterminate"
+    assert result.message.startswith("cannot confirm the credential was issued to this applicant")
 
 
 def test_a_hash_with_an_unknown_algorithm_fails_rather_than_being_ignored():
@@ -102,3 +104,8 @@ def test_the_open_badges_3_specifications_identity_hash_example_matches_its_addr
                      salt="Kosher")
     assert recipient.check(credential, ["a@example.com"]).status == "passed"
     assert recipient.check(credential, ["b@example.com"]).status == "failed"
+
+
+def test_a_hashed_identity_without_an_algorithm_matches_no_one_rather_than_raising():
+    identity = recipient.Identity(value=hashlib.sha256(b"ada@example.org").hexdigest(), hashed=True)
+    assert recipient._matches(identity, "ada@example.org") is False

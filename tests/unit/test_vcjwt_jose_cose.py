@@ -27,6 +27,12 @@ class SuiteIssuer(keys.Resolver):
         public = {k: v for k, v in PRIVATE_JWK.items() if k != "d"}
         return keys.Method(id=url, controller=ISSUER, key=keys.jwk_key(public), purposes=frozenset({keys.ASSERTION}))
 
+    def document(self, identifier):
+        # The controller document the suite's issuer would publish at its URL (VC-JOSE-COSE §4.2).
+        if identifier != ISSUER:
+            raise keys.KeyNotFound("not the suite's issuer")
+        return keys.read_document({"id": ISSUER, "assertionMethod": [KID]}, ISSUER)
+
 
 def issue(payload: dict, **header) -> str:
     key = pyjwt.algorithms.ECAlgorithm.from_jwk(json.dumps(PRIVATE_JWK))

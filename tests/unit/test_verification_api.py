@@ -186,7 +186,7 @@ def test_the_app_factory_builds_its_clients_when_called_and_ensures_the_verdicts
     monkeypatch.setattr(kafka, "broker_reachable", lambda settings: False)
     assert connected == []  # importing the module opened nothing
 
-    app = app_module.create_app(Settings())
+    app = app_module.create_app(Settings(environment="development", rate_limit_verify_anonymous_per_minute=0))
     client = app.test_client()
     assert len(connected) == 1
     assert ([("tenant", 1), ("credential_id", 1)], True) in created_indexes

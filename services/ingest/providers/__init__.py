@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import Callable
+
+from werkzeug.datastructures import Headers
 
 from services.ingest.model import Application
 
@@ -13,7 +15,7 @@ DAY = 24 * 3600
 class Delivery:
     """What an adapter sees of one webhook request."""
     tenant: str
-    headers: Mapping[str, str]
+    headers: Headers  # case-insensitive, as HTTP headers are: adapters look them up as their ATS documents them
     body: bytes
     now: float
     mimetype: str = "application/json"
@@ -50,6 +52,9 @@ class Adapter:
     handshake: Callable[[Delivery], "Ack | None"] | None = None   # before authentication (activation echo)
     enrich: Callable[..., dict] | None = None  # (application_payload, *, connection, get) -> completed fields
     mimetypes: tuple[str, ...] = ("application/json",)
+    # (delivery, doc) -> the delivery's identity by what is signed, for providers whose signature leaves the rest of
+    # the body open (Lever): remembered for acknowledged deliveries too, so their signatures cannot be replayed.
+    replay_key: Callable[[Delivery, dict], str] | None = None
 
 
 def registry() -> dict[str, Adapter]:

@@ -2,15 +2,23 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 from services.ingest.providers import EnrichError, Get
+from shared import safejson
+from shared.tenants import Connection
 
 MAX_API_BYTES = 5 * 1024 * 1024
 # 408 and 429 are the ATS asking us to come back later; other 4xx will not change by retrying.
 RETRYABLE_4XX = frozenset({408, 425, 429})
 
 
-def require_connection_api(connection, *, default_base_url: str | None) -> tuple[str, str]:
+def path_part(value: object) -> str:
+    """An id as one URL path segment: ids come from webhooks, so `/`, `..`, `?` and `#` must not steer the request."""
+    return quote(str(value), safe="")
+
+
+def require_connection_api(connection: Connection, *, default_base_url: str | None) -> tuple[str, str]:
     """(base_url, api_key) from the connection, or a permanent error naming what is missing."""
     base = (connection.options.get("base_url") or default_base_url or "").rstrip("/")
     key = getattr(connection, "api_key", None)
@@ -34,7 +42,7 @@ def fetch_json(get: Get, url: str, *, headers: dict) -> dict:
     if len(body) > MAX_API_BYTES:
         raise EnrichError("the ATS API answer is too large", retryable=False)
     try:
-        doc = json.loads(body)
+        doc = safejson.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise EnrichError("the ATS API answered with something other than JSON", retryable=False) from None
     if not isinstance(doc, dict):

@@ -7,16 +7,17 @@ https://developers.ashbyhq.com/reference/pingwebhook and .../applicationsubmitwe
 """
 from __future__ import annotations
 
-from services.ingest.model import Application
+from services.ingest.model import Application, Link
 from services.ingest.providers import DAY, Ack, Adapter, Delivery
 from services.ingest.providers.collect import emails, ident, indexed, links, listed, mapping, optional_ident
 from services.ingest.signatures import AuthError, content_digest, hmac_sha256_hex, verify_hex_hmac
+from shared.settings import Settings
 
 NEW_APPLICATION = "applicationSubmit"
 PING = "ping"
 
 
-def authenticate(delivery: Delivery, doc: dict, *, secrets, options, settings) -> None:
+def authenticate(delivery: Delivery, doc: dict, *, secrets: tuple[str, ...], options: dict, settings: Settings) -> None:
     algorithm, _, presented = (delivery.headers.get("Ashby-Signature") or "").partition("=")
     if algorithm.strip().lower() != "sha256":
         raise AuthError("missing or malformed Ashby-Signature header")
@@ -46,7 +47,7 @@ def _delivery_id(delivery: Delivery, doc: dict) -> str:
     return optional_ident(action_id) or content_digest(delivery.body)
 
 
-def _links(cand: dict):
+def _links(cand: dict) -> tuple[Link, ...]:
     pairs = indexed("ashby.socialLinks", cand.get("socialLinks"), "url")
     pairs += indexed("ashby.fileHandles", cand.get("fileHandles"), "url")
     pairs.append(("ashby.resumeFileHandle", mapping(cand.get("resumeFileHandle")).get("url")))

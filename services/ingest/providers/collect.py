@@ -11,14 +11,14 @@ MAX_LINKS = 100
 MAX_TEXT = 20_000
 
 
-def ident(value, field: str) -> str:
+def ident(value: object, field: str) -> str:
     """ATS ids arrive as numbers or strings; credbridge keeps them as non-empty strings."""
     if isinstance(value, bool) or not isinstance(value, (str, int)) or str(value) == "" or len(str(value)) > 200:
         raise ValidationError({field: ["Missing or not an id."]})
     return str(value)
 
 
-def optional_ident(value) -> str | None:
+def optional_ident(value: object) -> str | None:
     return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value) else None
 
 
@@ -33,7 +33,7 @@ def emails(values: Iterable) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def link(provenance: str, value) -> Link | None:
+def link(provenance: str, value: object) -> Link | None:
     """A URL becomes a url link; any other non-empty string is free text for the worker to scan."""
     if isinstance(value, dict):
         value = value.get("url") or value.get("value")
@@ -50,19 +50,19 @@ def links(pairs: Iterable[tuple[str, object]]) -> tuple[Link, ...]:
     return tuple(dict.fromkeys(found))[:MAX_LINKS]
 
 
-def listed(value) -> list:
+def listed(value: object) -> list:
     return value if isinstance(value, list) else []
 
 
-def mapping(value) -> dict:
+def mapping(value: object) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def full_name(*parts) -> str | None:
+def full_name(*parts: object) -> str | None:
     name = " ".join(p.strip() for p in parts if isinstance(p, str) and p.strip())
     return name[:500] or None
 
 
-def indexed(prefix: str, items, key: str | None = None) -> list[tuple[str, object]]:
+def indexed(prefix: str, items: object, key: str | None = None) -> list[tuple[str, object]]:
     """(provenance, value) for each list item: `prefix[i]`, and the item's `key` when given."""
     return [(f"{prefix}[{i}]", mapping(item).get(key) if key else item) for i, item in enumerate(listed(items))]

@@ -5,11 +5,12 @@ from services.ingest.model import Application, CredentialRef
 from services.ingest.providers import DAY, Adapter, Delivery
 from services.ingest.schemas import GenericWebhookSchema
 from services.ingest.signatures import verify_generic
+from shared.settings import Settings
 
 _SCHEMA = GenericWebhookSchema()
 
 
-def authenticate(delivery: Delivery, doc: dict, *, secrets, options, settings) -> None:
+def authenticate(delivery: Delivery, doc: dict, *, secrets: tuple[str, ...], options: dict, settings: Settings) -> None:
     verify_generic(secrets=secrets, timestamp=delivery.headers.get("X-Credbridge-Timestamp"),
                    signature=delivery.headers.get("X-Credbridge-Signature"), body=delivery.body,
                    now=delivery.now, window_s=settings.webhook_replay_window_s)

@@ -5,18 +5,19 @@ Source: https://developers.greenhouse.io/webhooks.html (Authentication; Greenhou
 """
 from __future__ import annotations
 
-from services.ingest.model import Application
+from services.ingest.model import Application, Link
 from services.ingest.providers import DAY, Ack, Adapter, Delivery
 from services.ingest.providers.collect import emails, full_name, ident, indexed, links, listed, mapping
 from services.ingest.signatures import AuthError, content_digest, verify_hex_hmac
+from shared.settings import Settings
 
 NEW_APPLICATION = "new_candidate_application"
 PING = "ping"
 
 
-def authenticate(delivery: Delivery, doc: dict, *, secrets, options, settings) -> None:
+def authenticate(delivery: Delivery, doc: dict, *, secrets: tuple[str, ...], options: dict, settings: Settings) -> None:
     # "the SHA algorithm used to generate the signature, a space, and the signature"; no timestamp is signed,
-    # so replays are stopped by dedupe on Greenhouse-Event-ID alone.
+    # so replays are stopped by dedupe alone, on the signed body (Greenhouse-Event-ID is not signed).
     algorithm, _, presented = (delivery.headers.get("Signature") or "").partition(" ")
     if algorithm.lower() != "sha256":
         raise AuthError("missing or malformed Signature header")
@@ -42,10 +43,11 @@ def normalise(delivery: Delivery, doc: dict) -> Application | Ack:
 
 
 def _delivery_id(delivery: Delivery) -> str:
-    return delivery.headers.get("Greenhouse-Event-ID") or content_digest(delivery.body)
+    # A retry re-sends the same body; a replay under a fresh Greenhouse-Event-ID header is the same delivery.
+    return content_digest(delivery.body)
 
 
-def _links(app: dict, cand: dict):
+def _links(app: dict, cand: dict) -> tuple[Link, ...]:
     # Attachment URLs are signed S3 links that expire after 7 days: the worker must pull them promptly.
     pairs = indexed("greenhouse.attachments", cand.get("attachments"), "url")
     pairs += indexed("greenhouse.website_addresses", cand.get("website_addresses"))

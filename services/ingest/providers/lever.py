@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import base64
 
-from services.ingest.model import Application
+from services.ingest.model import Application, Link
 from services.ingest.providers import DAY, Ack, Adapter, Delivery, EnrichError, Get
-from services.ingest.providers.api import fetch_json, require_connection_api
+from services.ingest.providers.api import fetch_json, path_part, require_connection_api
 from services.ingest.providers.collect import emails, ident, links, listed, mapping, optional_ident
 from services.ingest.signatures import AuthError, content_digest, hmac_sha256_hex, verify_hex_hmac
+from shared.settings import Settings
+from shared.tenants import Connection
 
 NEW_APPLICATION = "applicationCreated"
 DEFAULT_BASE_URL = "https://api.lever.co"
@@ -23,7 +25,7 @@ REPLAY_WINDOW_S = 3 * DAY
 FUTURE_SKEW_S = 300
 
 
-def authenticate(delivery: Delivery, doc: dict, *, secrets, options, settings) -> None:
+def authenticate(delivery: Delivery, doc: dict, *, secrets: tuple[str, ...], options: dict, settings: Settings) -> None:
     token, triggered_at = doc.get("token"), doc.get("triggeredAt")
     if not isinstance(token, str) or not token or isinstance(triggered_at, bool) or not isinstance(triggered_at, int):
         raise AuthError("missing token or triggeredAt")
@@ -44,25 +46,35 @@ def normalise(delivery: Delivery, doc: dict) -> Application | Ack:
         return Ack(200, "verify test")  # the Verify button posts a signed body naming no opportunity
     # Dedupe on what is signed: an attacker replaying a captured signature with other data is a duplicate.
     return Application(
-        tenant=delivery.tenant, provider="lever",
-        delivery_id=content_digest(str(doc["token"]), str(doc["triggeredAt"])),
+        tenant=delivery.tenant, provider="lever", delivery_id=signed_id(delivery, doc),
         application_id=ident(data.get("applicationId") or opportunity, "data.applicationId"), job_id=None,
         candidate_id=ident(data.get("contactId") or opportunity, "data.contactId"), name=None, emails=(),
         enrich={"kind": "lever.opportunity", "ref": opportunity})
 
 
-def enrich(application: dict, *, connection, get: Get) -> dict:
+def signed_id(_delivery: Delivery, doc: dict) -> str:
+    """What Lever signs, as the delivery's identity. Remembered for every authenticated delivery (Verify and
+    unused events too), so a captured signature is never accepted again, whatever data it is sent with."""
+    return content_digest(str(doc["token"]), str(doc["triggeredAt"]))
+
+
+def enrich(application: dict, *, connection: Connection, get: Get) -> dict:
     """Completes a thin applicationCreated from GET /v1/opportunities/{id}?expand=applications."""
     base, key = require_connection_api(connection, default_base_url=DEFAULT_BASE_URL)
     ref = application["enrich"]["ref"]
     auth = base64.b64encode(f"{key}:".encode()).decode()
-    doc = fetch_json(get, f"{base}/v1/opportunities/{ref}?expand=applications",
+    doc = fetch_json(get, f"{base}/v1/opportunities/{path_part(ref)}?expand=applications",
                      headers={"Authorization": f"Basic {auth}", "Accept": "application/json"})
     opp = mapping(doc.get("data"))
     if not opp:
         raise EnrichError("Lever answered without an opportunity", retryable=False)
     apps = [mapping(a) for a in listed(opp.get("applications"))]
-    mine = next((a for a in apps if a.get("id") == application["application"]["id"]), apps[0] if apps else {})
+    claimed = application["application"]["id"]
+    mine = next((a for a in apps if optional_ident(a.get("id")) == claimed), None)
+    if mine is None and claimed != ref:
+        # The application id is not signed: only one Lever itself lists on the opportunity is believed.
+        raise EnrichError("the webhook's application is not one of the opportunity's applications", retryable=False)
+    mine = mine or (apps[0] if apps else {})
     return {"application": {"id": application["application"]["id"], "job_id": optional_ident(mine.get("posting"))},
             "candidate": {"id": optional_ident(opp.get("contact")) or application["candidate"]["id"],
                           "name": opp.get("name") if isinstance(opp.get("name"), str) else None,
@@ -70,7 +82,7 @@ def enrich(application: dict, *, connection, get: Get) -> dict:
             "links": [lk.__dict__ for lk in _links(opp)], "credentials": []}
 
 
-def _links(opp: dict):
+def _links(opp: dict) -> tuple[Link, ...]:
     pairs = [(f"lever.links[{i}]", u) for i, u in enumerate(listed(opp.get("links")))]
     pairs.append(("lever.headline", opp.get("headline")))
     return links(pairs)
@@ -82,4 +94,4 @@ def sign(secret: str, *, token: str, triggered_at_ms: int) -> str:
 
 
 ADAPTER = Adapter(name="lever", success_status=200, authenticate=authenticate, normalise=normalise,
-                  dedupe_ttl_s=REPLAY_WINDOW_S + DAY, enrich=enrich)
+                  dedupe_ttl_s=REPLAY_WINDOW_S + DAY, enrich=enrich, replay_key=signed_id)

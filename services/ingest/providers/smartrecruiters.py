@@ -8,11 +8,15 @@ https://github.com/smartrecruiters/sr-webhooks-client (handshake: 200 with the s
 """
 from __future__ import annotations
 
+from werkzeug.datastructures import Headers
+
 from services.ingest.model import Application
 from services.ingest.providers import DAY, Ack, Adapter, Delivery, EnrichError, Get
-from services.ingest.providers.api import fetch_json, require_connection_api
+from services.ingest.providers.api import fetch_json, path_part, require_connection_api
 from services.ingest.providers.collect import emails, full_name, ident, links, mapping, optional_ident
 from services.ingest.signatures import AuthError, check_timestamp, hmac_sha256_hex, matches_any
+from shared.settings import Settings
+from shared.tenants import Connection
 
 NEW_APPLICATION = "application.created"
 DEFAULT_BASE_URL = "https://api.smartrecruiters.com"
@@ -28,7 +32,7 @@ def handshake(delivery: Delivery) -> Ack | None:
     return Ack(200, "activation", headers={"X-Hook-Secret": secret[:512]})
 
 
-def authenticate(delivery: Delivery, doc: dict, *, secrets, options, settings) -> None:
+def authenticate(delivery: Delivery, doc: dict, *, secrets: tuple[str, ...], options: dict, settings: Settings) -> None:
     # The timestamp is the request's own (a retry is signed afresh), so the ordinary window applies.
     ts = check_timestamp(delivery.headers.get("smartrecruiters-timestamp"), now=delivery.now,
                          window_s=settings.webhook_replay_window_s)
@@ -51,7 +55,7 @@ def _v1_signatures(header: str | None) -> list[str]:
     return [value for scheme, _, value in segments if scheme == "v1" and value]
 
 
-def signed_message(headers, body: bytes, *, timestamp: str) -> bytes:
+def signed_message(headers: Headers | dict[str, str], body: bytes, *, timestamp: str) -> bytes:
     return b".".join([timestamp.encode(), body, *((headers.get(h) or "").encode() for h in SIGNED_HEADERS)])
 
 
@@ -79,7 +83,7 @@ def _link_url(value: str | None) -> str | None:
     return value[value.index("<") + 1:value.index(">")].strip() or None
 
 
-def enrich(application: dict, *, connection, get: Get) -> dict:
+def enrich(application: dict, *, connection: Connection, get: Get) -> dict:
     """Follows the application's Link (only when it is on the connection's API) and reads the candidate."""
     base, key = require_connection_api(connection, default_base_url=DEFAULT_BASE_URL)
     headers = {"X-SmartToken": key, "Accept": "application/json"}
@@ -87,14 +91,14 @@ def enrich(application: dict, *, connection, get: Get) -> dict:
     job, cand_id = ref.get("job_id"), ref.get("candidate_id")
     # Our API key goes only to the configured API, never to a URL a webhook named.
     url = ref.get("link") if (ref.get("link") or "").startswith(base + "/") else (
-        f"{base}/jobs/{job}/candidates/{cand_id}" if job and cand_id else None)
+        f"{base}/jobs/{path_part(job)}/candidates/{path_part(cand_id)}" if job and cand_id else None)
     if url:
         app_doc = fetch_json(get, url, headers=headers)
         cand_id = cand_id or optional_ident(mapping(app_doc.get("candidate")).get("id"))
         job = job or optional_ident(mapping(app_doc.get("job")).get("id"))
     if not cand_id:
         raise EnrichError("the SmartRecruiters application names no candidate", retryable=False)
-    cand = fetch_json(get, f"{base}/candidates/{cand_id}", headers=headers)
+    cand = fetch_json(get, f"{base}/candidates/{path_part(cand_id)}", headers=headers)
     job = job or optional_ident(mapping(mapping(cand.get("primaryAssignment")).get("job")).get("id"))
     web = mapping(cand.get("web"))
     return {"application": {"id": application["application"]["id"], "job_id": job},

@@ -9,20 +9,21 @@ when the connection opts in with options.teamtailor_v1 = true, because it leaves
 from __future__ import annotations
 
 import base64
-import binascii
 
 from services.ingest.model import Application
 from services.ingest.providers import DAY, Ack, Adapter, Delivery, EnrichError, Get
-from services.ingest.providers.api import fetch_json, require_connection_api
+from services.ingest.providers.api import fetch_json, path_part, require_connection_api
 from services.ingest.providers.collect import emails, full_name, ident, links, listed, mapping, optional_ident
 from services.ingest.signatures import AuthError, check_timestamp, hmac_sha256_hex, matches_any, verify_hex_hmac
+from shared.settings import Settings
+from shared.tenants import Connection
 
 NEW_APPLICATION = "job_application.create"
 DEFAULT_BASE_URL = "https://api.teamtailor.com"
 API_VERSION = "20240404"
 
 
-def authenticate(delivery: Delivery, doc: dict, *, secrets, options, settings) -> None:
+def authenticate(delivery: Delivery, doc: dict, *, secrets: tuple[str, ...], options: dict, settings: Settings) -> None:
     header = delivery.headers.get("TT-Signature")
     if header:
         return _verify_v2(header, delivery, secrets=secrets, window_s=settings.webhook_replay_window_s)
@@ -31,10 +32,10 @@ def authenticate(delivery: Delivery, doc: dict, *, secrets, options, settings) -
     raise AuthError("missing TT-Signature header (the v1 body signature is not enabled for this connection)")
 
 
-def _verify_v2(header: str, delivery: Delivery, *, secrets, window_s: int) -> None:
+def _verify_v2(header: str, delivery: Delivery, *, secrets: tuple[str, ...], window_s: int) -> None:
     try:
         decoded = base64.b64decode(header, validate=True).decode("ascii")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # not Base64 (binascii.Error), not ASCII before or after decoding (a header is latin-1)
         raise AuthError("TT-Signature is not Base64") from None
     parts = dict(p.partition("=")[::2] for p in decoded.split(","))
     # Teamtailor never retries, so the ordinary replay window is enough and dedupe backs it up.
@@ -42,14 +43,14 @@ def _verify_v2(header: str, delivery: Delivery, *, secrets, window_s: int) -> No
     verify_hex_hmac(secrets=secrets, presented=parts.get("v2"), message=f"{ts}.".encode() + delivery.body)
 
 
-def _verify_v1(doc: dict, *, secrets) -> None:
+def _verify_v1(doc: dict, *, secrets: tuple[str, ...]) -> None:
     data_id = optional_ident(_data(doc).get("id"))
     presented = doc.get("signature")
     if data_id is None or not isinstance(presented, str):
         raise AuthError("missing v1 signature or data.id")
     try:
         hex_sig = base64.b64decode(presented, validate=True).decode("ascii")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:
         raise AuthError("the v1 signature is not Base64") from None
     if not matches_any((hmac_sha256_hex(s, data_id.encode()) for s in secrets), hex_sig):
         raise AuthError("signature does not match")
@@ -74,10 +75,10 @@ def normalise(delivery: Delivery, doc: dict) -> Application | Ack:
         enrich={"kind": "teamtailor.job_application", "ref": app_id})
 
 
-def enrich(application: dict, *, connection, get: Get) -> dict:
+def enrich(application: dict, *, connection: Connection, get: Get) -> dict:
     """Completes a job application from GET /v1/job-applications/{id}?include=candidate,job."""
     base, key = require_connection_api(connection, default_base_url=DEFAULT_BASE_URL)
-    doc = fetch_json(get, f"{base}/v1/job-applications/{application['enrich']['ref']}?include=candidate,job",
+    doc = fetch_json(get, f"{base}/v1/job-applications/{path_part(application['enrich']['ref'])}?include=candidate,job",
                      headers={"Authorization": f"Token token={key}", "X-Api-Version": API_VERSION,
                               "Accept": "application/vnd.api+json"})
     rel = mapping(mapping(doc.get("data")).get("relationships"))

@@ -6,15 +6,16 @@ Workable POSTs the candidate object; "Response status should be 200"; signature 
 """
 from __future__ import annotations
 
-from services.ingest.model import Application
+from services.ingest.model import Application, Link
 from services.ingest.providers import DAY, Ack, Adapter, Delivery
 from services.ingest.providers.collect import emails, full_name, ident, indexed, links, listed, mapping, optional_ident
 from services.ingest.signatures import AuthError, hmac_sha256_hex, verify_hex_hmac
+from shared.settings import Settings
 
 NEW_CANDIDATE = "candidate_created"
 
 
-def authenticate(delivery: Delivery, doc: dict, *, secrets, options, settings) -> None:
+def authenticate(delivery: Delivery, doc: dict, *, secrets: tuple[str, ...], options: dict, settings: Settings) -> None:
     presented = delivery.headers.get("X-Workable-Signature")
     if not presented:
         raise AuthError("missing X-Workable-Signature header")
@@ -37,7 +38,7 @@ def normalise(delivery: Delivery, doc: dict) -> Application | Ack:
         emails=emails([cand.get("email")]), links=_links(cand))
 
 
-def _links(cand: dict):
+def _links(cand: dict) -> tuple[Link, ...]:
     pairs = [("workable.resume_url", cand.get("resume_url"))]
     pairs += indexed("workable.social_profiles", cand.get("social_profiles"), "url")
     pairs += [("workable.cover_letter", cand.get("cover_letter")), ("workable.summary", cand.get("summary"))]
