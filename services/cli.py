@@ -79,7 +79,8 @@ def _out(doc: dict) -> None:
 
 # Other command groups live beside the code they drive; each module has register(subparsers).
 # Each command's function is called as func(args, settings) and returns the exit code.
-EXTRA_COMMAND_MODULES: list[str] = ["shared.dlq_cli", "services.verification.trust_cli", "services.keys_cli"]
+EXTRA_COMMAND_MODULES: list[str] = ["shared.dlq_cli", "services.verification.trust_cli", "services.keys_cli",
+                                    "services.writeback.cli"]
 
 
 def parser() -> argparse.ArgumentParser:
@@ -109,6 +110,8 @@ def parser() -> argparse.ArgumentParser:
     rot.add_argument("provider", choices=PROVIDERS)
     rot.add_argument("--secret")
     rot.set_defaults(func=cmd_connection_rotate)
+    from services.writeback.cli import add_connection_command
+    add_connection_command(conn)
 
     verify = sub.add_parser("verify", help="verify a credential file; exit 0 only when verified")
     verify.add_argument("file")

@@ -136,6 +136,13 @@ class CredentialVerifiedSchema(Schema):
     report = fields.Nested(ReportSchema, required=True)
 
 
+class RequirementOutcomeSchema(Schema):
+    id = fields.String(required=True)
+    competency = fields.String(load_default="")
+    status = fields.String(required=True)
+    reason = fields.String(load_default="")
+
+
 class ScoreComputedSchema(Schema):
     application_id = fields.String(required=True)
     role_id = fields.String(load_default=None, allow_none=True)
@@ -143,6 +150,9 @@ class ScoreComputedSchema(Schema):
     score = fields.Integer(load_default=None, allow_none=True)
     score_version = fields.String(required=True)
     computed_at = fields.String(required=True)
+    # The explanation a recruiter reads (optional: older producers sent only the number); ATS write-back shows it.
+    reason = fields.String(load_default=None, allow_none=True)
+    requirements = fields.List(fields.Nested(RequirementOutcomeSchema), load_default=list)
 
 
 # event type -> (topic, payload schema). Versions bump when a payload changes incompatibly.

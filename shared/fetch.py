@@ -29,7 +29,8 @@ from shared.settings import Settings, UnsafeSettings
 Refusal = Callable[[str], "str | None"]  # address -> None (may connect) or why not
 
 # Who asks: a fixed set, so it is safe as a metric label.
-PURPOSES = ("credential", "ats_api", "did_document", "status_list", "ob2_assertion", "ob2_issuer", "jwks", "other")
+PURPOSES = ("credential", "ats_api", "ats_write", "did_document", "status_list", "ob2_assertion", "ob2_issuer", "jwks",
+            "other")
 JSON_TYPES = ("application/json", "application/ld+json")
 
 FETCHES = Counter("credbridge_fetch_total", "Outbound fetches, by purpose and outcome.", ["purpose", "outcome"])
@@ -217,6 +218,34 @@ class Fetcher:
             return got.status, got.headers, got.body
         return get
 
+    def send(self, method: str, url: str, *, purpose: str, headers: Mapping[str, str] | None = None,
+             body: bytes | None = None, max_bytes: int = 1024 * 1024) -> Fetched:
+        """A write (POST, PUT, PATCH, DELETE) under the same address, scheme, time and size rules as `get`.
+
+        Every status is returned with its headers (the caller reads 429's Retry-After and rate-limit headers);
+        redirects are not followed, since a write re-sent elsewhere is not the write that was meant. Only a
+        connection failure or timeout raises FetchFailed; policy refusals raise FetchRefused.
+        """
+        purpose = purpose if purpose in PURPOSES else "other"
+        started = self._clock()
+        deadline = started + self.settings.fetch_deadline_s
+        try:
+            self._check_scheme(url)
+            resp = self._send(url, headers=dict(headers or {}), deadline=deadline, method=method, body=body)
+            with resp:
+                data = self._stream(resp, max_bytes=max_bytes, deadline=deadline)
+                ctype = resp.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+                result = Fetched(status=resp.status_code, headers=CaseInsensitiveDict(resp.headers), body=data,
+                                 final_url=url, content_type=ctype)
+        except FetchError as exc:
+            FETCHES.labels(purpose=purpose, outcome=exc.reason).inc()
+            raise
+        finally:
+            FETCH_LATENCY.labels(purpose=purpose).observe(self._clock() - started)
+        outcome = "ok" if result.status < 400 else "client_error" if result.status < 500 else "server_error"
+        FETCHES.labels(purpose=purpose, outcome=outcome).inc()
+        return result
+
     def _follow(self, url: str, *, accept, headers: dict, max_bytes: int, deadline: float) -> Fetched:
         origin = _origin(url)
         for _hop in range(self.settings.fetch_max_redirects + 1):
@@ -247,14 +276,15 @@ class Fetcher:
         if parts.username or parts.password:
             raise FetchRefused("scheme", "URLs carrying credentials are not fetched")
 
-    def _send(self, url: str, *, headers: dict, deadline: float) -> requests.Response:
+    def _send(self, url: str, *, headers: dict, deadline: float, method: str = "GET",
+              body: bytes | None = None) -> requests.Response:
         remaining = deadline - self._clock()
         if remaining <= 0:
             raise FetchFailed("deadline", "the fetch took longer than its deadline")
         timeout = (min(self.settings.fetch_connect_timeout_s, remaining), min(self.settings.fetch_read_timeout_s, remaining))
         try:
-            return self._session.get(url, headers={"Accept-Encoding": "identity", **headers}, stream=True,
-                                     allow_redirects=False, timeout=timeout)
+            return self._session.request(method, url, headers={"Accept-Encoding": "identity", **headers}, data=body,
+                                         stream=True, allow_redirects=False, timeout=timeout)
         except requests.Timeout as exc:
             raise FetchFailed("timeout", "the host did not answer in time") from exc
         except requests.exceptions.SSLError as exc:

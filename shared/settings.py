@@ -68,6 +68,10 @@ class Settings:
     rate_limit_api_per_minute: int = field(default=600, metadata={"env": "RATE_LIMIT_API_PER_MINUTE", "doc": "Requests to the recruiters' API one tenant's keys may make a minute; above it 429 with Retry-After (0: no limit)."})
     rate_limit_verify_per_minute: int = field(default=120, metadata={"env": "RATE_LIMIT_VERIFY_PER_MINUTE", "doc": "POST /v1/verify calls one tenant's key may make a minute (0: no limit)."})
     rate_limit_verify_anonymous_per_minute: int = field(default=10, metadata={"env": "RATE_LIMIT_VERIFY_ANONYMOUS_PER_MINUTE", "doc": "POST /v1/verify calls without a key one client address may make a minute: the hardest limit, as each may fetch from the web (0: no limit)."})
+    writeback_max_attempts: int = field(default=8, metadata={"env": "WRITEBACK_MAX_ATTEMPTS", "doc": "Attempts at a transiently failing ATS write-back before it is reported failed (`credbridge writeback status`)."})
+    writeback_backoff_s: float = field(default=2.0, metadata={"env": "WRITEBACK_BACKOFF_SECONDS", "doc": "First delay before retrying an ATS write-back; doubles each attempt (at most an hour)."})
+    writeback_pool_size: int = field(default=8, metadata={"env": "WRITEBACK_POOL_SIZE", "doc": "ATS writes one write-back worker process runs at once, over all connections."})
+    writeback_poll_s: float = field(default=0.5, metadata={"env": "WRITEBACK_POLL_SECONDS", "doc": "How often the write-back worker looks for writes that became due (retries, rate-limit waits)."})
     build_commit: str = field(default="", metadata={"env": "CREDBRIDGE_COMMIT", "doc": "Git commit the image was built from, shown by credbridge_build_info."})
 
     @classmethod

@@ -141,6 +141,13 @@ class TenantRepository:
                           secrets=tuple(self._decrypt(s) for s in doc["secrets"]),
                           api_key=self._decrypt(doc["api_key"]) if doc.get("api_key") else None)
 
+    def seal(self, secret: str) -> str:
+        """Encrypts another credential of a connection (write-back's ATS keys) under the same key as its secrets."""
+        return self._encrypt(secret)
+
+    def unseal(self, token: str) -> str:
+        return self._decrypt(token)
+
     def _encrypt(self, secret: str) -> str:
         return self._fernet.encrypt(secret.encode()).decode()
 

@@ -212,6 +212,7 @@ class Ports:
     ingest_worker_metrics: int = 9101
     verification_worker_metrics: int = 9102
     matching_worker_metrics: int = 9103
+    writeback_worker_metrics: int = 9104
 
 
 def service_commands(ports: Ports) -> dict[str, list[str]]:
@@ -224,6 +225,7 @@ def service_commands(ports: Ports) -> dict[str, list[str]]:
         "ingest-worker": [PY, "-m", "services.ingest.worker"],
         "verification-worker": [PY, "-m", "services.verification.worker"],
         "matching-worker": [PY, "-m", "services.matching.worker"],
+        "writeback-worker": [PY, "-m", "services.writeback.worker"],
     }
 
 

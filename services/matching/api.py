@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from flask import Blueprint, Response, current_app, request, url_for
 
@@ -41,6 +42,8 @@ class Context:
     repo: MatchingRepository
     tenants: TenantRepository
     queries: RecruiterQueries | None = None  # the read side; None in unit tests that run no database
+    # (tenant, application_id) -> where and when its score was last written back into the ATS (writeback.py)
+    writeback: Callable[[str, str], dict | None] | None = None
     limit: Guard | None = None               # requests per tenant; None in unit tests
 
 
@@ -113,7 +116,11 @@ def suggest_requirements(role_id: str):
 def get_score(application_id: str):
     tenant = _tenant()
     application_id = _APPLICATION_KEY.load({"application_id": application_id})["application_id"]
-    return _SCORE_OUT.dump(service.score_view(tenant, application_id, repo=_context().repo))
+    view = service.score_view(tenant, application_id, repo=_context().repo)
+    written_back = _context().writeback
+    if written_back is not None:
+        view["writeback"] = written_back(tenant, application_id)
+    return _SCORE_OUT.dump(view)
 
 
 @bp.get("/roles/<role_id>/candidates")

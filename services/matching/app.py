@@ -16,6 +16,7 @@ from shared.tenants import TenantRepository
 from services.matching import api
 from services.matching.queries import RecruiterQueries
 from services.matching.repository import MatchingRepository
+from services.matching.writeback import last_write_back
 from services.matching.skills.taxonomy import esco_taxonomy
 
 
@@ -31,15 +32,17 @@ def create_app(settings: Settings | None = None) -> Flask:
     return build_app(repo=repo, tenants=TenantRepository(db, settings), queries=RecruiterQueries(repo),
                      ready_checks={"database": partial(database_reachable, db),
                                    "broker": partial(broker_reachable, settings)},
-                     limit=Guard(limiter, Limit("api", settings.rate_limit_api_per_minute)))
+                     limit=Guard(limiter, Limit("api", settings.rate_limit_api_per_minute)),
+                     writeback=partial(last_write_back, db))
 
 
 def build_app(*, repo: MatchingRepository, tenants: TenantRepository,
               ready_checks: dict[str, Callable[[], bool]], queries: RecruiterQueries | None = None,
-              limit: Guard | None = None) -> Flask:
+              limit: Guard | None = None, writeback: Callable[[str, str], dict | None] | None = None) -> Flask:
     """The app around already-built adapters; tests hand it in-memory ones."""
     app = create_base_app("matching", ready_checks=ready_checks)
-    app.extensions["matching"] = api.Context(repo=repo, tenants=tenants, queries=queries, limit=limit)
+    app.extensions["matching"] = api.Context(repo=repo, tenants=tenants, queries=queries, limit=limit,
+                                             writeback=writeback)
     app.register_blueprint(api.bp)
     app.register_blueprint(api.docs)
     return app

@@ -270,6 +270,9 @@ class ScoreViewSchema(Schema):
     credentials = fields.List(fields.Nested(CredentialViewSchema))
     unretrieved = fields.List(fields.Nested(UnretrievedSchema), metadata={
         "description": "Credentials found for the applicant that could not be retrieved (not counted)."})
+    writeback = fields.Dict(allow_none=True, metadata={
+        "description": "When and where the score was last written back into the ATS (provider, outcome, written_at, "
+                       "score, where: the note/field/tag ids), or null when its connection does not write back."})
 
 
 class CandidatesQuerySchema(Schema):

@@ -201,7 +201,9 @@ def _publish_score(doc: dict, *, publish: Publish, trace_id: str | None) -> None
         event_id=derive_id("score", doc["tenant"], doc["application_id"], str(doc["input_revision"])),
         payload={"application_id": doc["application_id"], "role_id": doc["role_id"], "status": doc["status"],
                  "score": doc["score"], "score_version": doc["score_version"],
-                 "computed_at": doc["computed_at"].isoformat()})
+                 "computed_at": doc["computed_at"].isoformat(), "reason": doc.get("reason"),
+                 "requirements": [{k: r.get(k) for k in ("id", "competency", "status", "reason")}
+                                  for r in doc.get("requirements") or []]})
     publish([event])
 
 

@@ -26,11 +26,13 @@ def running(servers, e2e_settings, tmp_path_factory):
                MONGO_URI=e2e_settings.mongo_uri, MONGO_DB=e2e_settings.mongo_db,
                CONSUMER_BACKOFF_SECONDS="0.05", CONSUMER_SESSION_TIMEOUT_MS="6000", GUNICORN_WORKERS="2",
                CREDBRIDGE_FETCH_ALLOW_LOOPBACK="1", VERIFY_RECHECK_INTERVAL_SECONDS="0.5",
+               WRITEBACK_POLL_SECONDS="0.2", WRITEBACK_BACKOFF_SECONDS="0.2",
                # Short enough for test_pending_scores to see a deadline pass; long past any verification here.
                MATCHING_VERIFY_DEADLINE_SECONDS="20")
     ports = stack.Ports(ingest=stack.free_port(), verification=stack.free_port(), matching=stack.free_port(),
                         ingest_worker_metrics=stack.free_port(),
-                        verification_worker_metrics=stack.free_port(), matching_worker_metrics=stack.free_port())
+                        verification_worker_metrics=stack.free_port(), matching_worker_metrics=stack.free_port(),
+                        writeback_worker_metrics=stack.free_port())
     services = stack.Services(env=env, ports=ports, log_dir=tmp_path_factory.mktemp("services")).start()
     yield services
     services.stop()

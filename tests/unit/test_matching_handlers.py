@@ -138,9 +138,13 @@ def test_a_score_event_carries_the_score_and_an_id_derived_from_the_application_
     revision = world.repo.get_application("t1", "a1")["revision"]
     assert event.topic == SCORES_COMPUTED and event.type == "score.computed"
     assert event.event_id == derive_id("score", "t1", "a1", str(revision))
-    assert event.payload == {"application_id": "a1", "role_id": "job-1", "status": "scored", "score": 0,
-                             "score_version": service.scoring.SCORE_VERSION,
-                             "computed_at": world.clock.now.isoformat()}
+    explanation = {"reason": event.payload["reason"], "requirements": event.payload["requirements"]}
+    assert {k: v for k, v in event.payload.items() if k not in explanation} == {
+        "application_id": "a1", "role_id": "job-1", "status": "scored", "score": 0,
+        "score_version": service.scoring.SCORE_VERSION, "computed_at": world.clock.now.isoformat()}
+    # The explanation travels too, so the ATS write-back can show it without reading matching's collections.
+    assert explanation["reason"] and [(r["id"], r["competency"], r["status"]) for r in explanation["requirements"]] \
+        == [("r0", "Python", "missing")]
 
 
 def test_a_score_event_lost_to_a_broker_outage_is_published_when_the_message_is_redelivered(world):

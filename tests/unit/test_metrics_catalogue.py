@@ -126,7 +126,7 @@ def test_an_issuer_key_fetched_once_is_a_cache_miss_and_then_a_hit():
 def _declared() -> dict[str, tuple[str, ...]]:
     import importlib
     for module in ("shared.metrics", "shared.fetch", "services.ingest.metrics", "services.verification.metrics",
-                   "services.matching.metrics"):
+                   "services.matching.metrics", "services.writeback.metrics"):
         importlib.import_module(module)
     return {c._name: tuple(c._labelnames) for c in list(REGISTRY._collector_to_names)
             if getattr(c, "_name", "").startswith("credbridge_")}

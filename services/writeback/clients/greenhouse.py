@@ -1,0 +1,121 @@
+"""Greenhouse Harvest v3: the score in an application custom field, a note on the candidate, credbridge's tag.
+
+Sources: https://harvestdocs.greenhouse.io/docs/authentication (custom integrations: OAuth 2.0 client credentials,
+POST https://auth.greenhouse.io/token with HTTP Basic client_id:client_secret and the form
+`grant_type=client_credentials&sub=<user_id>`; then `Authorization: Bearer <access_token>`);
+https://harvestdocs.greenhouse.io/docs/write-endpoint-migration-guide (PATCH /v3/applications/{id};
+notes are the v3 resource that replaced the v1 activity feed); https://harvestdocs.greenhouse.io/docs/api-rate-limiting
+(X-RateLimit-Limit/-Remaining per rolling window, 429 with Retry-After).
+The note, tag and custom-field bodies follow the v1 shapes (`body`/`visibility`/`user_id`; `custom_fields` items
+with `name_key` and `value`; a candidate tag by id) under the v3 routes; checked against our fake only.
+
+Greenhouse notes are history and are not edited: a changed score adds a note (the custom field and the tag always
+show the current one); identical content writes nothing.
+The Assessment partner shape (partner_status / partner_score / partner_profile_url) is not built: unsupported.
+"""
+from __future__ import annotations
+
+import base64
+import time
+from urllib.parse import quote, urlencode
+
+from services.writeback.clients import Checkpoint, ConnectionContext, Origin
+from services.writeback.content import Content
+from services.writeback.http import Answer, field_of
+from services.writeback.policy import Permanent, WriteError
+
+DEFAULT_BASE_URL = "https://harvest.greenhouse.io"
+DEFAULT_AUTH_URL = "https://auth.greenhouse.io/token"
+TOKEN_MARGIN_S = 60.0
+DEFAULT_TOKEN_TTL_S = 3600.0
+
+
+class Greenhouse:
+    def __init__(self, ctx: ConnectionContext):
+        self.ctx = ctx
+        cfg = ctx.config
+        self.base = (cfg.base_url or DEFAULT_BASE_URL).rstrip("/")
+        self.auth_url = cfg.auth_url or DEFAULT_AUTH_URL
+        self.tokens = ctx.tokens
+
+    def write(self, *, origin: Origin, content: Content, remote: dict, checkpoint: Checkpoint) -> dict:
+        if not origin.candidate_id:
+            raise Permanent("not_found", "the Greenhouse webhook named no candidate for this application")
+        remote = dict(remote)
+        app_id, cand_id = quote(origin.application_id, safe=""), quote(origin.candidate_id, safe="")
+        if content.score is not None and remote.get("field_value") != content.score:
+            self._call("PATCH", f"{self.base}/v3/applications/{app_id}", what="greenhouse custom field",
+                       json_body={"custom_fields": [{"name_key": self.ctx.config.score_field, "value": content.score}]})
+            remote = {**remote, "field_key": self.ctx.config.score_field, "field_value": content.score}
+            checkpoint(remote)
+        if content.note is not None and remote.get("note_text") != content.note:
+            answer = self._call("POST", f"{self.base}/v3/notes", what="greenhouse note", json_body={
+                "candidate_id": origin.candidate_id, "application_id": origin.application_id,
+                "user_id": self.ctx.config.acting_user, "body": content.note, "visibility": "private"})
+            note_id = field_of(answer.doc, "id")
+            if note_id is None:
+                raise Permanent("rejected", "Greenhouse answered the note without an id")
+            remote = {**remote, "note_id": str(note_id), "note_text": content.note}
+            checkpoint(remote)
+        remote = self._swap_tags(cand_id, set(content.tags), remote, checkpoint)
+        remote["where"] = _where(remote)
+        return remote
+
+    def _swap_tags(self, cand_id: str, wanted: set[str], remote: dict, checkpoint: Checkpoint) -> dict:
+        held: dict[str, str] = dict(remote.get("tag_ids", {}))   # tag name -> Greenhouse tag id
+        for name in sorted(wanted - set(held)):
+            answer = self._call("POST", f"{self.base}/v3/tags", what="greenhouse tag", json_body={"name": name})
+            tag_id = field_of(answer.doc, "id")
+            if tag_id is None:
+                raise Permanent("rejected", "Greenhouse answered the tag without an id")
+            self._call("PUT", f"{self.base}/v3/candidates/{cand_id}/tags/{quote(str(tag_id), safe='')}",
+                       what="greenhouse candidate tag")
+            held[name] = str(tag_id)
+            remote = {**remote, "tag_ids": dict(held)}
+            checkpoint(remote)
+        for name in sorted(set(held) - wanted):
+            self._call("DELETE", f"{self.base}/v3/candidates/{cand_id}/tags/{quote(held[name], safe='')}",
+                       what="greenhouse candidate tag", ok_statuses=(404,))
+            held.pop(name)
+            remote = {**remote, "tag_ids": dict(held)}
+            checkpoint(remote)
+        return remote
+
+    def _call(self, method: str, url: str, *, what: str, json_body: object = None,
+              ok_statuses: tuple[int, ...] = ()) -> Answer:
+        for fresh in (False, True):
+            headers = {"Authorization": f"Bearer {self._token(fresh=fresh)}"}
+            try:
+                return self.ctx.http.call(method, url, what=what, headers=headers, json_body=json_body,
+                                          ok_statuses=ok_statuses)
+            except WriteError as exc:
+                # A token can expire early (revoked, rotated): one retry with a new one, then it is the credentials.
+                if exc.reason != "unauthorized" or fresh:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _token(self, *, fresh: bool) -> str:
+        cached = self.tokens.get("greenhouse")
+        if cached and not fresh and cached[1] > time.time() + TOKEN_MARGIN_S:
+            return cached[0]
+        cfg = self.ctx.config
+        basic = base64.b64encode(f"{cfg.secrets.get('client_id')}:{cfg.secrets.get('client_secret')}".encode()).decode()
+        answer = self.ctx.http.call("POST", self.auth_url, what="greenhouse token", headers={"Authorization": f"Basic {basic}"},
+                                    form=urlencode({"grant_type": "client_credentials", "sub": cfg.acting_user or ""}).encode())
+        token = field_of(answer.doc, "access_token")
+        if not isinstance(token, str) or not token:
+            raise Permanent("unauthorized", "Greenhouse's token endpoint answered without an access_token")
+        ttl = field_of(answer.doc, "expires_in")
+        expires = time.time() + (float(ttl) if isinstance(ttl, (int, float)) else DEFAULT_TOKEN_TTL_S)
+        self.tokens["greenhouse"] = (token, expires)
+        return token
+
+
+def _where(remote: dict) -> list[dict]:
+    where: list[dict] = []
+    if remote.get("field_key"):
+        where.append({"kind": "custom_field", "key": remote["field_key"], "value": remote.get("field_value")})
+    if remote.get("note_id"):
+        where.append({"kind": "note", "id": remote["note_id"]})
+    where += [{"kind": "tag", "name": name, "id": tag_id} for name, tag_id in sorted(remote.get("tag_ids", {}).items())]
+    return where

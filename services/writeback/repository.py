@@ -1,0 +1,159 @@
+"""The write-back service's MongoDB collections behind named methods.
+
+- `writeback_origins`: where each application lives in its ATS (provider, candidate id, the ATS's own refs).
+- `writebacks`: one document per (tenant, application): its provider, the score to show (`desired`, newest
+  `computed_at` wins), what was last written (`remote` ids in the ATS, `written_hash`, `written_at`, `outcome`),
+  and the retry state (`due_at`, `attempts`, `lease_until`, `last_error`). `desired_rev` counts score changes, so a
+  write that finishes after a newer score arrived leaves the record due.
+- `writeback_configs`: each connection's opt-in configuration (secrets encrypted).
+- `writeback_limits`: per connection, until when the ATS asked us to wait (shared by every worker process).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from shared.tenants import TenantRepository
+
+from services.writeback.clients import Origin
+from services.writeback.config import SECRET_KEYS, WritebackConfig, default_config
+
+_NO_ID = {"_id": False}
+EPOCH = datetime.fromtimestamp(0, timezone.utc)
+
+
+def utcnow() -> datetime:
+    now = datetime.now(timezone.utc)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def _key(tenant: str, application_id: str) -> str:
+    return f"{tenant}\x1f{application_id}"
+
+
+class WritebackRepository:
+    def __init__(self, db: Database, tenants: TenantRepository):
+        self.origins = db["writeback_origins"]
+        self.records = db["writebacks"]
+        self.configs = db["writeback_configs"]
+        self.limits = db["writeback_limits"]
+        self.tenants = tenants
+
+    def ensure_indexes(self) -> None:
+        self.records.create_index([("tenant", ASCENDING), ("application_id", ASCENDING)], unique=True)
+        self.records.create_index([("due_at", ASCENDING)])
+        self.records.create_index([("tenant", ASCENDING), ("outcome", ASCENDING)])
+        self.configs.create_index([("tenant", ASCENDING), ("provider", ASCENDING)], unique=True)
+
+    # --- origins ------------------------------------------------------------------------------
+    def record_origin(self, tenant: str, application_id: str, *, provider: str, candidate_id: str | None,
+                      refs: dict) -> None:
+        fields: dict = {"tenant": tenant, "application_id": application_id, "provider": provider}
+        if candidate_id:
+            fields["candidate_id"] = candidate_id
+        # A ref's kind has dots ("lever.opportunity"), which MongoDB would read as a path: stored with ":".
+        fields.update({f"refs.{k.replace('.', ':')}": v for k, v in refs.items()})
+        self.origins.update_one({"_id": _key(tenant, application_id)}, {"$set": fields}, upsert=True)
+
+    def origin(self, tenant: str, application_id: str) -> Origin | None:
+        doc = self.origins.find_one({"_id": _key(tenant, application_id)})
+        if doc is None:
+            return None
+        return Origin(tenant=tenant, application_id=application_id, provider=doc["provider"],
+                      candidate_id=doc.get("candidate_id"),
+                      refs={k.replace(":", "."): v for k, v in (doc.get("refs") or {}).items()})
+
+    # --- records -------------------------------------------------------------------------------
+    def want(self, tenant: str, application_id: str, *, provider: str | None, desired: dict,
+             computed_at: datetime, now: datetime) -> bool:
+        """Stores the score to show if it is newer than the one stored; returns whether it was."""
+        key = _key(tenant, application_id)
+        fields: dict = {"tenant": tenant, "application_id": application_id, "desired": desired,
+                        "desired_at": computed_at, "due_at": now, "attempts": 0, "outcome": "pending",
+                        "last_error": None}
+        if provider:
+            fields["provider"] = provider
+        update = {"$set": fields, "$inc": {"desired_rev": 1}}
+        try:
+            result = self.records.update_one(
+                {"_id": key, "$or": [{"desired_at": {"$lt": computed_at}}, {"desired_at": None}]}, update, upsert=True)
+        except DuplicateKeyError:
+            return False  # a newer score is stored already
+        return result.matched_count + (1 if result.upserted_id is not None else 0) > 0
+
+    def wake(self, tenant: str, application_id: str, *, provider: str, now: datetime) -> None:
+        """An application's origin arrived: a record waiting for it is due now."""
+        self.records.update_one({"_id": _key(tenant, application_id), "outcome": "awaiting_origin"},
+                                {"$set": {"due_at": now, "provider": provider}})
+
+    def due(self, *, now: datetime, limit: int, skip: list[tuple[str, str]] | None = None) -> list[dict]:
+        """Records due now, oldest first, leaving out the connections in `skip` and those the ATS asked to wait."""
+        skip = [*(skip or []), *self.blocked_connections(now)]
+        query: dict = {"due_at": {"$lte": now}}
+        if skip:
+            query["$nor"] = [{"tenant": t, "provider": p} for t, p in skip]
+        found = self.records.find(query).sort("due_at", ASCENDING).limit(limit)
+        return [doc for doc in found if (doc.get("lease_until") or EPOCH) <= now]
+
+    def claim(self, record: dict, *, now: datetime, lease_until: datetime) -> dict | None:
+        """Leases a due record to this process; None when another process took it first."""
+        return self.records.find_one_and_update(
+            {"_id": record["_id"], "desired_rev": record.get("desired_rev"),
+             "lease_until": record.get("lease_until")},
+            {"$set": {"lease_until": lease_until}}, return_document=ReturnDocument.AFTER)
+
+    def checkpoint(self, record: dict, remote: dict) -> None:
+        self.records.update_one({"_id": record["_id"]}, {"$set": {"remote": remote}})
+
+    def finish(self, record: dict, *, fields: dict, due_at: datetime | None) -> None:
+        """Stores an attempt's result and releases the lease; stays due if a newer score arrived meanwhile."""
+        self.records.update_one({"_id": record["_id"]}, {"$set": {**fields, "lease_until": None}})
+        self.records.update_one({"_id": record["_id"], "desired_rev": record.get("desired_rev")},
+                                {"$set": {"due_at": due_at}})
+
+    def get(self, tenant: str, application_id: str) -> dict | None:
+        return self.records.find_one({"_id": _key(tenant, application_id)}, _NO_ID)
+
+    def summary(self, tenant: str, *, failures: int = 20) -> dict:
+        counts: dict[str, dict[str, int]] = {}
+        for doc in self.records.find({"tenant": tenant}, {"provider": 1, "outcome": 1}):
+            by = counts.setdefault(doc.get("provider") or "unknown", {})
+            by[doc.get("outcome") or "pending"] = by.get(doc.get("outcome") or "pending", 0) + 1
+        bad = self.records.find({"tenant": tenant, "outcome": {"$in": ["failed", "retrying", "rate_limited",
+                                                                      "awaiting_origin"]}},
+                                {"_id": 0, "application_id": 1, "provider": 1, "outcome": 1, "attempts": 1,
+                                 "last_error": 1, "due_at": 1, "written_at": 1}).limit(failures)
+        return {"counts": counts, "not_written": list(bad)}
+
+    # --- configuration ------------------------------------------------------------------------
+    def config(self, tenant: str, provider: str) -> WritebackConfig:
+        doc = self.configs.find_one({"tenant": tenant, "provider": provider}, _NO_ID)
+        if doc is None:
+            return default_config(tenant, provider)
+        sealed = doc.pop("secrets", {}) or {}
+        return WritebackConfig(**{**doc, "secrets": {k: self.tenants.unseal(v) for k, v in sealed.items()}})
+
+    def configs_of(self, tenant: str) -> list[WritebackConfig]:
+        return [self.config(tenant, d["provider"]) for d in self.configs.find({"tenant": tenant}, {"provider": 1})]
+
+    def save_config(self, config: WritebackConfig) -> None:
+        doc = config.public()
+        doc.pop("secrets_stored")
+        doc["secrets"] = {k: self.tenants.seal(v) for k, v in config.secrets.items() if k in SECRET_KEYS and v}
+        self.configs.replace_one({"tenant": config.tenant, "provider": config.provider}, doc, upsert=True)
+
+    # --- rate limits ---------------------------------------------------------------------------
+    def block(self, tenant: str, provider: str, *, until: datetime) -> None:
+        self.limits.update_one({"_id": f"{tenant}\x1f{provider}"},
+                               {"$max": {"blocked_until": until}, "$set": {"tenant": tenant, "provider": provider}},
+                               upsert=True)
+
+    def blocked_connections(self, now: datetime) -> list[tuple[str, str]]:
+        return [(d["tenant"], d["provider"]) for d in self.limits.find({"blocked_until": {"$gt": now}})]
+
+    def blocked_until(self, tenant: str, provider: str) -> datetime | None:
+        doc = self.limits.find_one({"_id": f"{tenant}\x1f{provider}"})
+        return doc.get("blocked_until") if doc else None
