@@ -15,29 +15,16 @@ import pytest
 
 from services.verification import canonical, dataintegrity, keys
 from tests.support.di_signer import Signer, add_proof, ob3_credential
+from tests.support.vector_issuer import ListingIssuer
 
 VECTORS = Path(__file__).parents[1] / "fixtures" / "vectors" / "vc-di-eddsa" / "proof-set-chain"
 NOW = datetime(2026, 3, 1, tzinfo=timezone.utc)
 VECTOR_ISSUER = "https://vc.example/issuers/5678"
 
 
-class VectorIssuerControlsItsKeys(keys.Resolver):
-    """The vectors' issuer is not resolvable; here its controller document lists the vectors' did:keys (those
-    its proofs name) under assertionMethod, as a real issuer's published document would."""
-
-    def __init__(self):
-        super().__init__()
-        self.listed: set[str] = set()
-
-    def resolve(self, vm_id):
-        method = super().resolve(vm_id)
-        self.listed.add(method.id)
-        return method
-
-    def document(self, identifier):
-        if identifier != VECTOR_ISSUER:
-            return super().document(identifier)
-        return keys.read_document({"id": VECTOR_ISSUER, "assertionMethod": sorted(self.listed)}, VECTOR_ISSUER)
+def VectorIssuerControlsItsKeys() -> ListingIssuer:
+    """The vectors' issuer, its controller document listing the keys their proofs name."""
+    return ListingIssuer(VECTOR_ISSUER)
 
 
 def vector(name: str) -> dict:

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from services.verification import canonical, cryptosuites, dataintegrity, didkey, keys, vcjwt
 from tests.support.di_signer import Signer, ob3_credential
+from tests.support.vector_issuer import ListingIssuer
 from tests.unit.test_verification_didkey import P384_DID
 
 VECTORS = Path(__file__).parents[1] / "fixtures" / "vectors"
@@ -51,23 +52,9 @@ def test_an_unsupported_did_key_type_names_every_type_that_is_supported():
 
 # --- ecdsa-rdfc-2019 with P-384 ----------------------------------------------------------------
 
-class VectorIssuer(keys.Resolver):
-    """The vector's issuer is not resolvable; here its controller document lists the vector's did:key under
-    assertionMethod, as a real issuer's published document would."""
-
-    def __init__(self):
-        super().__init__()
-        self.listed: set[str] = set()
-
-    def resolve(self, vm_id):
-        method = super().resolve(vm_id)
-        self.listed.add(method.id)
-        return method
-
-    def document(self, identifier):
-        if identifier != VECTOR_ISSUER:
-            return super().document(identifier)
-        return keys.read_document({"id": VECTOR_ISSUER, "assertionMethod": sorted(self.listed)}, VECTOR_ISSUER)
+def VectorIssuer() -> ListingIssuer:
+    """The vectors' issuer, its controller document listing the keys their proofs name."""
+    return ListingIssuer(VECTOR_ISSUER)
 
 
 def not_passed(document: dict, resolver: keys.Resolver) -> dict[str, str]:
