@@ -35,6 +35,7 @@ from tests.support.credential_host import CredentialHost
 from tests.support.issuer import Issuer
 from tests.support.kafka_probe import TopicReader
 from tests.support.partitions import same_partition
+from tests.support.waiting import wait_for
 
 TOKEN = Issuer.generate().vc_jwt(subject_email="ada@example.org")
 
@@ -53,15 +54,6 @@ class Running:
     def __exit__(self, *exc):
         self.loop.stop()
         self.thread.join(timeout=20)
-
-
-def wait_for(condition, timeout_s: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def _tenant_of(value: bytes) -> str | None:
@@ -93,7 +85,8 @@ def test_a_handler_whose_output_is_over_the_record_limit_is_dead_lettered_and_th
     loop = ConsumerLoop(settings=settings, group_id=group, handlers={events.APPLICATIONS_READY: handler},
                         publisher=publisher)
     with Running(loop):
-        assert wait_for(lambda: "d1" in handled), "the message after the oversized one was never handled"
+        wait_for(lambda: "d1" in handled, timeout_s=30, every_s=0.2,
+                 what="the message after the oversized one to be handled")
     def dead():
         # The topic is shared with the rest of the suite, whose dead letters may be stubs that are not events.
         return [r for r in dlq.seen[events.dlq_topic(events.APPLICATIONS_READY)] if _tenant_of(r.value) == tenant]
@@ -255,7 +248,8 @@ def test_a_batch_slower_than_the_poll_interval_is_cut_at_its_budget_and_every_me
                         publisher=publisher)
     with Running(loop):
         wait_for(lambda: len(handled) >= 25 and group_lag(settings.kafka_bootstrap_servers, group,
-                                                          [events.APPLICATIONS_READY]) == 0, timeout_s=40)
+                                                          [events.APPLICATIONS_READY]) == 0,
+                 timeout_s=40, every_s=0.2, what="all 25 messages handled and committed")
         time.sleep(1)  # a redelivery, if any, would show here
     publisher.close()
     assert handled == [f"d{i}" for i in range(25)]  # in order, none twice, none lost
