@@ -79,7 +79,7 @@ def _operations() -> dict[str, dict]:
                     "requestBody": {"content": {"application/json": {"schema": schemas.CredibilityListSchema},
                                                 "text/csv": {"schema": {"type": "string"}}}},
                     "responses": {"200": {"description": "Stored", **_json(schemas.CredibilityListSchema)},
-                                  "400": PROBLEM, "413": PROBLEM, **_ERRORS}}},
+                                  **_BODY_ERRORS}}},
         "/v1/synonyms": {
             "get": {"summary": "The tenant's synonym groups used when matching competency labels.",
                     "responses": {"200": {"description": "Synonyms", **_json(schemas.SynonymsSchema)}, **_ERRORS}},
