@@ -7,7 +7,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Local runs, demos, benchmarks and tests may use the fixed development secrets key; production may not.
 export CREDBRIDGE_ENV ?= development
 
-.PHONY: install run stop lint check test test-unit bench bench-pipeline bench-verify bench-matching bench-hostile bench-skills demo clean skills-index
+.PHONY: install run stop lint check test test-unit bench bench-pipeline bench-verify bench-matching bench-hostile bench-skills demo clean skills-index fuzz
 
 install: $(STAMP)
 
@@ -41,6 +41,12 @@ check: lint
 test: install lint
 	$(PY) -m pytest --cov --cov-report= --durations=10; status=$$?; \
 	  $(PY) -m tests.support.coverage_table; exit $$status
+
+# The property and HTTP fuzz tests with new random draws each run (`make test` repeats fixed ones); FUZZ_RUNS times.
+FUZZ_RUNS ?= 5
+fuzz: install
+	for i in $$(seq $(FUZZ_RUNS)); do HYPOTHESIS_PROFILE=explore $(PY) -m pytest -q -p no:cacheprovider \
+	  tests/unit/test_fuzz_parsers.py tests/integration/test_http_fuzz.py || exit 1; done
 
 test-unit: install
 	$(PY) -m pytest tests/unit

@@ -11,10 +11,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 # The tests run as a local run does: the fixed development secrets key is allowed (and inherited by the services,
 # workers and CLI that the end-to-end tests start).
 os.environ.setdefault("CREDBRIDGE_ENV", "development")
+
+# The property and fuzz tests draw the same examples on every `make test` (a red CI run is then a regression, not an
+# unlucky draw); `make fuzz` draws new ones (HYPOTHESIS_PROFILE=explore), and what it finds becomes a fixed test.
+hypothesis_settings.register_profile("repeatable", derandomize=True, database=None)
+hypothesis_settings.register_profile("explore", derandomize=False, database=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "deploy" / "local"))
