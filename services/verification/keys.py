@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from services.verification import didkey, didweb, fetch_budget, metrics
 from shared import safejson
+from shared.lru import SizedLru
 
 ASSERTION = "assertionMethod"
 _PURPOSES = ("assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation")
@@ -222,17 +223,25 @@ def _pick_jwk(document: object, url: str) -> dict:
     raise KeyNotFound("the key document is not a JWK or a JWK set")
 
 
+# A parsed JSON document holds about 4.4 times its text in memory (as schema_check measured); a small entry's
+# key, tuple and parsed Document are counted as a fixed overhead.
+_PARSED_PER_BYTE, _ENTRY_OVERHEAD = 5, 1024
+DEFAULT_CACHE_BYTES = 32 * 1024 * 1024
+
+
 class Resolver:
     """Resolves verification-method ids and reads controllers' own documents; fetched documents come from
     `fetch` and are cached for `ttl_s`."""
 
     def __init__(self, *, fetch: Callable[[str], bytes] | None = None, ttl_s: float = 300.0,
-                 clock: Callable[[], float] = time.monotonic, http_loopback: bool = False):
+                 clock: Callable[[], float] = time.monotonic, http_loopback: bool = False,
+                 max_cache_bytes: int = DEFAULT_CACHE_BYTES):
         self._fetch = fetch
         self._http_loopback = http_loopback
         self._ttl_s = ttl_s
         self._clock = clock
-        self._cache: dict[str, tuple[float, Any]] = {}
+        # Documents by URL or DID, bounded by what they hold: an attacker's issuer can publish many and large ones.
+        self._cache: SizedLru[Any] = SizedLru(max_cache_bytes)
 
     def resolve(self, vm_id: object) -> Method:
         if not isinstance(vm_id, str) or not vm_id:
@@ -290,24 +299,29 @@ class Resolver:
         return url.startswith("https://") or (self._http_loopback and url.startswith("http://")
                                                and host in ("127.0.0.1", "localhost"))
 
-    def _cached(self, key: str, load: Callable[[], Any]) -> Any:
-        cached = self._cache.get(key)
-        hit = bool(cached and cached[0] > self._clock())
-        metrics.cache("issuer_key", hit=hit)
-        if hit and cached is not None:
-            return cached[1]
-        value = load()
-        self._cache[key] = (self._clock() + self._ttl_s, value)
+    def _cached(self, key: str, load: Callable[[], tuple[Any, int]]) -> Any:
+        """The value cached under `key`, else `load()`'s (value, bytes fetched for it), kept for the TTL."""
+        now = self._clock()
+        cached = self._cache.get(key, now)
+        metrics.cache("issuer_key", hit=cached is not None)
+        if cached is not None:
+            return cached
+        value, fetched = load()
+        self._cache.put(key, value, size=fetched * _PARSED_PER_BYTE + _ENTRY_OVERHEAD, expires=now + self._ttl_s)
         return value
 
-    def _fetch_json(self, url: str) -> object:
+    def _fetch_json(self, url: str) -> tuple[object, int]:
         if self._fetch is None:
             raise KeyUnsupported("keys published by URL are not available: no safe fetcher is configured")
+        return self._read_json(url, "the key document is not JSON")
+
+    def _read_json(self, url: str, not_json: str) -> tuple[object, int]:
+        assert self._fetch is not None
         body = self._fetch(url)  # KeyNotFound is a ValueError: fetch outside the JSON error handling
         try:
-            return safejson.loads(body)
+            return safejson.loads(body), len(body)
         except ValueError:
-            raise KeyNotFound("the key document is not JSON") from None
+            raise KeyNotFound(not_json) from None
 
     def _from_did_web(self, vm_id: str) -> Method:
         did, fragment = didkey.split_did_url(vm_id)
@@ -320,16 +334,15 @@ class Resolver:
 
     def _did_web_document(self, did: str) -> Document:
         url = did_web_url(did, http_loopback=self._http_loopback)
-        return self._cached(did, lambda: read_document(self._fetch_did_document(url), did))
+        def load() -> tuple[Document, int]:
+            raw, fetched = self._fetch_did_document(url)
+            return read_document(raw, did), fetched
+        return self._cached(did, load)
 
-    def _fetch_did_document(self, url: str) -> object:
+    def _fetch_did_document(self, url: str) -> tuple[object, int]:
         if self._fetch is None:
             raise KeyUnsupported("did:web is not available: no safe fetcher is configured")
-        body = self._fetch(url)
-        try:
-            return safejson.loads(body)
-        except ValueError:
-            raise KeyNotFound("the DID document is not JSON") from None
+        return self._read_json(url, "the DID document is not JSON")
 
 
 def _chosen(document: Document, vm_id: str) -> Method:

@@ -10,8 +10,6 @@ schema past the budget makes the check indeterminate, never failed and never a h
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from datetime import datetime, timedelta
 
 import jsonschema
@@ -22,6 +20,7 @@ from services.verification import metrics, schema_budget, schema_eval, schema_re
 from services.verification.fetching import Fetch, Unfetched, fetch_document
 from services.verification.report import Check, failed, indeterminate, passed, unsupported
 from shared import safejson
+from shared.lru import SizedLru
 
 SCHEMA = "structure.schema"
 SCHEMA_TYPES = ("1EdTechJsonSchemaValidator2019", "JsonSchemaValidator2018", "JsonSchema")
@@ -43,39 +42,19 @@ class SchemaCache:
     """
 
     def __init__(self, max_bytes: int = DEFAULT_CACHE_BYTES):
-        self._schemas: OrderedDict[str, tuple[datetime, dict | bool, int]] = OrderedDict()
-        self._lock = threading.Lock()
-        self._max, self._bytes = max_bytes, 0
+        self._schemas: SizedLru[dict | bool] = SizedLru(max_bytes)
 
     @property
     def bytes(self) -> int:
-        return self._bytes
+        return self._schemas.bytes
 
     def get(self, url: str, now: datetime) -> dict | bool | None:
-        with self._lock:
-            found = self._schemas.get(url)
-            if found is not None and found[0] <= now:
-                self._remove(url)
-                found = None
-            elif found is not None:
-                self._schemas.move_to_end(url)
+        found = self._schemas.get(url, now)
         metrics.cache("json_schema", hit=found is not None)
-        return found[1] if found is not None else None
+        return found
 
     def put(self, url: str, schema: dict | bool, *, text_bytes: int, now: datetime) -> None:
-        size = text_bytes * _PARSED_PER_BYTE
-        with self._lock:
-            if url in self._schemas:
-                self._remove(url)
-            if size > self._max:
-                return
-            while self._schemas and self._bytes + size > self._max:
-                self._remove(next(iter(self._schemas)))
-            self._schemas[url] = (now + _TTL, schema, size)
-            self._bytes += size
-
-    def _remove(self, url: str) -> None:
-        self._bytes -= self._schemas.pop(url)[2]
+        self._schemas.put(url, schema, size=text_bytes * _PARSED_PER_BYTE, expires=now + _TTL)
 
 
 class _Unusable(Exception):

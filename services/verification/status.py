@@ -12,9 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import threading
 import zlib
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
@@ -23,6 +21,7 @@ from services.verification import metrics
 from services.verification.fetching import Fetch, Unfetched, fetch_document
 from services.verification.report import FAILED, Check, failed, passed, unsupported
 from shared import safejson
+from shared.lru import SizedLru
 
 STATUS = "status"  # check code prefix: status.revocation, status.suspension, status.<other>
 BITSTRING_TYPES = {"BitstringStatusListEntry": "bitstring", "StatusList2021Entry": "statuslist2021"}
@@ -73,38 +72,19 @@ class ListCache:
     """
 
     def __init__(self, max_bytes: int = DEFAULT_CACHE_BYTES):
-        self._lists: OrderedDict[str, StatusList] = OrderedDict()
-        self._lock = threading.Lock()
-        self._max, self._bytes = max_bytes, 0
+        self._lists: SizedLru[StatusList] = SizedLru(max_bytes)
 
     @property
     def bytes(self) -> int:
-        return self._bytes
+        return self._lists.bytes
 
     def get(self, url: str, now: datetime) -> StatusList | None:
-        with self._lock:
-            found = self._lists.get(url)
-            if found is not None and found.expires_at <= now:
-                self._remove(url)
-                found = None
-            elif found is not None:
-                self._lists.move_to_end(url)
+        found = self._lists.get(url, now)
         metrics.cache("status_list", hit=found is not None)
         return found
 
     def put(self, url: str, status_list: StatusList) -> None:
-        with self._lock:
-            if url in self._lists:
-                self._remove(url)
-            if status_list.size > self._max:
-                return
-            while self._lists and self._bytes + status_list.size > self._max:
-                self._remove(next(iter(self._lists)))  # the least recently used
-            self._lists[url] = status_list
-            self._bytes += status_list.size
-
-    def _remove(self, url: str) -> None:
-        self._bytes -= self._lists.pop(url).size
+        self._lists.put(url, status_list, size=status_list.size, expires=status_list.expires_at)
 
 
 @dataclass(frozen=True)

@@ -39,10 +39,10 @@ def test_a_utf16_svg_gives_its_embedded_assertion():
 @pytest.mark.parametrize("document", [with_entities('<!ENTITY a "aaaa">', "&a;"), BILLION_LAUGHS, EXTERNAL, PARAMETER],
                          ids=["internal entity", "billion laughs", "external entity", "external parameter entity"])
 def test_an_svg_declaring_entities_is_refused_in_any_encoding(document, encode):
-    started = time.perf_counter()
+    started = time.process_time()
     with pytest.raises(BakedError, match="DOCTYPE"):
         unbake_svg(encode(document))
-    assert time.perf_counter() - started < 0.5
+    assert time.process_time() - started < 0.5
 
 
 def test_an_entity_hidden_in_utf16_is_not_expanded_into_the_assertion():

@@ -101,3 +101,18 @@ def test_a_key_set_without_exactly_one_key_for_the_kid_is_refused():
     key_set = {"keys": [{**jwk, "kid": "k1"}, {**jwk, "kid": "k1"}]}
     with pytest.raises(keys.KeyNotFound, match="single key"):
         serving(key_set).resolve_jwk_url("https://academy.example/keys.json#k1")
+
+
+def test_the_key_document_cache_holds_at_most_its_size_however_many_documents_an_issuer_publishes():
+    # An attacker's issuer can name a new key URL per credential, each a large document: the cache stays bounded.
+    jwk = {"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", "kid": "k1"}
+    body = json.dumps({"keys": [jwk], "padding": "x" * 50_000}).encode()
+    fetched = []
+    resolver = keys.Resolver(fetch=lambda url: fetched.append(url) or body, max_cache_bytes=1024 * 1024)
+    for n in range(200):
+        resolver.resolve_jwk_url(f"https://academy.example/keys/{n}.json#k1")
+    assert resolver._cache.bytes <= 1024 * 1024 and 0 < len(resolver._cache) < 200
+    resolver.resolve_jwk_url("https://academy.example/keys/199.json#k1")  # the most recent is still cached
+    assert len(fetched) == 200
+    resolver.resolve_jwk_url("https://academy.example/keys/0.json#k1")  # the oldest was evicted: fetched again
+    assert len(fetched) == 201

@@ -1,6 +1,7 @@
 """The shared metrics: MongoDB latency by command, consumer lag, build info, and multiprocess aggregation."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -114,10 +115,12 @@ def test_an_issuer_key_fetched_once_is_a_cache_miss_and_then_a_hit():
     from services.verification.keys import Resolver
     misses = _value("credbridge_verification_cache_total", kind="issuer_key", result="miss")
     hits = _value("credbridge_verification_cache_total", kind="issuer_key", result="hit")
-    resolver = Resolver(ttl_s=60, clock=lambda: 0.0)
+    jwk = {"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", "kid": "k1"}
     loads = []
+    resolver = Resolver(ttl_s=60, clock=lambda: 0.0,
+                        fetch=lambda url: loads.append(url) or json.dumps({"keys": [jwk]}).encode())
     for _ in range(3):
-        resolver._cached("https://issuer.example/jwks.json", lambda: loads.append(1) or {"keys": []})
+        resolver.resolve_jwk_url("https://issuer.example/jwks.json#k1")
     assert len(loads) == 1
     assert _value("credbridge_verification_cache_total", kind="issuer_key", result="miss") == misses + 1
     assert _value("credbridge_verification_cache_total", kind="issuer_key", result="hit") == hits + 2

@@ -47,15 +47,16 @@ def on_name(rules: dict) -> dict:
 
 
 def judged(jwt: str, schema: object) -> tuple[dict, float]:
-    started = time.perf_counter()
+    """The report and the CPU seconds it took (CPU, not wall-clock time: other processes' load does not count)."""
+    started = time.process_time()
     report = verify(jwt, Host({SCHEMA_URL: schema}))
-    return report, time.perf_counter() - started
+    return report, time.process_time() - started
 
 
 def test_the_attack_is_real_pythons_re_takes_a_tenth_of_a_second_at_22_characters():
-    started = time.perf_counter()
+    started = time.process_time()
     assert re.search(CATASTROPHIC, attack(22)) is None
-    assert time.perf_counter() - started > 0.1
+    assert time.process_time() - started > 0.1
 
 
 def test_a_catastrophic_pattern_is_judged_in_milliseconds_through_verify_credential():
@@ -70,10 +71,10 @@ def test_a_catastrophic_pattern_is_judged_in_milliseconds_through_verify_credent
 def test_a_catastrophic_pattern_against_40_characters_is_matched_in_well_under_a_second():
     # Days for a backtracking engine; RE2 is linear in the text.
     with schema_budget.spending(schema_budget.Budget()):
-        started = time.perf_counter()
+        started = time.process_time()
         assert not schema_regex.search(CATASTROPHIC, attack(40))
         assert schema_regex.search(CATASTROPHIC, "a" * 40)
-    assert time.perf_counter() - started < 0.05
+    assert time.process_time() - started < 0.05
 
 
 @pytest.mark.parametrize("schema", [
@@ -141,7 +142,7 @@ def test_a_schema_whose_anyof_refs_double_at_each_level_stops_at_the_budget():
     defs = {f"d{i}": {"anyOf": [{"$ref": f"#/$defs/d{i + 1}"}, {"$ref": f"#/$defs/d{i + 1}"}]} for i in range(18)}
     defs["d18"] = {"type": "number"}
     report, took = judged(credential(), {"$schema": DRAFT, "$defs": defs, "$ref": "#/$defs/d0"})
-    assert took < 2  # half a second of CPU; the machine may be busy
+    assert took < 2  # half a second of CPU here
     assert schema_check(report)["status"] == "indeterminate"
     assert schema_check(report)["message"].startswith("the credential was not checked against its JSON Schema: ")
 
