@@ -66,7 +66,7 @@ def _authorised(kind: str, headers) -> bool:
 
 
 class FakeJobAPIs(FakeATS):
-    """FakeATS's server, failures and slowness, answering the job APIs by method and path."""
+    """FakeATS's server, failures and slowness, answering the job APIs by method and path (and what `serve` added)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -82,7 +82,8 @@ class FakeJobAPIs(FakeATS):
                 return 500, "application/json", b'{"message": "internal error"}'
         route = self.jobs.get((method, path))
         if route is None:
-            return 404, "application/json", b'{"message": "not found"}'
+            status, answer = self.routes.get(path, (404, b'{"message": "not found"}'))  # FakeATS's own `serve`
+            return status, "application/json", answer
         kind, answer = route
         if not _authorised(kind, headers):
             return 401, "application/json", b'{"message": "unauthorised"}'
