@@ -70,7 +70,8 @@ def main() -> None:
     tenants = TenantRepository(db, settings)
     resolvers = Resolvers(settings, fetcher=fetcher, tenants=tenants)
     # Each job's advert is fetched once, on its own thread, after its first application is published (jobs/).
-    describer = describer_for(db=db, tenants=tenants, fetcher=Fetcher(settings), publish=publisher.publish)
+    job_fetcher = Fetcher(settings)  # the describer's own thread, its own session
+    describer = describer_for(db=db, tenants=tenants, fetcher=job_fetcher, publish=publisher.publish)
     describer.start()
     # One application may take its whole pull budget: the batch budget leaves room for it in the poll interval.
     loop = ConsumerLoop(settings=settings, group_id="ingest", publisher=publisher, handlers={
@@ -84,6 +85,7 @@ def main() -> None:
         describer.stop()
         publisher.close()
         fetcher.close()
+        job_fetcher.close()
 
 
 if __name__ == "__main__":

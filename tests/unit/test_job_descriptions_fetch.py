@@ -187,3 +187,25 @@ def test_html_is_read_as_a_reader_sees_it_and_escaped_markup_stays_text():
         "A <b>bold</b> claim\nNext")
     assert html_to_text("plain  text\twith   spaces") == "plain text with spaces"
     assert len(html_to_text("<p>" + "x " * 400_000 + "</p>")) <= 50_000
+
+
+def test_a_job_whose_description_failed_for_the_database_is_noted_again_by_its_next_application():
+    from pymongo.errors import ServerSelectionTimeoutError
+    tries: list[Job] = []
+
+    def describe(job: Job) -> str:
+        tries.append(job)
+        if len(tries) == 1:
+            raise ServerSelectionTimeoutError("the database is away")
+        return "described"
+
+    describer = JobDescriber(describe=describe)
+    describer.start()
+    try:
+        describer.note("t1", "lever", "j1")
+        describer.drain()
+        describer.note("t1", "lever", "j1")  # not "seen lately": the failed attempt was forgotten
+        describer.drain()
+    finally:
+        describer.stop()
+    assert tries == [Job("t1", "lever", "j1")] * 2

@@ -56,3 +56,26 @@ def test_nothing_changes_for_an_unchanged_registry_or_a_report_that_was_never_ju
     forged = {"verdict": "failed", "checks": [{"code": "proof.signature", "status": "failed", "message": "x"}],
               "issuer": {"id": issuer.did}, "flags": [], "endorsements": []}
     assert retrusted(forged, Registry(frozenset({("did", issuer.did)}))) is None
+
+
+def test_the_retrust_thread_runs_its_passes_until_stopped_and_outlives_a_failing_one():
+    import threading
+
+    from services.verification.retrust import Retruster
+
+    calls, twice = [], threading.Event()
+
+    class Plans:
+        def retrust_plans(self):
+            calls.append(1)
+            if len(calls) == 1:
+                raise ValueError("a bug in the first pass")
+            twice.set()
+            return []
+
+    retruster = Retruster(trust_repo=Plans(), verdicts=None, publish=lambda batch: None, settings=Settings(),
+                          interval_s=0.01).start()
+    try:
+        assert twice.wait(5), "re-judging stopped after the first error"
+    finally:
+        retruster.stop()
