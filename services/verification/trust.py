@@ -113,6 +113,8 @@ class TrustRepository:
     def ensure_indexes(self) -> None:
         self.entries.create_index([("tenant", ASCENDING), ("kind", ASCENDING), ("value", ASCENDING)],
                                   unique=True, name="tenant_kind_value_unique")
+        # The retruster's every-second look for planned walks reads this index, not every tenant's policy.
+        self.policies.create_index([("retrust.active", ASCENDING)], name="retrust_active", sparse=True)
 
     def add(self, tenant: str, kind: str, value: str) -> dict:
         doc = {"tenant": tenant, "kind": kind, "value": normalise(kind, value)}
