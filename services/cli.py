@@ -101,8 +101,10 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("tenant")
     add.add_argument("provider", choices=PROVIDERS)
     add.add_argument("--secret", help="use this secret instead of generating one")
-    add.add_argument("--api-key", help="thin ATSs (lever, smartrecruiters, teamtailor): key for the ATS API, stored encrypted")
-    add.add_argument("--base-url", help="thin ATSs: the ATS API base URL (default: the provider's public API)")
+    add.add_argument("--api-key", help="key for the ATS API, stored encrypted: thin ATSs (lever, smartrecruiters, "
+                     "teamtailor) need it for applications, and every ATS for its job descriptions (read-only jobs)")
+    add.add_argument("--base-url", help="the ATS API base URL (default: the provider's public API; workable: "
+                     "https://<subdomain>.workable.com)")
     add.add_argument("--teamtailor-v1", action="store_true", help="also accept Teamtailor's deprecated v1 signature")
     add.set_defaults(func=cmd_connection_add)
     rot = conn.add_parser("rotate", help="add a new secret; the previous one keeps verifying")

@@ -21,8 +21,10 @@ CREDENTIALS_SUBMITTED = "credentials.submitted"
 CREDENTIALS_UNAVAILABLE = "credentials.unavailable"
 CREDENTIALS_VERIFIED = "credentials.verified"
 SCORES_COMPUTED = "scores.computed"
+# jobs.described: a job's description as its ATS's job API gives it (ingest fetches it once per job).
+JOBS_DESCRIBED = "jobs.described"
 ALL_TOPICS = (APPLICATIONS_RECEIVED, APPLICATIONS_READY, CREDENTIALS_SUBMITTED, CREDENTIALS_UNAVAILABLE,
-              CREDENTIALS_VERIFIED, SCORES_COMPUTED)
+              CREDENTIALS_VERIFIED, SCORES_COMPUTED, JOBS_DESCRIBED)
 
 
 def dlq_topic(topic: str) -> str:
@@ -155,6 +157,19 @@ class ScoreComputedSchema(Schema):
     requirements = fields.List(fields.Nested(RequirementOutcomeSchema), load_default=list)
 
 
+MAX_JOB_TEXT = 50_000  # characters, as a role's own description (matching's MAX_DESCRIPTION)
+
+
+class JobDescribedSchema(Schema):
+    """A job's advert as plain text (converted from the ATS's HTML by ingest), and where it came from."""
+    provider = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    job_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    title = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    text = fields.String(required=True, validate=validate.Length(min=1, max=MAX_JOB_TEXT))
+    source = fields.String(required=True, validate=validate.Length(min=1, max=200))  # e.g. "lever.postings"
+    fetched_at = fields.String(required=True)
+
+
 # event type -> (topic, payload schema). Versions bump when a payload changes incompatibly.
 EVENT_TYPES: dict[str, tuple[str, Schema]] = {
     "application.received": (APPLICATIONS_RECEIVED, ApplicationReceivedSchema()),
@@ -163,6 +178,7 @@ EVENT_TYPES: dict[str, tuple[str, Schema]] = {
     "credential.submitted": (CREDENTIALS_SUBMITTED, CredentialSubmittedSchema()),
     "credential.verified": (CREDENTIALS_VERIFIED, CredentialVerifiedSchema()),
     "score.computed": (SCORES_COMPUTED, ScoreComputedSchema()),
+    "job.described": (JOBS_DESCRIBED, JobDescribedSchema()),
 }
 SCHEMA_VERSION = 1
 

@@ -8,6 +8,7 @@ from services.ingest import providers
 from services.ingest.discovery import PULL_TYPES
 from services.ingest.enrichment import EnrichFailed, enrich_payload
 from services.ingest.handlers import handle_application_received
+from services.ingest.jobs.describer import describer_for
 from services.ingest.pulling import Budget, Puller, Retrier
 from shared import logs, mongo
 from shared.consumer import ConsumerLoop
@@ -65,18 +66,26 @@ def main() -> None:
     ensure_topics(settings)
     publisher = Publisher(settings, client_id="ingest-worker")
     fetcher = Fetcher(settings)
-    resolvers = Resolvers(settings, fetcher=fetcher, tenants=TenantRepository(mongo.connect(settings), settings))
+    db = mongo.connect(settings)
+    tenants = TenantRepository(db, settings)
+    resolvers = Resolvers(settings, fetcher=fetcher, tenants=tenants)
+    # Each job's advert is fetched once, on its own thread, after its first application is published (jobs/).
+    job_fetcher = Fetcher(settings)  # the describer's own thread, its own session
+    describer = describer_for(db=db, tenants=tenants, fetcher=job_fetcher, publish=publisher.publish)
+    describer.start()
     # One application may take its whole pull budget: the batch budget leaves room for it in the poll interval.
     loop = ConsumerLoop(settings=settings, group_id="ingest", publisher=publisher, handlers={
-        APPLICATIONS_RECEIVED: partial(resolvers.handle, publish=publisher.publish),
+        APPLICATIONS_RECEIVED: partial(resolvers.handle, publish=describer.noting(publisher.publish)),
     }, longest_message_s=settings.ingest_pull_budget_s)
     serve_worker_metrics(settings.worker_metrics_port, settings.worker_metrics_addr)
     log.info("ingest worker started", extra={"fetch_allow_loopback": bool(settings.fetch_allow_loopback)})
     try:
         loop.run()
     finally:
+        describer.stop()
         publisher.close()
         fetcher.close()
+        job_fetcher.close()
 
 
 if __name__ == "__main__":

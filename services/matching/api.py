@@ -11,7 +11,7 @@ from shared.problems import Problem
 from shared.ratelimit import Guard
 from shared.tenants import TenantRepository, bearer_tenant
 
-from services.matching import issuers, openapi, recruiter, schemas, service, suggesting
+from services.matching import issuers, job_descriptions, openapi, recruiter, schemas, service, suggesting
 from services.matching.queries import RecruiterQueries
 from services.matching.repository import MatchingRepository
 
@@ -45,6 +45,7 @@ class Context:
     # (tenant, application_id) -> where and when its score was last written back into the ATS (writeback.py)
     writeback: Callable[[str, str], dict | None] | None = None
     limit: Guard | None = None               # requests per tenant; None in unit tests
+    descriptions: job_descriptions.JobDescriptions | None = None  # the ATS's adverts; None in unit tests
 
 
 def _context() -> Context:
@@ -77,6 +78,7 @@ def put_role(role_id: str):
     role_id = _ROLE_KEY.load({"role_id": role_id})["role_id"]
     body = _ROLE_IN.load(json_body(MAX_BODY_BYTES))
     view, created = service.put_role(tenant, role_id, body=body, repo=_context().repo)
+    view = job_descriptions.described(tenant, view, descriptions=_context().descriptions)
     if created:
         return _ROLE_OUT.dump(view), 201, {"Location": url_for(".get_role", role_id=role_id)}
     return _ROLE_OUT.dump(view), 200
@@ -84,8 +86,9 @@ def put_role(role_id: str):
 
 @bp.get("/roles/<role_id>")
 def get_role(role_id: str):
-    view = service.get_role(_tenant(), role_id, repo=_context().repo)
-    return _ROLE_OUT.dump(view)
+    tenant = _tenant()
+    view = service.get_role(tenant, role_id, repo=_context().repo)
+    return _ROLE_OUT.dump(job_descriptions.described(tenant, view, descriptions=_context().descriptions))
 
 
 @bp.delete("/roles/<role_id>")
@@ -109,7 +112,8 @@ def suggest_requirements(role_id: str):
     sent = request.content_length or request.mimetype == "application/json"
     body = _SUGGEST_IN.load(json_body(MAX_BODY_BYTES) if sent else {})
     return _SUGGESTIONS_OUT.dump(suggesting.suggest_for_role(tenant, role_id, description=body["description"],
-                                                             repo=_context().repo))
+                                                             repo=_context().repo,
+                                                             descriptions=_context().descriptions))
 
 
 @bp.get("/applications/<application_id>/score")

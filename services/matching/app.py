@@ -14,6 +14,7 @@ from shared.settings import Settings
 from shared.tenants import TenantRepository
 
 from services.matching import api
+from services.matching.job_descriptions import JobDescriptions
 from services.matching.queries import RecruiterQueries
 from services.matching.repository import MatchingRepository
 from services.matching.writeback import last_write_back
@@ -29,7 +30,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     limiter = RateLimiter(db)
     limiter.ensure_indexes()
     esco_taxonomy()  # read the ESCO index at start (1-3 s per worker process), not on the first request
+    descriptions = JobDescriptions(db)
+    descriptions.ensure_indexes()
     return build_app(repo=repo, tenants=TenantRepository(db, settings), queries=RecruiterQueries(repo),
+                     descriptions=descriptions,
                      ready_checks={"database": partial(database_reachable, db),
                                    "broker": partial(broker_reachable, settings)},
                      limit=Guard(limiter, Limit("api", settings.rate_limit_api_per_minute)),
@@ -38,11 +42,12 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 def build_app(*, repo: MatchingRepository, tenants: TenantRepository,
               ready_checks: dict[str, Callable[[], bool]], queries: RecruiterQueries | None = None,
-              limit: Guard | None = None, writeback: Callable[[str, str], dict | None] | None = None) -> Flask:
+              limit: Guard | None = None, writeback: Callable[[str, str], dict | None] | None = None,
+              descriptions: JobDescriptions | None = None) -> Flask:
     """The app around already-built adapters; tests hand it in-memory ones."""
     app = create_base_app("matching", ready_checks=ready_checks)
     app.extensions["matching"] = api.Context(repo=repo, tenants=tenants, queries=queries, limit=limit,
-                                             writeback=writeback)
+                                             writeback=writeback, descriptions=descriptions)
     app.register_blueprint(api.bp)
     app.register_blueprint(api.docs)
     return app

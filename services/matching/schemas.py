@@ -187,10 +187,24 @@ class RescoringSchema(Schema):
     done = fields.Integer()
 
 
+class JobDescriptionSchema(Schema):
+    """The advert the ATS's job API gave for one of the role's jobs (never the recruiter's own description)."""
+    job_id = fields.String()
+    provider = fields.String()
+    title = fields.String(allow_none=True)
+    text = fields.String(metadata={"description": "The advert as plain text (the ATS's HTML read as text)."})
+    source = fields.String(metadata={"description": "Which job API gave it, e.g. lever.postings."})
+    fetched_at = fields.DateTime()
+
+
 class RoleViewSchema(Schema):
     role_id = fields.String()
     title = fields.String()
-    description = fields.String(allow_none=True)
+    description = fields.String(allow_none=True, metadata={
+        "description": "The recruiter's own description (set by PUT); the ATS's advert never overwrites it."})
+    job_description = fields.Nested(JobDescriptionSchema, allow_none=True, metadata={
+        "description": "The ATS's advert for the role's job, fetched from its job API; read by suggest when the "
+                       "recruiter set no description."})
     requirements = fields.List(fields.Nested(RequirementSchema))
     credibility = fields.Nested(CredibilityPolicySchema, allow_none=True)
     job_ids = fields.List(fields.String())
@@ -202,7 +216,7 @@ class RoleViewSchema(Schema):
 
 class RoleSummarySchema(RoleViewSchema):
     class Meta:
-        exclude = ("rescoring", "description")
+        exclude = ("rescoring", "description", "job_description")
 
 
 class RoleListSchema(Schema):
@@ -364,7 +378,8 @@ class SuggestionSchema(Schema):
 
 class SuggestionsSchema(Schema):
     role_id = fields.String()
-    description_from = fields.String(metadata={"description": "body or role: which description was read."})
+    description_from = fields.String(metadata={
+        "description": "body, role (the recruiter's) or ats (the ATS's advert): which description was read."})
     taxonomy = fields.String()
     note = fields.String()
     suggestions = fields.List(fields.Nested(SuggestionSchema))

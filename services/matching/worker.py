@@ -6,7 +6,7 @@ from functools import partial
 
 from shared import logs
 from shared.consumer import ConsumerLoop
-from shared.events import APPLICATIONS_READY, CREDENTIALS_UNAVAILABLE, CREDENTIALS_VERIFIED
+from shared.events import APPLICATIONS_READY, CREDENTIALS_UNAVAILABLE, CREDENTIALS_VERIFIED, JOBS_DESCRIBED
 from shared.kafka import Publisher, ensure_topics
 from shared.metrics import serve_worker_metrics
 from shared.mongo import connect
@@ -14,6 +14,7 @@ from shared.settings import Settings
 
 from services.matching.handlers import (Rescores, handle_application_ready, handle_credential_unavailable,
                                          handle_credential_verified)
+from services.matching.job_descriptions import JobDescriptions, handle_job_described
 from services.matching.repository import MatchingRepository
 from services.matching.rescorer import Rescorer
 from services.matching.skills.taxonomy import esco_taxonomy
@@ -26,8 +27,11 @@ RESCORER_JOIN_TIMEOUT_S = 10.0
 def main() -> None:
     logs.configure("matching")
     settings = Settings.from_env()
-    repo = MatchingRepository(connect(settings))
+    db = connect(settings)
+    repo = MatchingRepository(db)
     repo.ensure_indexes()
+    descriptions = JobDescriptions(db)
+    descriptions.ensure_indexes()
     esco_taxonomy()  # read the ESCO index now (1-3 s), not inside the first poll batch's budget
     ensure_topics(settings)
     publisher = Publisher(settings, client_id="matching-worker")
@@ -39,6 +43,7 @@ def main() -> None:
         APPLICATIONS_READY: partial(handle_application_ready, repo=repo, rescores=rescores),
         CREDENTIALS_VERIFIED: partial(handle_credential_verified, repo=repo, rescores=rescores),
         CREDENTIALS_UNAVAILABLE: partial(handle_credential_unavailable, repo=repo),
+        JOBS_DESCRIBED: partial(handle_job_described, descriptions=descriptions),
     })
     serve_worker_metrics(settings.worker_metrics_port, settings.worker_metrics_addr)
     rescorer.start()

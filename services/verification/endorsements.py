@@ -6,15 +6,17 @@ achievement and its issuer's profile carry `endorsement` (embedded EndorsementCr
 (its proof and its issuer's key), must be an EndorsementCredential whose `credentialSubject.id` is the id of
 what it sits on, and its endorser (its issuer) is looked up in the tenant's trust registry. An endorsement
 never changes the credential's own verdict: it is reported, and matching weighs it (credibility tiers).
-At most MAX_ENDORSEMENTS are verified per credential, each costing what a credential costs.
+At most MAX_ENDORSEMENTS are verified per credential, after the credential's own checks, and their fetches are
+charged to the credential's fetch budget (fetch_budget.apart): one the budget leaves unchecked is reported as
+indeterminate, and the credential's own verdict stays what its own checks make it.
 """
 from __future__ import annotations
 
 from typing import Callable
 
 from services.verification import credential as vc
-from services.verification import trust
-from services.verification.report import VERIFIED
+from services.verification import fetch_budget, trust
+from services.verification.report import INDETERMINATE, VERIFIED
 
 MAX_ENDORSEMENTS = 5
 ENDORSEMENT_TYPE = "EndorsementCredential"
@@ -48,9 +50,12 @@ def check(claimed: dict | None, *, registry: trust.Registry | trust.Unreachable 
         return []
     entries = []
     for where, endorsed, jwt, document in endorsements_of(claimed)[:MAX_ENDORSEMENTS]:
-        report, endorsement = verify(jwt=jwt, document=document)
+        with fetch_budget.apart() as spent:
+            report, endorsement = verify(jwt=jwt, document=document)
         issuer = report.get("issuer") or {}
         verdict, reason = _judged(report, endorsement, endorsed=endorsed)
+        if spent.refused and verdict == INDETERMINATE:
+            reason = "not checked: the credential's fetch budget was spent before this endorsement's fetches"
         endorser = issuer.get("id") if isinstance(issuer.get("id"), str) else None
         entries.append({"on": where, "endorser": {"id": endorser, "name": _text(issuer.get("name"))},
                         "verdict": verdict, "reason": reason,

@@ -72,6 +72,29 @@ def opened(settings: Settings, *, clock: Callable[[], float] = time.monotonic) -
         _CURRENT.reset(token)
 
 
+class Apart:
+    """What a block run `apart` had refused for the budget."""
+
+    def __init__(self) -> None:
+        self.refused = 0
+
+
+@contextmanager
+def apart() -> Iterator[Apart]:
+    """A block whose fetches draw on the open budget but whose refusals are not the credential's own.
+
+    Endorsements run this way (endorsements.py): they may spend only what the credential's own checks left, and
+    one refused for the budget is reported on the endorsement, never as the credential's `fetch.budget`.
+    """
+    budget, block = _CURRENT.get(), Apart()
+    before = budget.refused if budget is not None else 0
+    try:
+        yield block
+    finally:
+        if budget is not None:
+            block.refused, budget.refused = budget.refused - before, before
+
+
 def charged(fetch: Callable[..., T], url: str, **kwargs) -> T:
     """fetch(url, **kwargs) charged to the open budget, its deadline cut to what is left; unbounded outside one."""
     budget = _CURRENT.get()

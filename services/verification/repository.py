@@ -47,6 +47,11 @@ class VerdictRepository:
     def get(self, tenant: str, credential_id: str) -> dict | None:
         return self.verdicts.find_one({"tenant": tenant, "credential_id": credential_id}, projection=_NO_ID)
 
+    def for_tenant(self, tenant: str, *, after: str, limit: int) -> list[dict]:
+        """The tenant's verdicts in credential-id order after `after` (the unique key's own order: a walk, not a scan)."""
+        found = self.verdicts.find({"tenant": tenant, "credential_id": {"$gt": after}}, projection=_NO_ID)
+        return list(found.sort("credential_id", ASCENDING).limit(limit))
+
     # --- re-verification ---------------------------------------------------------------------
     def claim_due(self, now: datetime, *, limit: int, lease: timedelta) -> list[dict]:
         """Up to `limit` verdicts whose re-check is due, each pushed `lease` ahead so no other worker takes it."""

@@ -2,24 +2,19 @@
 publish a new verdict if it changed, so that matching re-scores the application."""
 from __future__ import annotations
 
-import logging
-import threading
 from datetime import datetime, timedelta, timezone
 from functools import partial
 from typing import Callable
 
-from pymongo.errors import PyMongoError
-
 from services.verification import fetch_budget, metrics, stage, status
 from services.verification.handlers import Publish, publishable, verified_event
+from services.verification.periodic import PeriodicPass
 from services.verification.report import VALIDITY_EXPIRY, Check, failed, verdict
 from services.verification.repository import VerdictRepository
 from services.verification.verifier import Verifier
 from services.verification.verify import verify_list_credential
-from shared.kafka import PublishError
 from shared.settings import Settings
 
-log = logging.getLogger(__name__)
 BATCH = 100
 
 
@@ -90,33 +85,16 @@ def _publish_pending(repo: VerdictRepository, publish: Publish, *, limit: int, s
         repo.mark_published(stored)
 
 
-class Rechecker:
-    """The verification worker's background re-check loop: every `recheck_interval_s`, until stopped."""
+class Rechecker(PeriodicPass):
+    """The verification worker's background re-check loop: every `recheck_interval_s`, until stopped. With the
+    database or broker away, the claimed verdicts come due again after their lease."""
 
     def __init__(self, *, repo: VerdictRepository, publish: Publish, verifier: Verifier,
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+        super().__init__(name="recheck", interval_s=verifier.settings.recheck_interval_s)
         self.repo, self.publish, self.verifier, self.clock = repo, publish, verifier, clock
-        self.interval = verifier.settings.recheck_interval_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="recheck", daemon=True)
-
-    def start(self) -> "Rechecker":
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 10) -> None:
-        self._stop.set()
-        self._thread.join(timeout)
-
-    def _run(self) -> None:
         # A lease longer than a pass: a worker that dies mid-pass leaves its claims for another to retry.
-        lease = timedelta(seconds=max(60.0, 4 * self.interval))
-        while not self._stop.wait(self.interval):
-            try:
-                recheck_due(repo=self.repo, publish=self.publish, verifier=self.verifier, now=self.clock(),
-                            lease=lease)
-            except (PyMongoError, PublishError) as exc:
-                # The database or broker is away: the claimed verdicts come due again after their lease.
-                log.warning("re-check pass failed", extra={"error": type(exc).__name__})
-            except Exception:  # noqa: BLE001 - the thread's policy: a bug in one pass must not end re-checking
-                log.exception("re-check pass failed unexpectedly; retrying next interval")
+        self.lease = timedelta(seconds=max(60.0, 4 * self.interval))
+
+    def run_pass(self) -> None:
+        recheck_due(repo=self.repo, publish=self.publish, verifier=self.verifier, now=self.clock(), lease=self.lease)

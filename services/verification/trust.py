@@ -1,6 +1,7 @@
 """Issuer trust: a tenant's registry of trusted DIDs, issuer ids and domains, and the check it decides."""
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import datetime, timezone
 import re
@@ -98,7 +99,12 @@ def normalise(kind: str, value: str) -> str:
 
 
 class TrustRepository:
-    """`trust_entries` (tenant, kind, value) and `trust_policies` (one per tenant)."""
+    """`trust_entries` (tenant, kind, value) and `trust_policies` (one per tenant).
+
+    Every change plans the re-judging of the tenant's stored verdicts under the new registry: the policy document
+    gains a `retrust` plan (a revision, a cursor over credential ids), which the verification worker's Retruster
+    walks (retrust.py). A change during a walk bumps the revision, and the walk starts over.
+    """
 
     def __init__(self, db: Database):
         self.entries = db["trust_entries"]
@@ -107,17 +113,22 @@ class TrustRepository:
     def ensure_indexes(self) -> None:
         self.entries.create_index([("tenant", ASCENDING), ("kind", ASCENDING), ("value", ASCENDING)],
                                   unique=True, name="tenant_kind_value_unique")
+        # The retruster's every-second look for planned walks reads this index, not every tenant's policy.
+        self.policies.create_index([("retrust.active", ASCENDING)], name="retrust_active", sparse=True)
 
     def add(self, tenant: str, kind: str, value: str) -> dict:
         doc = {"tenant": tenant, "kind": kind, "value": normalise(kind, value)}
         try:
             self.entries.insert_one({**doc, "added_at": datetime.now(timezone.utc)})
         except DuplicateKeyError:
-            pass  # adding twice is adding once
+            return doc  # adding twice is adding once
+        self.plan_retrust(tenant)
         return doc
 
     def remove(self, tenant: str, kind: str, value: str) -> bool:
         result = self.entries.delete_one({"tenant": tenant, "kind": kind, "value": normalise(kind, value)})
+        if result.deleted_count == 1:
+            self.plan_retrust(tenant)
         return result.deleted_count == 1
 
     def list(self, tenant: str) -> list[dict]:
@@ -127,7 +138,31 @@ class TrustRepository:
     def set_policy(self, tenant: str, policy: str) -> None:
         if policy not in POLICIES:
             raise ValueError(f"policy must be one of {', '.join(POLICIES)}")
-        self.policies.update_one({"_id": tenant}, {"$set": {"unregistered": policy}}, upsert=True)
+        if self.policy(tenant) != policy:
+            self.policies.update_one({"_id": tenant}, {"$set": {"unregistered": policy}}, upsert=True)
+            self.plan_retrust(tenant)
+
+    # --- re-judging stored verdicts after a change (retrust.py walks the plan) ------------------
+    def plan_retrust(self, tenant: str) -> None:
+        self.policies.update_one({"_id": tenant}, {"$inc": {"retrust.revision": 1}, "$set": {
+            "retrust.active": True, "retrust.cursor": "", "retrust.walks": 2,
+            "retrust.changed_at": datetime.now(timezone.utc), "retrust.not_before": datetime.now(timezone.utc)}},
+            upsert=True)
+
+    def retrust_plans(self) -> builtins.list[dict]:  # `list` here is the method above
+        """(tenant, plan) of every tenant whose stored verdicts are still to be re-judged."""
+        return [{"tenant": d["_id"], **d["retrust"]} for d in self.policies.find({"retrust.active": True})]
+
+    def advance_retrust(self, tenant: str, *, revision: int, cursor: str) -> bool:
+        """Moves the walk on; False when the registry changed meanwhile (the new plan starts over)."""
+        done = self.policies.update_one({"_id": tenant, "retrust.revision": revision},
+                                        {"$set": {"retrust.cursor": cursor}})
+        return done.modified_count == 1 or done.matched_count == 1
+
+    def finish_walk(self, tenant: str, *, revision: int, walks_left: int, not_before: datetime) -> None:
+        fields = ({"retrust.cursor": "", "retrust.walks": walks_left, "retrust.not_before": not_before}
+                  if walks_left else {"retrust.active": False})
+        self.policies.update_one({"_id": tenant, "retrust.revision": revision}, {"$set": fields})
 
     def policy(self, tenant: str) -> str:
         doc = self.policies.find_one({"_id": tenant})

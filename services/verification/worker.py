@@ -7,6 +7,7 @@ from functools import partial
 from services.verification.fetching import Fetcher
 from services.verification.handlers import handle_credential_submitted
 from services.verification.repository import VerdictRepository
+from services.verification.retrust import Retruster
 from services.verification.reverify import Rechecker
 from services.verification.stage import Caches
 from services.verification.trust import TrustRepository
@@ -40,9 +41,12 @@ def main() -> None:
     serve_worker_metrics(settings.worker_metrics_port, settings.worker_metrics_addr)
     rechecker = Rechecker(repo=repo, publish=publisher.publish, verifier=Verifier(
         settings, fetch=recheck_fetcher.get, caches=verifier.caches, registries=trust.registry)).start()
+    # A registry change re-judges the tenant's stored verdicts now, not at their next event (retrust.py).
+    retruster = Retruster(trust_repo=trust, verdicts=repo, publish=publisher.publish, settings=settings).start()
     try:
         loop.run()
     finally:
+        retruster.stop()
         rechecker.stop()
         fetcher.close()
         recheck_fetcher.close()
