@@ -25,6 +25,9 @@ def create_base_app(service: str, *, ready_checks: dict[str, Callable[[], bool]]
                     max_body_bytes: int = MAX_BODY_BYTES) -> Flask:
     """A Flask app with the service-independent routes and error handling already registered."""
     app = Flask(service)
+    # An id with an encoded slash (`0%2F`) is decoded into an empty segment; werkzeug would merge the slashes and
+    # answer a 308 to another resource. No route of ours takes an empty segment: it is a 404 like any other path.
+    app.url_map.merge_slashes = False
     app.config["SERVICE"] = service
     # Enforced on the read itself, so a chunked body (no Content-Length to check first) is bounded too. werkzeug
     # stops a chunked read silently at the limit, so one byte more is let through: a reader that gets it knows the
