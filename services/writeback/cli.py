@@ -54,9 +54,12 @@ def add_connection_command(conn) -> None:
     for name, what in (("score", "the number, in a custom field"), ("note", "the explanation, as a note"),
                        ("tags", "a tag like 'credbridge: verified 3/4'")):
         wb.add_argument(f"--{name}", action=argparse.BooleanOptionalAction, default=None, help=f"write {what}")
-    wb.add_argument("--score-field", help="the custom-field key the score goes in (Greenhouse: its name_key)")
-    wb.add_argument("--acting-user", help="the ATS user writes are made as (Greenhouse user id, Lever perform_as)")
-    wb.add_argument("--api-key", help="Lever: an API key allowed to write notes and tags (stored encrypted)")
+    wb.add_argument("--score-field", help="the custom field the score goes in (Greenhouse: its name_key; Ashby, "
+                                          "Teamtailor: the field's id)")
+    wb.add_argument("--acting-user", help="the ATS user writes are made as (Greenhouse user id, Lever perform_as, "
+                                          "Workable member_id, Teamtailor user id)")
+    wb.add_argument("--api-key", help="Lever, Workable, Ashby, SmartRecruiters, Teamtailor: a key allowed to write "
+                                      "(README 'Write-back'; stored encrypted)")
     wb.add_argument("--client-id", help="Greenhouse Harvest v3 OAuth client id (stored encrypted)")
     wb.add_argument("--client-secret", help="Greenhouse Harvest v3 OAuth client secret (stored encrypted)")
     wb.add_argument("--base-url", help="the ATS API base URL (default: the provider's public API)")

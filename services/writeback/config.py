@@ -11,9 +11,13 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "generic": frozenset({"score", "note", "tags"}),   # all of it travels in the signed callback
     "greenhouse": frozenset({"score", "note", "tags"}),
     "lever": frozenset({"note", "tags"}),              # Lever's API has no numeric field: the score is in both
+    "workable": frozenset({"score", "note"}),          # the score as the member's rating, the explanation a comment
+    "ashby": frozenset({"score", "note"}),
+    "smartrecruiters": frozenset({"note", "tags"}),    # no custom field writable per application: note and tag
+    "teamtailor": frozenset({"score", "note"}),
 }
-# Providers whose write API is documented but not built yet: `unsupported`, never a fake success.
-NOT_BUILT = ("workable", "ashby", "smartrecruiters", "teamtailor")
+# Where the score field's key must be the ATS's own id for the field: the default name cannot be right there.
+FIELD_BY_ID = ("ashby", "teamtailor")
 DEFAULT_CONCURRENCY = 2
 MAX_CONCURRENCY = 16
 DEFAULT_SCORE_FIELD = "credbridge_score"
@@ -56,8 +60,6 @@ def default_config(tenant: str, provider: str) -> WritebackConfig:
 
 def check(config: WritebackConfig) -> WritebackConfig:
     """Refuses a configuration that could not write (raises ConfigError); returns it unchanged otherwise."""
-    if config.provider in NOT_BUILT:
-        raise ConfigError(f"write-back to {config.provider} is unsupported in this version")
     can = CAPABILITIES.get(config.provider)
     if can is None:
         raise ConfigError(f"no write-back for provider {config.provider!r}")
@@ -66,6 +68,8 @@ def check(config: WritebackConfig) -> WritebackConfig:
         raise ConfigError("enable at least one of score, note, tags")
     if "score" in wanted - can:
         raise ConfigError(f"{config.provider} has no score field: its score is shown in the note and tag")
+    if "tags" in wanted - can:
+        raise ConfigError(f"write-back to {config.provider} has no tags in this version: use --no-tags")
     if not 1 <= config.concurrency <= MAX_CONCURRENCY:
         raise ConfigError(f"--concurrency must be 1..{MAX_CONCURRENCY}")
     for name in ("base_url", "auth_url", "callback_url"):
@@ -76,11 +80,21 @@ def check(config: WritebackConfig) -> WritebackConfig:
 
 
 def _check_complete(config: WritebackConfig) -> None:
-    missing = {"generic": [("callback_url", config.callback_url)],
-               "greenhouse": [("client_id", config.secrets.get("client_id")),
-                              ("client_secret", config.secrets.get("client_secret")),
-                              ("acting_user", config.acting_user)],
-               "lever": [("api_key", config.secrets.get("api_key"))]}[config.provider]
+    key, acting = config.secrets.get("api_key"), config.acting_user
+    needs: dict[str, list[tuple[str, object]]] = {
+        "generic": [("callback_url", config.callback_url)],
+        "greenhouse": [("client_id", config.secrets.get("client_id")),
+                       ("client_secret", config.secrets.get("client_secret")), ("acting_user", acting)],
+        "lever": [("api_key", key)],
+        # Workable's API is on the account's own host, and comments and ratings are made by a member.
+        "workable": [("api_key", key), ("base_url", config.base_url), ("acting_user", acting)],
+        "ashby": [("api_key", key)],
+        "smartrecruiters": [("api_key", key)],
+        "teamtailor": [("api_key", key)] + ([("acting_user", acting)] if config.note else []),   # a note has a user
+    }
+    missing = needs[config.provider]
+    if config.provider in FIELD_BY_ID and config.score and config.score_field == DEFAULT_SCORE_FIELD:
+        missing.append(("--score-field (the custom field's id)", None))
     absent = [name for name, value in missing if not value]
     if absent:
         raise ConfigError(f"{config.provider} write-back needs {', '.join(absent)}")

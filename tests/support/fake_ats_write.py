@@ -10,6 +10,7 @@ Built from each ATS's documentation (the sources are in each client's docstring,
   {"data": {"noteId"}}; DELETE …/notes/{noteId} -> 204 (404 when unknown); POST …/addTags and …/removeTags
   {"tags": [...]}.
 - generic: POST /callback, verified like credbridge verifies a generic webhook (timestamp + HMAC).
+- Workable, Ashby, SmartRecruiters, Teamtailor: tests/support/fake_ats_write_more.py (`fake.workable`, …).
 Switchable failures: `fail_next(n)` answers 500, `rate_limit_next(n, retry_after_s)` answers 429 with Retry-After.
 """
 from __future__ import annotations
@@ -24,6 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from services.ingest.signatures import AuthError, verify_generic
+from tests.support.fake_ats_write_more import FakeAshby, FakeSmartRecruiters, FakeTeamtailor, FakeWorkable
 
 GREENHOUSE_RATE_LIMIT = 50
 
@@ -41,6 +43,8 @@ class FakeAtsWrites:
         self.lever_notes: dict[str, dict[str, dict]] = {}  # opportunity -> noteId -> note
         self.lever_tags: dict[str, set[str]] = {}
         self.callbacks: list[dict] = []
+        self.workable, self.ashby = FakeWorkable(), FakeAshby()
+        self.smartrecruiters, self.teamtailor = FakeSmartRecruiters(), FakeTeamtailor()
         self._ids = itertools.count(1001)
         self._failures = 0
         self._fail_paths: list[str] = []
@@ -116,6 +120,10 @@ class FakeAtsWrites:
             if headers.get("Authorization") != "Basic " + base64.b64encode(f"{self.lever_key}:".encode()).decode():
                 return 401, {}, {"code": "Unauthorized"}
             return self._lever(method, parts[2:], doc, parse_qs(url.query))
+        for other in (self.workable, self.ashby, self.smartrecruiters, self.teamtailor):
+            reply = other.answer(method, parts, headers, doc)
+            if reply is not None:
+                return reply
         return 404, {}, {"message": "not found"}
 
     def _token(self, headers, body: bytes) -> tuple[int, dict, object]:

@@ -40,7 +40,9 @@ class ConnectionContext:
 
 
 def build(ctx: ConnectionContext) -> Client:
-    from services.writeback.clients import generic, greenhouse, lever
+    from services.writeback.clients import ashby, generic, greenhouse, lever, smartrecruiters, teamtailor, workable
     makers: dict[str, Callable[[ConnectionContext], Client]] = {
-        "generic": generic.GenericCallback, "greenhouse": greenhouse.Greenhouse, "lever": lever.Lever}
+        "generic": generic.GenericCallback, "greenhouse": greenhouse.Greenhouse, "lever": lever.Lever,
+        "workable": workable.Workable, "ashby": ashby.Ashby, "smartrecruiters": smartrecruiters.SmartRecruiters,
+        "teamtailor": teamtailor.Teamtailor}
     return makers[ctx.config.provider](ctx)
