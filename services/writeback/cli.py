@@ -1,4 +1,4 @@
-"""`credbridge connection writeback …` (a connection's opt-in) and `credbridge writeback status <tenant>`."""
+"""`credbridge connection writeback …` (a connection's opt-in), `credbridge writeback status|replay <tenant>`."""
 from __future__ import annotations
 
 import argparse
@@ -10,7 +10,7 @@ from shared.settings import Settings
 from shared.tenants import PROVIDERS, TenantError, TenantRepository
 
 from services.writeback.config import check, merged
-from services.writeback.repository import WritebackRepository
+from services.writeback.repository import WritebackRepository, utcnow
 
 
 def _repo(settings: Settings) -> tuple[WritebackRepository, TenantRepository]:
@@ -40,6 +40,15 @@ def cmd_writeback_status(args, settings: Settings) -> int:
     repo, _tenants = _repo(settings)
     summary = repo.summary(args.tenant, failures=args.limit)
     _out({"tenant": args.tenant, "connections": [c.public() for c in repo.configs_of(args.tenant)], **summary})
+    return 0
+
+
+def cmd_writeback_replay(args, settings: Settings) -> int:
+    repo, _tenants = _repo(settings)
+    count = repo.replay(args.tenant, now=utcnow(), application_id=args.application, provider=args.provider)
+    _out({"tenant": args.tenant, "replayed": count,
+          "note": "the write-back worker retries them within WRITEBACK_POLL_SECONDS" if count else
+          "no failed write-back matched"})
     return 0
 
 
@@ -75,6 +84,11 @@ def register(sub) -> None:
     status.add_argument("tenant")
     status.add_argument("--limit", type=int, default=20, help="how many unwritten applications to list")
     status.set_defaults(func=cmd_writeback_status)
+    replay = group.add_parser("replay", help="try failed write-backs again (after fixing the key or configuration)")
+    replay.add_argument("tenant")
+    replay.add_argument("--application", help="only this application's write-back")
+    replay.add_argument("--provider", choices=PROVIDERS, help="only this connection's write-backs")
+    replay.set_defaults(func=cmd_writeback_replay)
 
 
 def _out(doc: dict) -> None:

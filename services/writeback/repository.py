@@ -114,6 +114,21 @@ class WritebackRepository:
         self.records.update_one({"_id": record["_id"], "desired_rev": record.get("desired_rev")},
                                 {"$set": {"due_at": due_at}})
 
+    def replay(self, tenant: str, *, now: datetime, application_id: str | None = None,
+               provider: str | None = None) -> int:
+        """Makes a tenant's failed write-backs due again with fresh attempts; returns how many.
+
+        Only failed records: one waiting or retrying is due already, and a written one has nothing to replay.
+        """
+        query: dict = {"tenant": tenant, "outcome": "failed"}
+        if application_id is not None:
+            query["application_id"] = application_id
+        if provider is not None:
+            query["provider"] = provider
+        result = self.records.update_many(query, {"$set": {"due_at": now, "attempts": 0, "outcome": "pending",
+                                                          "replayed_at": now}})
+        return result.modified_count
+
     def get(self, tenant: str, application_id: str) -> dict | None:
         return self.records.find_one({"_id": _key(tenant, application_id)}, _NO_ID)
 

@@ -68,6 +68,13 @@ class FakeWritebackRepository:
         if rec.get("desired_rev") == record.get("desired_rev"):
             rec["due_at"] = due_at
 
+    def replay(self, tenant, *, now, application_id=None, provider=None):
+        hits = [r for r in self.records.values() if r["tenant"] == tenant and r.get("outcome") == "failed"
+                and application_id in (None, r["application_id"]) and provider in (None, r.get("provider"))]
+        for rec in hits:
+            rec.update(due_at=now, attempts=0, outcome="pending", replayed_at=now)
+        return len(hits)
+
     def get(self, tenant, application_id):
         rec = self.records.get((tenant, application_id))
         return copy.deepcopy(rec) if rec else None
