@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import secrets
 import sys
 
 from shared import mongo
@@ -25,14 +26,22 @@ def cmd_connection_writeback(args, settings: Settings) -> int:
     repo, tenants = _repo(settings)
     if tenants.connection(args.tenant, args.provider) is None:
         raise TenantError(f"tenant {args.tenant} has no {args.provider} connection; add it first")
+    current = repo.config(args.tenant, args.provider)
+    # An assessment connection's partner key is credbridge's to issue: made here unless given, and shown once.
+    issued = secrets.token_urlsafe(32) if args.assessment and not (args.api_key or current.secrets.get("api_key")) \
+        else None
     config = check(merged(
-        repo.config(args.tenant, args.provider), enabled=args.enabled, score=args.score, note=args.note,
+        current, enabled=args.enabled, score=args.score, note=args.note,
         tags=args.tags, score_field=args.score_field, acting_user=args.acting_user, base_url=args.base_url,
         auth_url=args.auth_url, callback_url=args.callback_url, concurrency=args.concurrency,
-        secrets={"api_key": args.api_key, "client_id": args.client_id, "client_secret": args.client_secret}))
+        assessment=args.assessment, profile_url=args.profile_url,
+        secrets={"api_key": args.api_key or issued, "client_id": args.client_id, "client_secret": args.client_secret}))
     repo.save_config(config)
-    _out({"writeback": config.public(),
-          "note": "applies to scores computed from now on" if config.enabled else "write-back is off"})
+    doc = {"writeback": config.public(),
+           "note": "applies to scores computed from now on" if config.enabled else "write-back is off"}
+    if issued:
+        doc["partner_api_key"] = issued   # give it to Greenhouse with the four endpoint URLs (README)
+    _out(doc)
     return 0
 
 
@@ -75,6 +84,9 @@ def add_connection_command(conn) -> None:
     wb.add_argument("--auth-url", help="Greenhouse's token endpoint (default https://auth.greenhouse.io/token)")
     wb.add_argument("--callback-url", help="generic: where the signed score callback is POSTed")
     wb.add_argument("--concurrency", type=int, help="writes in flight at once for this connection (default 2)")
+    wb.add_argument("--assessment", action=argparse.BooleanOptionalAction, default=None,
+                    help="Greenhouse: answer as an Assessment partner (partner_status / partner_score) instead of Harvest")
+    wb.add_argument("--profile-url", help="Greenhouse assessment: the partner_profile_url, {application_id} filled in")
     wb.set_defaults(func=cmd_connection_writeback)
 
 

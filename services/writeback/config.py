@@ -42,6 +42,8 @@ class WritebackConfig:
     auth_url: str | None = None                # Greenhouse's token endpoint
     callback_url: str | None = None            # generic: where the signed callback goes
     concurrency: int = DEFAULT_CONCURRENCY
+    assessment: bool = False                   # Greenhouse: answer as an Assessment partner instead of via Harvest
+    profile_url: str | None = None             # the assessment's partner_profile_url, `{application_id}` filled in
     secrets: dict = field(default_factory=dict, repr=False)   # api_key / client_id / client_secret (decrypted)
 
     def public(self) -> dict:
@@ -72,7 +74,9 @@ def check(config: WritebackConfig) -> WritebackConfig:
         raise ConfigError(f"write-back to {config.provider} has no tags in this version: use --no-tags")
     if not 1 <= config.concurrency <= MAX_CONCURRENCY:
         raise ConfigError(f"--concurrency must be 1..{MAX_CONCURRENCY}")
-    for name in ("base_url", "auth_url", "callback_url"):
+    if config.assessment and config.provider != "greenhouse":
+        raise ConfigError("--assessment is Greenhouse's Assessment partner API: only for a greenhouse connection")
+    for name in ("base_url", "auth_url", "callback_url", "profile_url"):
         _check_url(name, getattr(config, name))
     if config.enabled:
         _check_complete(config)
@@ -92,7 +96,8 @@ def _check_complete(config: WritebackConfig) -> None:
         "smartrecruiters": [("api_key", key)],
         "teamtailor": [("api_key", key)] + ([("acting_user", acting)] if config.note else []),   # a note has a user
     }
-    missing = needs[config.provider]
+    # An assessment connection is called by Greenhouse with the partner key and PATCHes with it; no Harvest calls.
+    missing = [("api_key", key)] if config.assessment else needs[config.provider]
     if config.provider in FIELD_BY_ID and config.score and config.score_field == DEFAULT_SCORE_FIELD:
         missing.append(("--score-field (the custom field's id)", None))
     absent = [name for name, value in missing if not value]

@@ -94,3 +94,4 @@ class World:
                                     clock=self.clock))
         self.outcomes += done
         return done
+

@@ -11,7 +11,7 @@ with `name_key` and `value`; a candidate tag by id) under the v3 routes; checked
 
 Greenhouse notes are history and are not edited: a changed score adds a note (the custom field and the tag always
 show the current one); identical content writes nothing.
-The Assessment partner shape (partner_status / partner_score / partner_profile_url) is not built: unsupported.
+A connection configured with `--assessment` uses the Assessment partner shape instead (greenhouse_assessment.py).
 """
 from __future__ import annotations
 
