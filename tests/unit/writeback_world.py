@@ -94,4 +94,3 @@ class World:
                                     clock=self.clock))
         self.outcomes += done
         return done
-
