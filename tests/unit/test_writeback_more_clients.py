@@ -162,3 +162,21 @@ def test_a_teamtailor_value_deleted_by_hand_is_created_again_rather_than_failing
     world.score(50, met=2)
     assert world.run_due() == ["written"]
     assert ats.teamtailor.value_of("c1") == 50
+
+
+@pytest.mark.parametrize("provider", ["ashby", "smartrecruiters", "teamtailor"])
+def test_an_application_whose_candidate_the_ats_never_named_fails_visibly_instead_of_guessing(world, ats, provider):
+    world.configure(provider)
+    world.application(provider, application_id="a1", candidate_id="pending:a1")   # ingest's placeholder
+    world.score(75, met=3)
+    assert world.run_due() == ["failed"] and ats.writes() == []
+    assert "candidate" in world.repo.get("t1", "a1")["last_error"]
+
+
+def test_an_answer_without_the_id_a_later_step_needs_is_a_refusal_not_a_success():
+    from services.writeback.clients.steps import required_id
+    from services.writeback.policy import Permanent
+    assert required_id(7, "x") == "7" and required_id("n-1", "x") == "n-1"
+    for missing in (None, "", True, {"id": 1}):
+        with pytest.raises(Permanent, match="without an id"):
+            required_id(missing, "x")

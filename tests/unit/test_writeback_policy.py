@@ -87,6 +87,10 @@ def test_a_configuration_that_cannot_work_is_refused_with_what_is_missing():
                               secrets={"api_key": "k"}))
     with pytest.raises(ConfigError, match="no score field"):
         check(WritebackConfig(tenant="t", provider="smartrecruiters", enabled=True, secrets={"api_key": "k"}))
+    with pytest.raises(ConfigError, match="only for a greenhouse connection"):
+        check(WritebackConfig(tenant="t", provider="lever", assessment=True, score=False))
+    assert check(WritebackConfig(tenant="t", provider="greenhouse", enabled=True, assessment=True,
+                                 secrets={"api_key": "partner"})).assessment      # no Harvest credentials needed
     with pytest.raises(ConfigError, match="absolute"):
         check(WritebackConfig(tenant="t", provider="generic", callback_url="ftp://x"))
 
