@@ -33,12 +33,15 @@ class FakeWorkable:
         self.token = token
         self.comments: dict[str, list[dict]] = {}   # candidate id -> comments
         self.ratings: dict[str, list[dict]] = {}
+        self.spent_until: int | None = None     # set: answers say the interval's budget is spent until this unix time
         self._ids = itertools.count(501)
 
     def answer(self, method: str, parts: list[str], headers, doc) -> Reply | None:
         if parts[:3] != ["spi", "v3", "candidates"] or len(parts) != 5 or method != "POST":
             return None
         limits = {"X-Rate-Limit-Limit": str(WORKABLE_LIMIT), "X-Rate-Limit-Remaining": str(WORKABLE_LIMIT - 1)}
+        if self.spent_until is not None:
+            limits.update({"X-Rate-Limit-Remaining": "0", "X-Rate-Limit-Reset": str(self.spent_until)})
         if headers.get("Authorization") != f"Bearer {self.token}":
             return 401, limits, {"error": "Not authorized"}
         cand, what = parts[3], parts[4]

@@ -180,3 +180,22 @@ def test_an_answer_without_the_id_a_later_step_needs_is_a_refusal_not_a_success(
     for missing in (None, "", True, {"id": 1}):
         with pytest.raises(Permanent, match="without an id"):
             required_id(missing, "x")
+
+
+def test_a_workable_answer_saying_the_interval_is_spent_holds_the_connection_until_its_reset(world, ats):
+    application(world, "workable")
+    world.configure("workable", tenant="t2")
+    world.application("workable", tenant="t2", application_id="b1", candidate_id="c2")
+    reset = int(world.now.timestamp()) + 10
+    ats.workable.spent_until = reset            # X-Rate-Limit-Remaining: 0, X-Rate-Limit-Reset: <unix time>
+    world.score(75, met=3)
+    assert world.run_due() == ["written"]
+    assert world.repo.blocked_until("t1", "workable").timestamp() == reset
+    ats.workable.spent_until = None
+    world.score(60, met=2)
+    world.score(50, met=2, tenant="t2", application_id="b1")
+    assert world.run_due() == ["written"]               # only t2: t1 waits for its reset rather than spend a 429
+    assert [r["score"] for r in ats.workable.ratings["c2"]] == ["positive"]
+    world.later(10)
+    assert world.run_due() == ["written"]
+    assert [r["score"] for r in ats.workable.ratings["c1"]] == ["definitely", "positive"]
