@@ -8,6 +8,7 @@ from shared.http import create_base_app
 from shared.settings import Settings
 from shared.tenants import TenantRepository
 
+from services.writeback import openapi
 from services.writeback.api import bp
 from services.writeback.repository import WritebackRepository
 
@@ -23,4 +24,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["SETTINGS"] = settings
     app.extensions["credbridge_writeback"] = repo
     app.register_blueprint(bp)
+    app.add_url_rule("/openapi.json", "openapi", lambda: openapi.spec_dict())
     return app

@@ -120,3 +120,34 @@ def test_calls_without_the_partner_key_or_with_a_bad_body_get_a_problem_never_a_
                       headers=world["auth"]).status_code == 404
     assert client.get(f"{base}/test_status", headers=world["auth"]).status_code == 400
     assert client.post(f"{base}/response_error", json={"errors": ["x"]}, headers=world["auth"]).status_code == 200
+
+
+def test_any_body_or_query_from_a_caller_with_the_key_is_answered_as_the_openapi_says_never_a_5xx(world, ats):
+    from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+
+    from tests.integration.test_http_fuzz import HOSTILE, bodies, json_values, _openapi_check
+    client, base = world["client"], f"/v1/assessments/greenhouse/{TENANT}"
+    world["dispatcher"].stop()      # only the HTTP answers are under test; a thread drawing randomness upsets hypothesis
+    world["dispatcher"].join(timeout=20)
+    conforms = _openapi_check(client.get("/openapi.json").get_json())
+    send_tests = st.fixed_dictionaries({"partner_test_id": st.sampled_from([TEST_ID]) | HOSTILE, "url": HOSTILE,
+                                        "candidate": st.fixed_dictionaries({"email": HOSTILE,
+                                                                            "greenhouse_profile_url": HOSTILE}) | json_values})
+    seen: dict[int, int] = {}
+
+    @hsettings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @given(route=st.sampled_from(["list_tests", "send_test", "test_status", "response_error"]),
+           body=send_tests.map(lambda d: json.dumps(d).encode()) | bodies, query=HOSTILE,
+           method=st.sampled_from(["GET", "POST"]))
+    def one(route, body, query, method):
+        path = f"{base}/{route}"
+        resp = client.open(path, method=method, data=body, query_string={"partner_interview_id": query},
+                           headers={**world["auth"], "Content-Type": "application/json"})
+        seen[resp.status_code] = seen.get(resp.status_code, 0) + 1
+        assert resp.status_code < 500, (route, resp.status_code, resp.get_data()[:300])
+        if resp.status_code >= 400:
+            assert resp.mimetype == "application/problem+json"
+        conforms(method, path, resp)
+
+    one()
+    assert {200, 404, 405, 422} <= set(seen), seen
