@@ -6,6 +6,8 @@ relationships `custom-field` and `owner` (a candidate), PATCH /v1/custom-field-v
 `attributes.note` and the relationships `candidate` and `user`, DELETE /v1/notes/{id}; errors as JSON:API
 `{"errors": [{"status", "title", "detail"}]}`; a rate limit per key over 10 s with `X-Rate-Limit-Limit` /
 `-Remaining` / `-Reset`, 429 beyond). The key needs admin scope with write access (candidates, notes, custom fields).
+The resource names and the X-Api-Version header are from those docs; the exact relationship names in the bodies
+(`custom-field`, `owner`, `candidate`, `user`) are checked against our fake only.
 
 The custom-field value is created once and then PATCHed in place (its id is kept); if someone deleted it, it is
 created again. Notes credbridge owns are replaced: the new one added, then the old one deleted.
