@@ -99,7 +99,7 @@ def bench_throughput(servers_env: dict, tenant: str, secret: str, workdir: Path,
 def bench_latency(settings: Settings, servers_env: dict, tenant: str, secret: str, api_key: str, workdir: Path,
                   *, rates: list[int], seconds: float) -> None:
     ports = stack.Ports(ingest=stack.free_port(), verification=stack.free_port(), matching=stack.free_port(),
-                        ingest_worker_metrics=stack.free_port(), verification_worker_metrics=stack.free_port(),
+                        writeback=stack.free_port(), ingest_worker_metrics=stack.free_port(), verification_worker_metrics=stack.free_port(),
                         matching_worker_metrics=stack.free_port(), writeback_worker_metrics=stack.free_port())
     services = stack.Services(env=servers_env, ports=ports, log_dir=workdir / "services").start()
     ingest = f"http://127.0.0.1:{ports.ingest}/v1/webhooks/generic/{tenant}"

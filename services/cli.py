@@ -57,7 +57,7 @@ def cmd_demo_webhook(args, settings) -> int:
     import requests
 
     from services.demo_issuer import Issuer
-    from services.ingest.signatures import sign_generic
+    from shared.signing import sign_generic
 
     body = json.dumps({
         "event_id": f"demo-{int(time.time() * 1000)}",

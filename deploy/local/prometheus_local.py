@@ -25,6 +25,7 @@ def scrape_targets(ports: stack.Ports) -> dict[str, list[str]]:
         "credbridge-ingest": [f"127.0.0.1:{ports.ingest}"],
         "credbridge-verification": [f"127.0.0.1:{ports.verification}"],
         "credbridge-matching": [f"127.0.0.1:{ports.matching}"],
+        "credbridge-writeback": [f"127.0.0.1:{ports.writeback}"],
         "credbridge-ingest-worker": [f"127.0.0.1:{ports.ingest_worker_metrics}"],
         "credbridge-verification-worker": [f"127.0.0.1:{ports.verification_worker_metrics}"],
         "credbridge-matching-worker": [f"127.0.0.1:{ports.matching_worker_metrics}"],

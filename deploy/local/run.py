@@ -20,6 +20,7 @@ credbridge is running.
   ingest        http://127.0.0.1:{p.ingest}    POST /v1/webhooks/<provider>/<tenant>
   verification  http://127.0.0.1:{p.verification}    POST /v1/verify, POST /credentials/verify (VC-API)
   matching      http://127.0.0.1:{p.matching}    PUT /v1/roles/<role_id>, GET /v1/applications/<id>/score
+  write-back    http://127.0.0.1:{p.writeback}    Greenhouse Assessment partner calls /v1/assessments/greenhouse/<tenant>/…
   Kafka         {kafka}        MongoDB {mongo}
   logs          .local/run/          stop with Ctrl-C or `make stop`
 
@@ -76,7 +77,7 @@ def main() -> int:
     honcho = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "honcho"), "-f", str(procfile),
                                "-d", str(stack.ROOT), "start"], env=base_env)
     try:
-        for name in ("ingest", "verification", "matching"):
+        for name in ("ingest", "verification", "matching", "writeback"):
             port = getattr(ports, name)
             stack.wait_for(lambda port=port: stack._http_ok(f"http://127.0.0.1:{port}/readyz"), what=name, timeout_s=60,
                            proc=honcho)

@@ -209,6 +209,7 @@ class Ports:
     ingest: int = 8001
     verification: int = 8002
     matching: int = 8003
+    writeback: int = 8004
     ingest_worker_metrics: int = 9101
     verification_worker_metrics: int = 9102
     matching_worker_metrics: int = 9103
@@ -222,6 +223,7 @@ def service_commands(ports: Ports) -> dict[str, list[str]]:
         "ingest": gunicorn + ["-b", f"127.0.0.1:{ports.ingest}", "services.ingest.app:create_app()"],
         "verification": gunicorn + ["-b", f"127.0.0.1:{ports.verification}", "services.verification.app:create_app()"],
         "matching": gunicorn + ["-b", f"127.0.0.1:{ports.matching}", "services.matching.app:create_app()"],
+        "writeback": gunicorn + ["-b", f"127.0.0.1:{ports.writeback}", "services.writeback.app:create_app()"],
         "ingest-worker": [PY, "-m", "services.ingest.worker"],
         "verification-worker": [PY, "-m", "services.verification.worker"],
         "matching-worker": [PY, "-m", "services.matching.worker"],
@@ -258,7 +260,7 @@ class Services:
             env = service_env(name, self.env, metrics_root=self.log_dir / "metrics", ports=self.ports)
             reset_metrics_dir(Path(env["PROMETHEUS_MULTIPROC_DIR"]))
             self.procs[name] = _spawn(argv, log=self.log_dir / f"{name}.log", env=env)
-        for name in ("ingest", "verification", "matching"):
+        for name in ("ingest", "verification", "matching", "writeback"):
             if name in self.procs:
                 port = getattr(self.ports, name)
                 wait_for(lambda port=port: _http_ok(f"http://127.0.0.1:{port}/healthz"), what=name, timeout_s=60,

@@ -5,13 +5,15 @@ import hashlib
 import hmac
 from typing import Iterable
 
+# The generic scheme lives in shared/ (the write-back signs with it too); re-exported here for ingest's providers.
+from shared.signing import SCHEME, generic_signed_message, hmac_sha256_hex, sign_generic
+
+__all__ = ["AuthError", "check_timestamp", "content_digest", "hmac_sha256_hex", "matches_any", "sign_generic",
+           "verify_generic", "verify_hex_hmac"]
+
 
 class AuthError(Exception):
     """The request is not provably from the connection's ATS; the message says which check failed."""
-
-
-def hmac_sha256_hex(secret: str, message: bytes) -> str:
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 def matches_any(expected_for: Iterable[str], presented: str) -> bool:
@@ -40,18 +42,11 @@ def verify_generic(*, secrets: Iterable[str], timestamp: str | None, signature: 
                    now: float, window_s: int) -> None:
     """credbridge's own scheme: `X-Credbridge-Signature: sha256=<hex HMAC-SHA256(secret, ts + "." + body)>`."""
     ts = check_timestamp(timestamp, now=now, window_s=window_s)
-    if not signature or not signature.startswith("sha256="):
+    if not signature or not signature.startswith(SCHEME):
         raise AuthError("missing or malformed signature header")
-    signed = f"{ts}.".encode() + body
-    if not matches_any((hmac_sha256_hex(s, signed) for s in secrets), signature[len("sha256="):]):
+    signed = generic_signed_message(ts, body)
+    if not matches_any((hmac_sha256_hex(s, signed) for s in secrets), signature[len(SCHEME):]):
         raise AuthError("signature does not match")
-
-
-def sign_generic(secret: str, body: bytes, timestamp: int) -> dict[str, str]:
-    """The headers an ATS (or a test, or the demo) sends with a generic webhook."""
-    return {"X-Credbridge-Timestamp": str(timestamp),
-            "X-Credbridge-Signature": "sha256=" + hmac_sha256_hex(secret, f"{timestamp}.".encode() + body),
-            "Content-Type": "application/json"}
 
 
 def verify_hex_hmac(*, secrets: Iterable[str], presented: str | None, message: bytes) -> None:

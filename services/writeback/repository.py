@@ -7,6 +7,8 @@
   write that finishes after a newer score arrived leaves the record due.
 - `writeback_configs`: each connection's opt-in configuration (secrets encrypted).
 - `writeback_limits`: per connection, until when the ATS asked us to wait (shared by every worker process).
+- `writeback_assessments`: Greenhouse Assessment tests sent to us (partner_interview_id -> tenant, application, the
+  URL to PATCH when its result changes).
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from shared.events import derive_id
 from shared.tenants import TenantRepository
 
 from services.writeback.clients import Origin
@@ -40,6 +43,7 @@ class WritebackRepository:
         self.records = db["writebacks"]
         self.configs = db["writeback_configs"]
         self.limits = db["writeback_limits"]
+        self.assessments = db["writeback_assessments"]
         self.tenants = tenants
 
     def ensure_indexes(self) -> None:
@@ -114,6 +118,26 @@ class WritebackRepository:
         self.records.update_one({"_id": record["_id"], "desired_rev": record.get("desired_rev")},
                                 {"$set": {"due_at": due_at}})
 
+    def replay(self, tenant: str, *, now: datetime, application_id: str | None = None,
+               provider: str | None = None) -> int:
+        """Makes a tenant's failed write-backs due again with fresh attempts; returns how many.
+
+        Only failed records: one waiting or retrying is due already, and a written one has nothing to replay.
+        """
+        query: dict = {"tenant": tenant, "outcome": "failed"}
+        if application_id is not None:
+            query["application_id"] = application_id
+        if provider is not None:
+            query["provider"] = provider
+        result = self.records.update_many(query, {"$set": {"due_at": now, "attempts": 0, "outcome": "pending",
+                                                          "replayed_at": now}})
+        return result.modified_count
+
+    def rewrite(self, tenant: str, application_id: str, *, now: datetime) -> None:
+        """The ATS needs the current result again (a new assessment URL): due now, even if it was written."""
+        self.records.update_one({"_id": _key(tenant, application_id), "desired": {"$exists": True}},
+                                {"$set": {"due_at": now, "written_hash": None, "attempts": 0}})
+
     def get(self, tenant: str, application_id: str) -> dict | None:
         return self.records.find_one({"_id": _key(tenant, application_id)}, _NO_ID)
 
@@ -144,6 +168,18 @@ class WritebackRepository:
         doc.pop("secrets_stored")
         doc["secrets"] = {k: self.tenants.seal(v) for k, v in config.secrets.items() if k in SECRET_KEYS and v}
         self.configs.replace_one({"tenant": config.tenant, "provider": config.provider}, doc, upsert=True)
+
+    # --- Greenhouse assessments -------------------------------------------------------------------
+    def start_assessment(self, tenant: str, application_id: str, *, test_id: str, url: str, now: datetime) -> str:
+        """Stores a sent test; the same test sent again for the same application keeps its id."""
+        interview_id = derive_id("greenhouse.assessment", tenant, application_id, test_id)
+        self.assessments.update_one({"_id": interview_id}, {"$set": {
+            "tenant": tenant, "application_id": application_id, "test_id": test_id, "url": url, "sent_at": now}},
+            upsert=True)
+        return interview_id
+
+    def assessment(self, tenant: str, interview_id: str) -> dict | None:
+        return self.assessments.find_one({"_id": interview_id, "tenant": tenant})
 
     # --- rate limits ---------------------------------------------------------------------------
     def block(self, tenant: str, provider: str, *, until: datetime) -> None:

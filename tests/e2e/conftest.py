@@ -30,6 +30,7 @@ def running(servers, e2e_settings, tmp_path_factory):
                # Short enough for test_pending_scores to see a deadline pass; long past any verification here.
                MATCHING_VERIFY_DEADLINE_SECONDS="20")
     ports = stack.Ports(ingest=stack.free_port(), verification=stack.free_port(), matching=stack.free_port(),
+                        writeback=stack.free_port(),
                         ingest_worker_metrics=stack.free_port(),
                         verification_worker_metrics=stack.free_port(), matching_worker_metrics=stack.free_port(),
                         writeback_worker_metrics=stack.free_port())

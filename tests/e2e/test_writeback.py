@@ -113,3 +113,23 @@ def test_a_lever_opportunity_gets_one_note_and_one_tag_however_often_it_is_resco
         wait_for(lambda: len(ats.lever_notes[opp]) == 1, timeout_s=10, what="the old note deleted")
         [note] = ats.lever_notes[opp].values()
         assert "Kubernetes" in note["value"] and note["user"] == ["user-7"]
+
+
+def test_an_ashby_application_gets_its_field_and_note_and_a_re_score_updates_the_field(api, ats):
+    tenant = api.cli("tenant", "create", f"Employer ashby {uuid.uuid4().hex[:6]}")
+    tenant = {**tenant, **api.cli("connection", "add", tenant["tenant"], "ashby")}
+    api.cli("connection", "writeback", tenant["tenant"], "ashby", "--enable", "--api-key", "ashby-key",
+            "--score-field", "cf-score-0001", "--no-tags", "--base-url", ats.base_url)
+    job, application = "6bd2e8c6-7a04-4a4c-a0ad-4f0d8e3c8b40", "3ae2b801-19f6-41ef-ad28-214bd731948f"
+    candidate = "5b591aed-88e3-4395-b9c6-7e6b1d0a7d84"
+    assert api.put_role(tenant, job, REQUIREMENTS).status_code in (200, 201)
+    _deliver("ashby", tenant)
+    wait_for(lambda: ats.ashby.fields.get(application) == {"cf-score-0001": 0}, timeout_s=90,
+             what="the score in Ashby")
+    assert ats.ashby.notes[candidate][-1]["content"].startswith("<p><b>credbridge verified-credential score: 0/100")
+    two = REQUIREMENTS + [{"id": "k8s", "competency": "Kubernetes", "importance": "preferred", "weight": 1}]
+    assert api.put_role(tenant, job, two).status_code == 200
+    wait_for(lambda: "Kubernetes" in ats.ashby.notes[candidate][-1]["content"], timeout_s=60,
+             what="the re-score in Ashby")
+    shown = api.score(tenant, application).json()["writeback"]
+    assert shown["provider"] == "ashby" and {w["kind"] for w in shown["where"]} == {"custom_field", "note"}

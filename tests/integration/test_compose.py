@@ -17,7 +17,8 @@ import yaml
 from shared.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
-CREDBRIDGE = {"ingest", "verification", "matching", "ingest-worker", "verification-worker", "matching-worker"}
+CREDBRIDGE = {"ingest", "verification", "matching", "writeback", "ingest-worker", "verification-worker",
+              "matching-worker", "writeback-worker"}
 BROKERS = ("kafka-1", "kafka-2", "kafka-3")
 # Read by deploy/gunicorn.conf.py and the image's entrypoint rather than by Settings.
 PROCESS_ENV = {"GUNICORN_WORKERS", "GUNICORN_THREADS", "PROMETHEUS_MULTIPROC_DIR"}
@@ -73,7 +74,7 @@ def test_every_variable_given_to_a_credbridge_process_is_one_the_code_reads(comp
 
 
 def test_each_http_command_names_an_app_factory_that_exists(compose):
-    for name in ("ingest", "verification", "matching"):
+    for name in ("ingest", "verification", "matching", "writeback"):
         cmd = compose["services"][name]["command"]
         assert cmd[:3] == ["gunicorn", "-c", "deploy/gunicorn.conf.py"] and (ROOT / cmd[2]).exists()
         assert cmd[cmd.index("-b") + 1] == "0.0.0.0:8000"
@@ -82,7 +83,7 @@ def test_each_http_command_names_an_app_factory_that_exists(compose):
 
 
 def test_each_worker_command_runs_a_worker_main_with_its_metrics_port_and_two_replicas(compose):
-    for name in ("ingest-worker", "verification-worker", "matching-worker"):
+    for name in ("ingest-worker", "verification-worker", "matching-worker", "writeback-worker"):
         svc = compose["services"][name]
         assert svc["command"] == ["python", "-m", f"services.{name.removesuffix('-worker')}.worker"]
         assert callable(importlib.import_module(svc["command"][2]).main)
@@ -94,8 +95,9 @@ def test_each_worker_command_runs_a_worker_main_with_its_metrics_port_and_two_re
 def test_prometheus_scrapes_each_compose_service_on_the_port_it_listens_on(compose):
     scrape = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())["scrape_configs"]
     targets = {sd["names"][0]: sd["port"] for job in scrape for sd in job.get("dns_sd_configs", [])}
-    assert targets == {"ingest": 8000, "verification": 8000, "matching": 8000,
-                       "ingest-worker": 9100, "verification-worker": 9100, "matching-worker": 9100}
+    assert targets == {"ingest": 8000, "verification": 8000, "matching": 8000, "writeback": 8000,
+                       "ingest-worker": 9100, "verification-worker": 9100, "matching-worker": 9100,
+                       "writeback-worker": 9100}
     mounts = " ".join(compose["services"]["prometheus"]["volumes"])
     assert f"{ROOT}/deploy/prometheus:/etc/prometheus:ro" in mounts
 

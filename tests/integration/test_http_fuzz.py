@@ -19,6 +19,7 @@ from services.ingest.app import create_app as ingest_app
 from services.ingest.signatures import sign_generic
 from services.matching.app import create_app as matching_app
 from services.verification.app import create_app as verification_app
+from services.writeback.app import create_app as writeback_app
 from shared.tenants import TenantRepository
 
 REQUESTS = 250
@@ -42,7 +43,8 @@ def apps(servers):
     # Rate limits off: the fuzzer is one tenant sending hundreds of requests a minute.
     settings = replace(settings, rate_limit_webhooks_per_minute=0, rate_limit_api_per_minute=0,
                        rate_limit_verify_per_minute=0, rate_limit_verify_anonymous_per_minute=0)
-    built = {"ingest": ingest_app(settings), "verification": verification_app(settings), "matching": matching_app(settings)}
+    built = {"ingest": ingest_app(settings), "verification": verification_app(settings), "matching": matching_app(settings),
+             "writeback": writeback_app(settings)}
     repo = TenantRepository(built["ingest"].extensions["ingest"].tenants.tenants.database, settings)
     tenant, key = repo.create_tenant("Fuzz")
     secret = repo.add_connection(tenant, "generic")
@@ -103,7 +105,7 @@ def _openapi_check(spec: dict):
     return check
 
 
-@pytest.mark.parametrize("service", ["ingest", "verification", "matching"])
+@pytest.mark.parametrize("service", ["ingest", "verification", "matching", "writeback"])
 def test_no_route_answers_5xx_and_every_error_is_problem_json(apps, service):
     built, tenant, key, _secret = apps
     app = built[service]

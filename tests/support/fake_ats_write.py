@@ -10,6 +10,9 @@ Built from each ATS's documentation (the sources are in each client's docstring,
   {"data": {"noteId"}}; DELETE …/notes/{noteId} -> 204 (404 when unknown); POST …/addTags and …/removeTags
   {"tags": [...]}.
 - generic: POST /callback, verified like credbridge verifies a generic webhook (timestamp + HMAC).
+- Greenhouse Assessment: PATCH /integrations/testing_partners/take_home_tests/{id} (the send_test `url`), HTTP Basic
+  with the partner key, no body -> 200; `assessment_patches` lists them.
+- Workable, Ashby, SmartRecruiters, Teamtailor: tests/support/fake_ats_write_more.py (`fake.workable`, …).
 Switchable failures: `fail_next(n)` answers 500, `rate_limit_next(n, retry_after_s)` answers 429 with Retry-After.
 """
 from __future__ import annotations
@@ -24,13 +27,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from services.ingest.signatures import AuthError, verify_generic
+from tests.support.fake_ats_write_more import FakeAshby, FakeSmartRecruiters, FakeTeamtailor, FakeWorkable
 
 GREENHOUSE_RATE_LIMIT = 50
 
 
 class FakeAtsWrites:
     def __init__(self, *, greenhouse_client: tuple[str, str] = ("gh-client", "gh-secret"),
-                 lever_key: str = "lever-key", callback_secret: str | None = None):
+                 lever_key: str = "lever-key", callback_secret: str | None = None, partner_key: str = "partner-key"):
         self.greenhouse_client, self.lever_key, self.callback_secret = greenhouse_client, lever_key, callback_secret
         self.requests: list[dict] = []
         self.tokens: set[str] = set()
@@ -41,6 +45,10 @@ class FakeAtsWrites:
         self.lever_notes: dict[str, dict[str, dict]] = {}  # opportunity -> noteId -> note
         self.lever_tags: dict[str, set[str]] = {}
         self.callbacks: list[dict] = []
+        self.partner_key = partner_key
+        self.assessment_patches: list[str] = []       # take-home test ids Greenhouse was told about
+        self.workable, self.ashby = FakeWorkable(), FakeAshby()
+        self.smartrecruiters, self.teamtailor = FakeSmartRecruiters(), FakeTeamtailor()
         self._ids = itertools.count(1001)
         self._failures = 0
         self._fail_paths: list[str] = []
@@ -106,6 +114,11 @@ class FakeAtsWrites:
             return self._token(headers, body)
         if url.path == "/callback":
             return self._callback(headers, body, doc)
+        if method == "PATCH" and parts[:3] == ["integrations", "testing_partners", "take_home_tests"] and len(parts) == 4:
+            if headers.get("Authorization") != "Basic " + base64.b64encode(f"{self.partner_key}:".encode()).decode():
+                return 401, {}, {"message": "Unauthorized"}
+            self.assessment_patches.append(parts[3])
+            return 200, {}, {}
         if parts[:1] == ["v3"]:
             if not self._bearer_ok(headers):
                 return 401, {}, {"error": "invalid_token"}
@@ -116,6 +129,10 @@ class FakeAtsWrites:
             if headers.get("Authorization") != "Basic " + base64.b64encode(f"{self.lever_key}:".encode()).decode():
                 return 401, {}, {"code": "Unauthorized"}
             return self._lever(method, parts[2:], doc, parse_qs(url.query))
+        for other in (self.workable, self.ashby, self.smartrecruiters, self.teamtailor):
+            reply = other.answer(method, parts, headers, doc)
+            if reply is not None:
+                return reply
         return 404, {}, {"message": "not found"}
 
     def _token(self, headers, body: bytes) -> tuple[int, dict, object]:

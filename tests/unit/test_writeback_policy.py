@@ -76,8 +76,21 @@ def test_a_configuration_that_cannot_work_is_refused_with_what_is_missing():
         check(WritebackConfig(tenant="t", provider="greenhouse", enabled=True))
     with pytest.raises(ConfigError, match="no score field"):
         check(WritebackConfig(tenant="t", provider="lever", enabled=True, secrets={"api_key": "k"}))
-    with pytest.raises(ConfigError, match="unsupported"):
+    with pytest.raises(ConfigError, match="workable write-back needs api_key, base_url, acting_user"):
+        check(WritebackConfig(tenant="t", provider="workable", enabled=True, tags=False))
+    with pytest.raises(ConfigError, match="no tags in this version"):
         check(WritebackConfig(tenant="t", provider="workable", enabled=True))
+    with pytest.raises(ConfigError, match="needs --score-field"):
+        check(WritebackConfig(tenant="t", provider="ashby", enabled=True, tags=False, secrets={"api_key": "k"}))
+    with pytest.raises(ConfigError, match="needs acting_user"):
+        check(WritebackConfig(tenant="t", provider="teamtailor", enabled=True, tags=False, score_field="42",
+                              secrets={"api_key": "k"}))
+    with pytest.raises(ConfigError, match="no score field"):
+        check(WritebackConfig(tenant="t", provider="smartrecruiters", enabled=True, secrets={"api_key": "k"}))
+    with pytest.raises(ConfigError, match="only for a greenhouse connection"):
+        check(WritebackConfig(tenant="t", provider="lever", assessment=True, score=False))
+    assert check(WritebackConfig(tenant="t", provider="greenhouse", enabled=True, assessment=True,
+                                 secrets={"api_key": "partner"})).assessment      # no Harvest credentials needed
     with pytest.raises(ConfigError, match="absolute"):
         check(WritebackConfig(tenant="t", provider="generic", callback_url="ftp://x"))
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import copy
 from datetime import datetime, timezone
 
+from shared.events import derive_id
+
 from services.writeback.clients import Origin
 from services.writeback.config import WritebackConfig, default_config
 
@@ -18,6 +20,7 @@ class FakeWritebackRepository:
         self.records: dict[tuple, dict] = {}
         self.configs: dict[tuple, WritebackConfig] = {}
         self.limits: dict[tuple, datetime] = {}
+        self.assessments: dict[str, dict] = {}
 
     def record_origin(self, tenant, application_id, *, provider, candidate_id, refs):
         old = self.origins.get((tenant, application_id))
@@ -68,6 +71,18 @@ class FakeWritebackRepository:
         if rec.get("desired_rev") == record.get("desired_rev"):
             rec["due_at"] = due_at
 
+    def replay(self, tenant, *, now, application_id=None, provider=None):
+        hits = [r for r in self.records.values() if r["tenant"] == tenant and r.get("outcome") == "failed"
+                and application_id in (None, r["application_id"]) and provider in (None, r.get("provider"))]
+        for rec in hits:
+            rec.update(due_at=now, attempts=0, outcome="pending", replayed_at=now)
+        return len(hits)
+
+    def rewrite(self, tenant, application_id, *, now):
+        rec = self.records.get((tenant, application_id))
+        if rec is not None and "desired" in rec:
+            rec.update(due_at=now, written_hash=None, attempts=0)
+
     def get(self, tenant, application_id):
         rec = self.records.get((tenant, application_id))
         return copy.deepcopy(rec) if rec else None
@@ -77,6 +92,16 @@ class FakeWritebackRepository:
 
     def save_config(self, config):
         self.configs[(config.tenant, config.provider)] = config
+
+    def start_assessment(self, tenant, application_id, *, test_id, url, now):
+        interview_id = derive_id("greenhouse.assessment", tenant, application_id, test_id)
+        self.assessments[interview_id] = {"_id": interview_id, "tenant": tenant, "application_id": application_id,
+                                          "test_id": test_id, "url": url, "sent_at": now}
+        return interview_id
+
+    def assessment(self, tenant, interview_id):
+        found = self.assessments.get(interview_id)
+        return found if found and found["tenant"] == tenant else None
 
     def block(self, tenant, provider, *, until):
         self.limits[(tenant, provider)] = max(until, self.limits.get((tenant, provider), until))

@@ -13,6 +13,7 @@ from services.writeback.config import WritebackConfig, check
 from services.writeback.handlers import handle_application, handle_score
 from services.writeback.http import AtsHttp
 from services.writeback.service import Policy, attempt
+from tests.support.fake_ats_write_more import ASHBY_NUMBER_FIELD, TEAMTAILOR_FIELD
 from tests.unit.writeback_fakes import FakeWritebackRepository
 
 CALLBACK_SECRET = "cb-secret"
@@ -51,7 +52,14 @@ class World:
                 "greenhouse": dict(base_url=self.ats.base_url, auth_url=f"{self.ats.base_url}/token",
                                    acting_user="4080", secrets={"client_id": "gh-client", "client_secret": "gh-secret"}),
                 "lever": dict(base_url=self.ats.base_url, acting_user="user-7", secrets={"api_key": "lever-key"},
-                              score=False)}[provider]
+                              score=False),
+                "workable": dict(base_url=self.ats.base_url, acting_user="member-13", secrets={"api_key": "wk-token"},
+                                 tags=False),
+                "ashby": dict(base_url=self.ats.base_url, score_field=ASHBY_NUMBER_FIELD, tags=False,
+                              secrets={"api_key": "ashby-key"}),
+                "smartrecruiters": dict(base_url=self.ats.base_url, score=False, secrets={"api_key": "sr-token"}),
+                "teamtailor": dict(base_url=self.ats.base_url, score_field=TEAMTAILOR_FIELD, acting_user="user-5",
+                                   tags=False, secrets={"api_key": "tt-key"})}[provider]
         config = check(WritebackConfig(tenant=tenant, provider=provider, enabled=True, **{**base, **options}))
         self.repo.save_config(config)
         return config

@@ -40,7 +40,12 @@ class ConnectionContext:
 
 
 def build(ctx: ConnectionContext) -> Client:
-    from services.writeback.clients import generic, greenhouse, lever
+    from services.writeback.clients import (ashby, generic, greenhouse, greenhouse_assessment, lever, smartrecruiters,
+                                            teamtailor, workable)
+    if ctx.config.provider == "greenhouse" and ctx.config.assessment:
+        return greenhouse_assessment.GreenhouseAssessment(ctx)
     makers: dict[str, Callable[[ConnectionContext], Client]] = {
-        "generic": generic.GenericCallback, "greenhouse": greenhouse.Greenhouse, "lever": lever.Lever}
+        "generic": generic.GenericCallback, "greenhouse": greenhouse.Greenhouse, "lever": lever.Lever,
+        "workable": workable.Workable, "ashby": ashby.Ashby, "smartrecruiters": smartrecruiters.SmartRecruiters,
+        "teamtailor": teamtailor.Teamtailor}
     return makers[ctx.config.provider](ctx)

@@ -11,8 +11,8 @@ import json
 import time
 
 from shared.events import derive_id
+from shared.signing import sign_generic
 
-from services.ingest.signatures import sign_generic
 from services.writeback.clients import Checkpoint, ConnectionContext, Origin
 from services.writeback.content import Content
 from services.writeback.policy import Permanent

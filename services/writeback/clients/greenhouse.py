@@ -11,7 +11,7 @@ with `name_key` and `value`; a candidate tag by id) under the v3 routes; checked
 
 Greenhouse notes are history and are not edited: a changed score adds a note (the custom field and the tag always
 show the current one); identical content writes nothing.
-The Assessment partner shape (partner_status / partner_score / partner_profile_url) is not built: unsupported.
+A connection configured with `--assessment` uses the Assessment partner shape instead (greenhouse_assessment.py).
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ import time
 from urllib.parse import quote, urlencode
 
 from services.writeback.clients import Checkpoint, ConnectionContext, Origin
+from services.writeback.clients.steps import append_note, required_id, set_value, where_of
 from services.writeback.content import Content
 from services.writeback.http import Answer, field_of
 from services.writeback.policy import Permanent, WriteError
@@ -43,31 +44,29 @@ class Greenhouse:
             raise Permanent("not_found", "the Greenhouse webhook named no candidate for this application")
         remote = dict(remote)
         app_id, cand_id = quote(origin.application_id, safe=""), quote(origin.candidate_id, safe="")
-        if content.score is not None and remote.get("field_value") != content.score:
-            self._call("PATCH", f"{self.base}/v3/applications/{app_id}", what="greenhouse custom field",
-                       json_body={"custom_fields": [{"name_key": self.ctx.config.score_field, "value": content.score}]})
-            remote = {**remote, "field_key": self.ctx.config.score_field, "field_value": content.score}
-            checkpoint(remote)
-        if content.note is not None and remote.get("note_text") != content.note:
-            answer = self._call("POST", f"{self.base}/v3/notes", what="greenhouse note", json_body={
-                "candidate_id": origin.candidate_id, "application_id": origin.application_id,
-                "user_id": self.ctx.config.acting_user, "body": content.note, "visibility": "private"})
-            note_id = field_of(answer.doc, "id")
-            if note_id is None:
-                raise Permanent("rejected", "Greenhouse answered the note without an id")
-            remote = {**remote, "note_id": str(note_id), "note_text": content.note}
-            checkpoint(remote)
+        key = self.ctx.config.score_field
+        if content.score is not None:
+            remote = set_value(remote, key, content.score, checkpoint=checkpoint, write=lambda: self._call(
+                "PATCH", f"{self.base}/v3/applications/{app_id}", what="greenhouse custom field",
+                json_body={"custom_fields": [{"name_key": key, "value": content.score}]}))
+        if content.note is not None:
+            remote = append_note(remote, content.note, checkpoint=checkpoint,
+                                 create=lambda text: self._create_note(origin, text))
         remote = self._swap_tags(cand_id, set(content.tags), remote, checkpoint)
-        remote["where"] = _where(remote)
+        remote["where"] = where_of(remote)
         return remote
+
+    def _create_note(self, origin: Origin, text: str) -> str:
+        answer = self._call("POST", f"{self.base}/v3/notes", what="greenhouse note", json_body={
+            "candidate_id": origin.candidate_id, "application_id": origin.application_id,
+            "user_id": self.ctx.config.acting_user, "body": text, "visibility": "private"})
+        return required_id(field_of(answer.doc, "id"), "greenhouse note")
 
     def _swap_tags(self, cand_id: str, wanted: set[str], remote: dict, checkpoint: Checkpoint) -> dict:
         held: dict[str, str] = dict(remote.get("tag_ids", {}))   # tag name -> Greenhouse tag id
         for name in sorted(wanted - set(held)):
             answer = self._call("POST", f"{self.base}/v3/tags", what="greenhouse tag", json_body={"name": name})
-            tag_id = field_of(answer.doc, "id")
-            if tag_id is None:
-                raise Permanent("rejected", "Greenhouse answered the tag without an id")
+            tag_id = required_id(field_of(answer.doc, "id"), "greenhouse tag")
             self._call("PUT", f"{self.base}/v3/candidates/{cand_id}/tags/{quote(str(tag_id), safe='')}",
                        what="greenhouse candidate tag")
             held[name] = str(tag_id)
@@ -110,12 +109,3 @@ class Greenhouse:
         self.tokens["greenhouse"] = (token, expires)
         return token
 
-
-def _where(remote: dict) -> list[dict]:
-    where: list[dict] = []
-    if remote.get("field_key"):
-        where.append({"kind": "custom_field", "key": remote["field_key"], "value": remote.get("field_value")})
-    if remote.get("note_id"):
-        where.append({"kind": "note", "id": remote["note_id"]})
-    where += [{"kind": "tag", "name": name, "id": tag_id} for name, tag_id in sorted(remote.get("tag_ids", {}).items())]
-    return where

@@ -11,10 +11,10 @@ opportunity never shows none; a retry after a cut-short attempt resumes from the
 """
 from __future__ import annotations
 
-import base64
 from urllib.parse import quote, urlencode
 
 from services.writeback.clients import Checkpoint, ConnectionContext, Origin
+from services.writeback.clients.steps import basic_auth, replace_note, required_id, where_of
 from services.writeback.content import Content
 from services.writeback.http import field_of
 from services.writeback.policy import Permanent
@@ -28,7 +28,7 @@ class Lever:
         cfg = ctx.config
         self.base = (cfg.base_url or DEFAULT_BASE_URL).rstrip("/")
         key = cfg.secrets.get("api_key") or ""
-        self.headers = {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode()}
+        self.headers = basic_auth(key)
         self.query = ("?" + urlencode({"perform_as": cfg.acting_user})) if cfg.acting_user else ""
 
     def write(self, *, origin: Origin, content: Content, remote: dict, checkpoint: Checkpoint) -> dict:
@@ -38,29 +38,22 @@ class Lever:
         opp = f"{self.base}/v1/opportunities/{quote(opportunity, safe='')}"
         remote = dict(remote)
         if content.note is not None:
-            remote = self._replace_note(opp, content.note, remote, checkpoint)
+            remote = replace_note(remote, content.note, checkpoint=checkpoint,
+                                  create=lambda text: self._create_note(opp, text),
+                                  delete=lambda note_id: self._delete_note(opp, note_id))
         remote = self._swap_tags(opp, set(content.tags), remote, checkpoint)
-        remote["where"] = ([{"kind": "note", "id": remote["note_id"]}] if remote.get("note_id") else []) + \
-            [{"kind": "tag", "name": t} for t in remote.get("tags", [])]
+        remote["where"] = where_of(remote)
         return remote
 
-    def _replace_note(self, opp: str, text: str, remote: dict, checkpoint: Checkpoint) -> dict:
-        if remote.get("note_text") != text or not remote.get("note_id"):
-            answer = self.ctx.http.call("POST", f"{opp}/notes{self.query}", what="lever note",
-                                        headers=self.headers, json_body={"value": text})
-            note_id = field_of(answer.doc, "data", "noteId")
-            if not isinstance(note_id, str):
-                raise Permanent("rejected", "Lever answered the note without a noteId")
-            stale = [n for n in [*remote.get("stale_notes", []), remote.get("note_id")] if n]
-            remote = {**remote, "note_id": note_id, "note_text": text, "stale_notes": stale}
-            checkpoint(remote)
-        for old in list(remote.get("stale_notes", [])):
-            # 404: already gone (deleted by hand, or by an attempt that was cut short after deleting).
-            self.ctx.http.call("DELETE", f"{opp}/notes/{quote(old, safe='')}{self.query}", what="lever note delete",
-                               headers=self.headers, ok_statuses=(404,))
-            remote = {**remote, "stale_notes": [n for n in remote["stale_notes"] if n != old]}
-            checkpoint(remote)
-        return remote
+    def _create_note(self, opp: str, text: str) -> str:
+        answer = self.ctx.http.call("POST", f"{opp}/notes{self.query}", what="lever note", headers=self.headers,
+                                    json_body={"value": text})
+        return required_id(field_of(answer.doc, "data", "noteId"), "lever note")
+
+    def _delete_note(self, opp: str, note_id: str) -> None:
+        # 404: already gone (deleted by hand, or by an attempt that was cut short after deleting).
+        self.ctx.http.call("DELETE", f"{opp}/notes/{quote(note_id, safe='')}{self.query}", what="lever note delete",
+                           headers=self.headers, ok_statuses=(404,))
 
     def _swap_tags(self, opp: str, wanted: set[str], remote: dict, checkpoint: Checkpoint) -> dict:
         held = set(remote.get("tags", []))
