@@ -7,6 +7,7 @@ import time
 
 import pytest
 from cryptography.fernet import Fernet
+from pymongo import monitoring
 
 from shared.tenants import TenantRepository
 
@@ -383,3 +384,49 @@ def test_pages_carry_a_csp_without_inline_script_and_refuse_framing_and_caching(
         assert "frame-ancestors 'none'" in h["Content-Security-Policy"] and h["X-Frame-Options"] == "DENY"
         assert h["X-Content-Type-Options"] == "nosniff" and h["Cache-Control"] == "no-store", path
     assert world.client.get("/app/roles/nothing").status_code == 404
+    unrouted = world.client.get("/app/no/such/page")
+    assert unrouted.status_code == 404 and unrouted.mimetype == "text/html" and "X-Frame-Options" in unrouted.headers
+    assert world.client.get("/v1/no/such/route").mimetype == "application/problem+json"  # the API's stay problems
+
+
+# --- cost ------------------------------------------------------------------------------------------
+class CommandCounter(monitoring.CommandListener):
+    def __init__(self):
+        self.counting, self.commands = False, []
+
+    def started(self, event):
+        if self.counting:
+            self.commands.append(event.command_name)
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+def test_a_ranked_page_of_fifty_costs_the_same_few_database_round_trips_however_many_scores_there_are(settings, db):
+    counter = CommandCounter()
+    monitoring.register(counter)  # before the app's client is made: listeners are read when a client is built
+    w = World(settings, db)
+    w.repo.put_role(w.tenant(), "job-1", title=ROLE["title"], requirements=ROLE["requirements"], job_ids=[])
+    w.sign_in()
+    costs = []
+    for batch in (range(0, 60), range(60, 180)):
+        for n in batch:
+            w.apply(f"app-{n:03d}", [report("Python")] if n % 2 else [report("Python"), report("SQL")])
+        settled()
+        timings = []
+        for _ in range(3):  # the machine is shared: the best of three says most about the code
+            counter.counting, counter.commands = True, []
+            started = time.perf_counter()
+            page = w.client.get("/app/roles/job-1?limit=50")
+            timings.append((time.perf_counter() - started) * 1000)
+            counter.counting = False
+        elapsed_ms = min(timings)
+        assert page.status_code == 200 and page.get_data(as_text=True).count('href="/app/applications/') == 50
+        costs.append(list(counter.commands))
+        print(f"ranked page of 50 over {batch.stop} scores: {len(counter.commands)} round trips "
+              f"({', '.join(counter.commands)}), {elapsed_ms:.0f} ms on this machine")
+    # session, key, rate limit, role, ranked rows, moved count, issuer tiers: none of them grows with the scores.
+    assert costs[0] == costs[1] and len(costs[0]) <= 9

@@ -92,7 +92,7 @@ def new_role():
 @bp.route("/roles/<role_id>/edit", methods=["GET", "POST"])
 @signed_in
 def edit_role(role_id: str):
-    stored = service.get_role(session().tenant, role_id, repo=matching().repo)
+    stored = _role(role_id)
     if request.method == "GET":
         return _editor(roleform.form_from_role(stored), creating=False)
     state = roleform.form_from_post(request.form)
@@ -169,7 +169,7 @@ def competency_options():
 @signed_in
 def ranked(role_id: str):
     tenant, ctx = session().tenant, matching()
-    role = service.get_role(tenant, role_id, repo=ctx.repo)
+    role = _role(role_id)
     args = {k: v for k, v in request.args.items() if k in ("min_score", "status", "limit", "cursor") and v != ""}
     args.setdefault("limit", "25")
     query = _CANDIDATES_QUERY.load(args) | {"essential": request.args.get("essential") == "1"}
@@ -190,12 +190,20 @@ def ranked(role_id: str):
 def moved(role_id: str):
     """How many applications moved since the walk's as_of (the page's script asks now and then)."""
     tenant, ctx = session().tenant, matching()
-    service.get_role(tenant, role_id, repo=ctx.repo)
+    _role(role_id)
     raw = request.args.get("t", "")
     if not raw.isdigit() or len(raw) > 15 or ctx.queries is None:
         raise Problem(400, "Bad Request", "t must be the listing's as_of in milliseconds.")
     as_of = datetime.fromtimestamp(int(raw) / 1000, tz=timezone.utc)
     return jsonify({"moved": ctx.queries.moved_since(tenant, role_id, as_of=as_of)})
+
+
+def _role(role_id: str) -> dict:
+    """The signed-in tenant's role (not its re-scoring progress, which costs a count); another's is not found."""
+    role = matching().repo.get_role(session().tenant, role_id)
+    if role is None:
+        raise service.NotFound(f"no role {role_id!r}")
+    return role
 
 
 def _offset(raw: str | None) -> int:

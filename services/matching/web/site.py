@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, current_app, g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 
 from shared.problems import Problem
 
@@ -37,6 +37,14 @@ def register(app: Flask, *, sessions: SessionStore, trust: TrustRepository, secu
     @app.get("/")
     def home():
         return redirect(url_for("web.roles"))
+
+    @app.errorhandler(NotFound)
+    def not_found(exc: NotFound):
+        # No route matched, so no blueprint's handler runs: under /app/ the answer is still a page.
+        if request.path.startswith(bp.url_prefix or "/app"):
+            body, status = page("error.html", status=404, title="Not found", detail="There is no such page.")
+            return headers.secure(Response(body, status=status, mimetype="text/html"), https=web().secure)
+        return Problem(404, exc.name, exc.description or "").response()
 
 
 def web() -> WebContext:
