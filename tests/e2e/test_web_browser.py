@@ -150,7 +150,7 @@ def test_the_recruiter_signs_in_and_creates_the_demos_role_in_the_editor_after_f
 
 
 @pytest.fixture(scope="module")
-def seeded(site, tenants):
+def seeded(site, tenants, browser):
     """The demo's twelve applicants through signed webhooks, every score settled (the role made by the test above,
     or here if that test did not run)."""
     tenant = tenants[0]
@@ -164,6 +164,9 @@ def seeded(site, tenants):
             site.wait_score(tenant, app_id, timeout_s=90, until=lambda s: s["status"] == "scored" and all(
                 c["verdict"] for c in s["credentials"]))
     time.sleep(2.2)  # a walk lists scores settled before its as_of (services/matching/recruiter.py)
+    visit(browser, site, "/app/roles")
+    if heading(browser) == "Sign in":  # a test run on its own (-k) starts signed out
+        sign_in(browser, site, tenant["api_key"])
     return apps
 
 
@@ -200,6 +203,10 @@ def test_the_forged_and_the_revoked_applicants_pages_say_why_their_credentials_d
     assert "Forged or altered: the signature does not match what the credential says" in page
     assert "proof.signature" in page and "it counts for nothing" in page
     accessible(browser)
+    if SHOTS:
+        browser.set_window_size(1366, 2600)
+        browser.save_screenshot(str(ROOT / SHOTS / "application.png"))
+        browser.set_window_size(1366, 1000)
     browser.back()  # from the browser's history: the page is not re-requested before the next link is found
     press(browser, "//a[normalize-space()='demo-app-07']")  # Donald Knuth: his SQL credential was revoked
     page = browser.find_element(By.TAG_NAME, "main").text

@@ -237,6 +237,21 @@ def test_a_role_saved_in_the_editor_is_the_one_the_api_serves(world):
         "AWS Cloud Practitioner", "Azure Fundamentals"]
 
 
+def test_the_new_role_page_offers_one_blank_requirement_and_refuses_a_blank_role_id_inline(world):
+    world.sign_in()
+    page = world.client.get("/app/roles/new").get_data(as_text=True)
+    assert 'name="r-0-competency"' in page and 'name="r-1-competency"' not in page
+    refused = world.client.post("/app/roles/new", data=form(role_id="", csrf_token=world.csrf()))
+    assert refused.status_code == 422 and 'id="role_id-error"' in refused.get_data(as_text=True)
+
+
+def test_suggesting_without_a_description_says_so_beside_the_description(world):
+    world.sign_in()
+    response = world.client.post("/app/roles/job-1/edit", data={"csrf_token": world.csrf(), "op": "suggest",
+                                                                "title": "Backend engineer", "description": ""})
+    assert response.status_code == 422 and 'id="description-error"' in response.get_data(as_text=True)
+
+
 def test_creating_a_role_whose_id_exists_is_refused_rather_than_overwriting_it(world):
     world.sign_in()
     response = world.client.post("/app/roles/new", data=form(role_id="job-1", csrf_token=world.csrf()))
@@ -309,6 +324,9 @@ def test_the_ranked_list_shows_scores_bands_marks_and_tiers_and_pages_with_the_c
     # Listed once each, in rank order; app-6, re-scored after the walk began, is left out of it.
     assert len(seen) == len(set(seen)) and set(seen) == {f"app-{n}" for n in range(6)}
     assert "1 application moved since you opened this list" in html
+    as_of_ms = re.search(r'/app/roles/job-1/moved\?t=(\d+)', first).group(1)
+    assert world.client.get(f"/app/roles/job-1/moved?t={as_of_ms}").json == {"moved": 1}  # what the script asks
+    assert world.client.get("/app/roles/job-1/moved?t=yesterday").status_code == 400
     essential = world.client.get("/app/roles/job-1?essential=1&limit=50").get_data(as_text=True)
     assert set(re.findall(r'href="/app/applications/(app-\d)"', essential)) == {"app-0", "app-1", "app-4", "app-5"}
 
@@ -373,6 +391,9 @@ def test_the_issuer_registry_refuses_bad_entries_inline_with_the_stores_own_rule
     assert listed.status_code == 303
     assert world.repo.get_credibility(world.tenant()) == [
         {"kind": "domain", "value": "academy.example", "tier": "accredited", "accredited_by": "QAA"}]
+    removed = world.client.post("/app/issuers/credibility/remove", data={
+        "kind": "domain", "value": "academy.example", "csrf_token": token})
+    assert removed.status_code == 303 and world.repo.get_credibility(world.tenant()) == []
 
 
 # --- headers -------------------------------------------------------------------------------------
