@@ -56,6 +56,7 @@ def browser():
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1366,1000",
                 "--disable-gpu", "--no-first-run", "--disable-extensions"):
         options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the console: CSP refusals show there
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
     driver.implicitly_wait(2)
     yield driver
@@ -147,6 +148,23 @@ def test_the_recruiter_signs_in_and_creates_the_demos_role_in_the_editor_after_f
     stored = requests.get(f"{site.matching}/v1/roles/{demo.ROLE_ID}", headers=site.auth(tenants[0]), timeout=10).json()
     assert [r["id"] for r in stored["requirements"]] == [r["id"] for r in role["requirements"]]
     assert stored["requirements"][3]["any_of"]["count"] == 2 and stored["requirements"][1]["aliases"] == ["relational databases"]
+
+
+def test_the_competency_field_suggests_from_the_skills_vocabulary_as_one_types(browser, site, tenants):
+    visit(browser, site, "/app/roles/new")
+    if heading(browser) == "Sign in":
+        sign_in(browser, site, tenants[0]["api_key"])
+        visit(browser, site, "/app/roles/new")
+    browser.find_element(By.ID, "r-0-competency").send_keys("postgre")
+    option = "#competency-options option[value='PostgreSQL']"  # not in the starter list the page comes with
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, option))
+    field = browser.find_element(By.ID, "r-0-competency")
+    field.clear()
+    field.send_keys("Python (computer programming)", Keys.TAB)  # chosen: the script fills in its ESCO concept
+    WebDriverWait(browser, 5).until(lambda d: d.find_element(By.ID, "r-0-concept_uri").get_attribute("value"))
+    assert browser.find_element(By.ID, "r-0-concept_uri").get_attribute("value") == (
+        "http://data.europa.eu/esco/skill/ccd0a1d9-afda-43d9-b901-96344886e14d")
+    assert browser.find_element(By.ID, "r-0-concept_framework").get_attribute("value") == "ESCO"
 
 
 @pytest.fixture(scope="module")
@@ -267,3 +285,8 @@ def test_a_second_tenant_sees_none_of_the_first_tenants_pages(browser, site, ten
         assert heading(browser) == "Not found", path
         assert "demo-app" not in browser.find_element(By.TAG_NAME, "main").text
     press(browser, "//button[normalize-space()='Sign out']")
+
+
+def test_no_page_had_anything_refused_by_its_content_security_policy(browser):
+    refused = [e["message"] for e in browser.get_log("browser") if "Content Security Policy" in e["message"]]
+    assert refused == []

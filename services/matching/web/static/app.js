@@ -16,11 +16,11 @@
   }
   function lookup(input) {
     var q = input.value.trim();
-    if (q.length < 2) { return; }
-    fetch("/app/competencies?q=" + encodeURIComponent(q), {credentials: "same-origin", headers: {Accept: "application/json"}})
+    if (q.length < 2) { return Promise.resolve(); }
+    return fetch("/app/competencies?q=" + encodeURIComponent(q), {credentials: "same-origin", headers: {Accept: "application/json"}})
       .then(function (r) { return r.ok ? r.json() : []; }).then(fill).catch(function () {});
   }
-  function chosen(input) {
+  function apply(input) {
     var concept = concepts[input.value];
     var prefix = input.id.replace(/competency$/, "");
     if (!concept) { return; }
@@ -28,6 +28,10 @@
       var field = document.getElementById(prefix + "concept_" + pair[0]);
       if (field) { field.value = pair[1] || ""; }
     });
+  }
+  function chosen(input) {
+    // A label typed (or pasted) faster than the list was fetched is looked up before its concept is filled in.
+    if (concepts[input.value]) { apply(input); } else { lookup(input).then(function () { apply(input); }); }
   }
   if (list) {
     document.querySelectorAll('input[list="competency-options"]').forEach(function (input) {
