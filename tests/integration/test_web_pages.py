@@ -157,6 +157,9 @@ def test_a_post_from_another_origin_is_refused_even_with_the_token(world):
                                  headers={"Origin": "https://evil.example"})
     assert response.status_code == 403
     assert world.db["trust_policies"].count_documents({}) == 0
+    behind_tls = world.client.post("/app/issuers/policy", data={"unregistered": "fail", "csrf_token": world.csrf()},
+                                   headers={"Origin": "https://localhost"})  # a proxy ended TLS: same host
+    assert behind_tls.status_code == 303
 
 
 def test_signing_out_ends_the_session_on_the_server_not_only_in_the_browser(world):
