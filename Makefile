@@ -7,7 +7,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Local runs, demos, benchmarks and tests may use the fixed development secrets key; production may not.
 export CREDBRIDGE_ENV ?= development
 
-.PHONY: install run stop lint check test test-unit bench bench-pipeline bench-verify bench-matching bench-hostile bench-skills demo clean skills-index fuzz
+.PHONY: install run stop lint check test test-unit screenshots bench bench-pipeline bench-verify bench-matching bench-hostile bench-skills demo clean skills-index fuzz
 
 install: $(STAMP)
 
@@ -18,6 +18,9 @@ $(STAMP): pyproject.toml
 	@# Debian packages: a real Prometheus (with promtool) and docker-compose to validate docker-compose.yml.
 	@command -v promtool >/dev/null && command -v docker-compose >/dev/null || { \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends prometheus docker-compose=1.29.2-3; }
+	@# Debian's chromium and its driver: the web page's browser tests (tests/e2e/test_web_browser.py).
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends chromium chromium-driver; }
 	@command -v mvn >/dev/null || { echo "Maven is required to fetch the local Kafka broker"; exit 1; }
 	touch $@
 
@@ -50,6 +53,10 @@ fuzz: install
 
 test-unit: install
 	$(PY) -m pytest tests/unit
+
+# Regenerates the README's screenshots of the recruiters' page (docs/screenshots/), taken by the browser tests.
+screenshots: install
+	CREDBRIDGE_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q tests/e2e/test_web_browser.py
 
 bench: bench-pipeline bench-verify bench-matching bench-hostile bench-skills
 

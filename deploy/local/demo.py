@@ -91,23 +91,36 @@ def _run(args) -> int:
     issuer = Issuer.generate(name="Northwind Academy")
     # The list must stay reachable until verification has fetched it, i.e. until every score settles.
     with LoopbackHost() as host:
-        status_url = host.url(STATUS_LIST_PATH)
-        host.serve(STATUS_LIST_PATH, _status_list(issuer, url=status_url, revoked={STATUS_INDEX}),
-                   content_type="application/vc+jwt")
+        status_url = serve_status_list(host, issuer)
         print(f"status list of {issuer.name} served at {status_url} (bit {STATUS_INDEX}: revoked)")
-        apps = {}
-        for n, (name, achievements, kind) in enumerate(APPLICANTS, start=1):
-            app_id = f"demo-app-{n:02d}"
-            apps[app_id] = (name, kind)
-            credentials = _credentials(issuer, achievements, kind, email=_email(name), status_url=status_url)
-            _send(tenant, settings, app_id=app_id, name=name, credentials=credentials)
+        apps = send_applicants(tenant, issuer=issuer, status_url=status_url)
         print(f"sent {len(apps)} signed webhooks to {args.ingest}; waiting for verification and scoring ...")
         scores = {a: _wait(args.matching, api, a, timeout_s=args.timeout) for a in apps}
     time.sleep(2.2)  # the ranking lists scores settled before a walk begins (services/matching/recruiter.py)
     _print_ranking(args.matching, api, apps)
     _print_explanation(scores[next(iter(apps))], apps)
     print(f"\nTry: curl -H 'Authorization: Bearer {tenant['api_key']}' {args.matching}/v1/roles/{ROLE_ID}/candidates")
+    print(f"\nThe recruiters' page: {args.matching}/app/roles/{ROLE_ID}  (sign in with the API key above)")
     return 0
+
+
+def serve_status_list(host: LoopbackHost, issuer: Issuer) -> str:
+    """Serves the issuer's status list (STATUS_INDEX revoked) on the loopback host; returns its URL."""
+    status_url = host.url(STATUS_LIST_PATH)
+    host.serve(STATUS_LIST_PATH, _status_list(issuer, url=status_url, revoked={STATUS_INDEX}),
+               content_type="application/vc+jwt")
+    return status_url
+
+
+def send_applicants(tenant: dict, *, issuer: Issuer, status_url: str) -> dict[str, tuple[str, str]]:
+    """The twelve applicants, each as a signed generic webhook to the tenant's URL; returns id -> (name, kind)."""
+    apps = {}
+    for n, (name, achievements, kind) in enumerate(APPLICANTS, start=1):
+        app_id = f"demo-app-{n:02d}"
+        apps[app_id] = (name, kind)
+        credentials = _credentials(issuer, achievements, kind, email=_email(name), status_url=status_url)
+        _send(tenant, app_id=app_id, name=name, credentials=credentials)
+    return apps
 
 
 def _parse(argv):
@@ -180,7 +193,7 @@ def _status_list(issuer: Issuer, *, url: str, revoked: set[int]) -> str:
     return issuer.sign(payload)
 
 
-def _send(tenant: dict, settings: Settings, *, app_id: str, name: str, credentials: list[dict]) -> None:
+def _send(tenant: dict, *, app_id: str, name: str, credentials: list[dict]) -> None:
     body = json.dumps({"event_id": uuid.uuid4().hex, "application": {"id": app_id, "job_id": ROLE_ID},
                        "candidate": {"id": f"cand-{app_id}", "name": name, "emails": [_email(name)]},
                        "credentials": credentials}).encode()

@@ -19,6 +19,8 @@ from services.matching.queries import RecruiterQueries
 from services.matching.repository import MatchingRepository
 from services.matching.writeback import last_write_back
 from services.matching.skills.taxonomy import esco_taxonomy
+from services.matching.web import auth as web_auth, site as web_site
+from services.verification.trust import TrustRepository
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -32,12 +34,17 @@ def create_app(settings: Settings | None = None) -> Flask:
     esco_taxonomy()  # read the ESCO index at start (1-3 s per worker process), not on the first request
     descriptions = JobDescriptions(db)
     descriptions.ensure_indexes()
-    return build_app(repo=repo, tenants=TenantRepository(db, settings), queries=RecruiterQueries(repo),
+    app = build_app(repo=repo, tenants=TenantRepository(db, settings), queries=RecruiterQueries(repo),
                      descriptions=descriptions,
                      ready_checks={"database": partial(database_reachable, db),
                                    "broker": partial(broker_reachable, settings)},
                      limit=Guard(limiter, Limit("api", settings.rate_limit_api_per_minute)),
                      writeback=partial(last_write_back, db))
+    sessions = web_auth.SessionStore(db)
+    sessions.ensure_indexes()
+    # The recruiters' web page (/app/): Secure cookies and HSTS everywhere but a local run over plain http.
+    web_site.register(app, sessions=sessions, trust=TrustRepository(db), secure=settings.environment != "development")
+    return app
 
 
 def build_app(*, repo: MatchingRepository, tenants: TenantRepository,
