@@ -137,6 +137,8 @@ def test_a_connection_without_client_credentials_says_so(ats, http):
 def test_a_job_id_that_is_not_a_number_is_never_sent(ats, http):
     with pytest.raises(EnrichError, match="is a number"):
         fetch(ats, http, job_id="4011&job_ids=1")
+    with pytest.raises(EnrichError, match="is a number"):
+        fetch(ats, http, job_id="４０１１")   # full-width digits are digits to str.isdigit, not to Greenhouse
     assert ats.calls == []
 
 

@@ -85,7 +85,7 @@ class _Unauthorised(Exception):
 
 def greenhouse(job_id: str, *, connection: Connection, http: Http, tokens: TokenCache = TOKENS) -> Posting:
     creds = _greenhouse_client(connection)
-    if not job_id.isdigit():
+    if not (job_id.isascii() and job_id.isdigit()):
         raise EnrichError("a Greenhouse job id is a number", retryable=False)   # job_ids is an array of integers
     url = f"{(connection.options.get('base_url') or GREENHOUSE_API).rstrip('/')}/v3/job_posts?job_ids={job_id}"
 
