@@ -71,3 +71,15 @@ def test_flags_that_could_not_work_are_refused_and_store_nothing(cli, argv):
     tenant, _ = tenants.create_tenant("Acme")
     assert run("connection", "add", tenant, *argv)[0] == 2
     assert tenants.connection(tenant, argv[0]) is None
+
+
+def test_client_credentials_go_only_on_a_connection_that_exists_with_the_options_that_belong_to_them(cli):
+    from shared.tenants import TenantError
+    _, tenants = cli
+    tenant, _ = tenants.create_tenant("Acme")
+    with pytest.raises(TenantError, match="no greenhouse connection"):
+        tenants.set_client_credentials(tenant, "greenhouse", client=("c", "s"), options={"acting_user": "1"})
+    tenants.add_connection(tenant, "greenhouse")
+    with pytest.raises(TenantError, match="unknown client-credential options"):
+        tenants.set_client_credentials(tenant, "greenhouse", client=("c", "s"), options={"base_url": "https://x"})
+    assert tenants.connection(tenant, "greenhouse").client_id is None

@@ -105,6 +105,13 @@ def test_wrong_client_credentials_are_a_failure_not_worth_retrying(ats, http):
     assert calls(ats) == [("POST", "/token")]
 
 
+def test_a_token_answer_without_an_access_token_is_not_a_token(ats, http, monkeypatch):
+    monkeypatch.setattr(ats, "_greenhouse", lambda method, path, headers, body: (200, {"token_type": "bearer"}))
+    with pytest.raises(EnrichError, match="token endpoint.*access_token") as refused:
+        fetch(ats, http)
+    assert not refused.value.retryable
+
+
 def test_a_rate_limited_list_is_tried_again_in_minutes(ats, http):
     ats.rate_limit_next(1)
     fetches, job = Fetches(), Job("t1", "greenhouse", JOB["greenhouse"])
