@@ -28,14 +28,31 @@ def cmd_tenant_create(args, settings) -> int:
 
 
 def cmd_connection_add(args, settings) -> int:
-    from services.ingest.connections_cli import connection_options
-    options = connection_options(args)
+    from services.ingest.connections_cli import client_credentials, connection_options
+    options, client = connection_options(args), client_credentials(args)
     secret = _tenants(settings).add_connection(args.tenant, args.provider, secret=args.secret, options=options,
-                                               api_key=args.api_key)
+                                               api_key=args.api_key, client=client)
     _out({"tenant": args.tenant, "provider": args.provider, "secret": secret,
           "webhook_url": webhook_url(settings, args.provider, args.tenant),
-          "options": options, "api_key_stored": bool(args.api_key)})
+          "options": options, "api_key_stored": bool(args.api_key), "client_credentials_stored": bool(client)})
     return 0
+
+
+def cmd_connection_oauth(args, settings) -> int:
+    """Gives an existing connection OAuth client credentials (a Greenhouse connection moving to Harvest v3)."""
+    from services.ingest.connections_cli import required_client
+    client, options = required_client(args)
+    _tenants(settings).set_client_credentials(args.tenant, args.provider, client=client, options=options)
+    _out({"tenant": args.tenant, "provider": args.provider, "options": options, "client_credentials_stored": True})
+    return 0
+
+
+def _client_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--client-id", help="Greenhouse: Harvest v3 OAuth client id (stored encrypted)")
+    parser.add_argument("--client-secret", help="Greenhouse: Harvest v3 OAuth client secret (stored encrypted)")
+    parser.add_argument("--acting-user", help="Greenhouse: the user id the token is issued for (`sub`; a Site Admin, "
+                        "for the job posts list)")
+    parser.add_argument("--auth-url", help="Greenhouse: the token endpoint (default https://auth.greenhouse.io/token)")
 
 
 def cmd_connection_rotate(args, settings) -> int:
@@ -102,11 +119,19 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("provider", choices=PROVIDERS)
     add.add_argument("--secret", help="use this secret instead of generating one")
     add.add_argument("--api-key", help="key for the ATS API, stored encrypted: thin ATSs (lever, smartrecruiters, "
-                     "teamtailor) need it for applications, and every ATS for its job descriptions (read-only jobs)")
+                     "teamtailor) need it for applications, and every ATS but Greenhouse (--client-id) for its job "
+                     "descriptions (read-only jobs)")
     add.add_argument("--base-url", help="the ATS API base URL (default: the provider's public API; workable: "
                      "https://<subdomain>.workable.com)")
     add.add_argument("--teamtailor-v1", action="store_true", help="also accept Teamtailor's deprecated v1 signature")
+    _client_arguments(add)
     add.set_defaults(func=cmd_connection_add)
+    oauth = conn.add_parser("oauth", help="give a connection OAuth client credentials for its ATS API "
+                            "(Greenhouse Harvest v3: its job posts)")
+    oauth.add_argument("tenant")
+    oauth.add_argument("provider", choices=PROVIDERS)
+    _client_arguments(oauth)
+    oauth.set_defaults(func=cmd_connection_oauth)
     rot = conn.add_parser("rotate", help="add a new secret; the previous one keeps verifying")
     rot.add_argument("tenant")
     rot.add_argument("provider", choices=PROVIDERS)

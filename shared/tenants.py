@@ -5,7 +5,7 @@ import base64
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -20,8 +20,9 @@ PROVIDERS = ("generic", "greenhouse", "lever", "workable", "ashby", "smartrecrui
 MAX_LIVE_SECRETS = 2  # rotation: the new secret and the one it replaces both verify
 # SmartRecruiters keeps up to 16 unexpired keys and signs with each of them (one v1 entry per key).
 MAX_LIVE_SECRETS_BY_PROVIDER = {"smartrecruiters": 16}
-# Connection options an operator may set; api_key is not among them because it is stored encrypted.
-OPTION_KEYS = ("base_url", "teamtailor_v1")
+# Connection options an operator may set; the api_key and OAuth client credentials are not among them because they
+# are stored encrypted. acting_user and auth_url go with the OAuth client credentials (Greenhouse Harvest v3).
+OPTION_KEYS = ("base_url", "teamtailor_v1", "acting_user", "auth_url")
 _DEV_KEY = base64.urlsafe_b64encode(hashlib.sha256(b"credbridge-development-only").digest())
 
 
@@ -39,6 +40,9 @@ class Connection:
     secrets: tuple[str, ...]
     options: dict
     api_key: str | None = None  # thin ATSs: the key for the ATS API (decrypted; never logged)
+    # OAuth 2.0 client credentials for the ATS API (Greenhouse Harvest v3; decrypted; never logged)
+    client_id: str | None = field(default=None, repr=False)
+    client_secret: str | None = field(default=None, repr=False)
 
 
 class TenantRepository:
@@ -105,7 +109,9 @@ class TenantRepository:
 
     # --- ATS connections -------------------------------------------------------------------
     def add_connection(self, tenant_id: str, provider: str, *, secret: str | None = None,
-                       options: dict | None = None, api_key: str | None = None) -> str:
+                       options: dict | None = None, api_key: str | None = None,
+                       client: tuple[str, str] | None = None) -> str:
+        """Stores a new connection; `client` is (client_id, client_secret) for an OAuth ATS API, kept encrypted."""
         if provider not in PROVIDERS:
             raise TenantError(f"unknown provider {provider!r}; one of {', '.join(PROVIDERS)}")
         unknown = set(options or {}) - set(OPTION_KEYS)
@@ -117,6 +123,8 @@ class TenantRepository:
                "secrets": [self._encrypt(secret)], "options": options or {}}
         if api_key:
             doc["api_key"] = self._encrypt(api_key)
+        if client:
+            doc.update(self._sealed_client(client))
         try:
             self.connections.insert_one(doc)
         except DuplicateKeyError:
@@ -133,13 +141,30 @@ class TenantRepository:
             raise TenantError(f"tenant {tenant_id} has no {provider} connection")
         return secret
 
+    def set_client_credentials(self, tenant_id: str, provider: str, *, client: tuple[str, str],
+                               options: dict) -> None:
+        """Gives an existing connection OAuth client credentials (and their acting_user / auth_url options)."""
+        unknown = set(options) - {"acting_user", "auth_url"}
+        if unknown:
+            raise TenantError(f"unknown client-credential options {sorted(unknown)}")
+        fields = {**self._sealed_client(client), **{f"options.{k}": v for k, v in options.items()}}
+        if self.connections.update_one({"tenant": tenant_id, "provider": provider},
+                                       {"$set": fields}).matched_count == 0:
+            raise TenantError(f"tenant {tenant_id} has no {provider} connection")
+
+    def _sealed_client(self, client: tuple[str, str]) -> dict:
+        client_id, client_secret = client
+        return {"client_id": self._encrypt(client_id), "client_secret": self._encrypt(client_secret)}
+
     def connection(self, tenant_id: str, provider: str) -> Connection | None:
         doc = self.connections.find_one({"tenant": tenant_id, "provider": provider})
         if doc is None:
             return None
         return Connection(tenant=tenant_id, provider=provider, options=doc.get("options", {}),
                           secrets=tuple(self._decrypt(s) for s in doc["secrets"]),
-                          api_key=self._decrypt(doc["api_key"]) if doc.get("api_key") else None)
+                          api_key=self._decrypt(doc["api_key"]) if doc.get("api_key") else None,
+                          client_id=self._decrypt(doc["client_id"]) if doc.get("client_id") else None,
+                          client_secret=self._decrypt(doc["client_secret"]) if doc.get("client_secret") else None)
 
     def seal(self, secret: str) -> str:
         """Encrypts another credential of a connection (write-back's ATS keys) under the same key as its secrets."""

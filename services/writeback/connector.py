@@ -1,7 +1,6 @@
-"""Builds a connection's ATS client for the dispatcher: its configuration, webhook secret, HTTP and token cache."""
+"""Builds a connection's ATS client for the dispatcher: its configuration, webhook secret and HTTP."""
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timezone
 
 from shared.fetch import Fetcher
@@ -15,17 +14,12 @@ from services.writeback.repository import WritebackRepository
 
 
 class Connector:
-    """`connect(config, origin) -> Client`; OAuth tokens are kept per connection between attempts."""
+    """`connect(config, origin) -> Client`; OAuth tokens are kept between attempts by shared/oauth.py's cache."""
 
     def __init__(self, *, repo: WritebackRepository, tenants: TenantRepository, fetcher: Fetcher):
         self.repo, self.tenants, self.fetcher = repo, tenants, fetcher
-        self._tokens: dict[tuple[str, str], dict] = {}
-        self._lock = threading.Lock()
 
     def __call__(self, config: WritebackConfig, origin: Origin) -> Client:
-        key = (config.tenant, config.provider)
-        with self._lock:
-            tokens = self._tokens.setdefault(key, {})
         connection = self.tenants.connection(config.tenant, config.provider)
         secret = connection.secrets[0] if connection and connection.secrets else None
 
@@ -34,4 +28,4 @@ class Connector:
                 self.repo.block(config.tenant, config.provider, until=datetime.fromtimestamp(until, timezone.utc))
 
         http = AtsHttp(self.fetcher, on_limits=on_limits)
-        return clients.build(ConnectionContext(config=config, http=http, webhook_secret=secret, tokens=tokens))
+        return clients.build(ConnectionContext(config=config, http=http, webhook_secret=secret))

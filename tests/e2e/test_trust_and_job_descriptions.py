@@ -10,7 +10,7 @@ import uuid
 import requests
 
 from services.ingest.providers import greenhouse
-from tests.support.fake_ats_jobs import JOB, KEY, FakeJobAPIs
+from tests.support.fake_ats_jobs import ACTING_USER, CLIENT_ID, CLIENT_SECRET, JOB, FakeJobAPIs
 from tests.support.issuer import Issuer
 
 POLICY = {"essential_minimum": "recognised"}
@@ -36,7 +36,9 @@ def test_trusting_the_issuer_with_the_cli_re_scores_the_application_without_a_ne
 def test_a_greenhouse_jobs_first_application_brings_its_advert_and_suggest_reads_it(api):
     with FakeJobAPIs() as ats:
         tenant = api.cli("tenant", "create", f"Employer {uuid.uuid4().hex[:6]}")
-        conn = api.cli("connection", "add", tenant["tenant"], "greenhouse", "--api-key", KEY, "--base-url", ats.base_url)
+        conn = api.cli("connection", "add", tenant["tenant"], "greenhouse", "--base-url", ats.base_url,
+                       "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET, "--acting-user", ACTING_USER,
+                       "--auth-url", f"{ats.base_url}/token")
         auth = {"Authorization": f"Bearer {tenant['api_key']}"}
         job = JOB["greenhouse"]
         role = {"title": "Data engineer", "requirements": REQUIREMENTS}
@@ -51,8 +53,8 @@ def test_a_greenhouse_jobs_first_application_brings_its_advert_and_suggest_reads
         while time.monotonic() < deadline and not shown.get("job_description"):
             shown = requests.get(f"{api.matching}/v1/roles/{job}", headers=auth, timeout=10).json()
             time.sleep(0.2)
-        assert shown["job_description"]["source"] == "greenhouse.job_post" and shown["description"] is None
+        assert shown["job_description"]["source"] == "greenhouse.job_posts" and shown["description"] is None
         suggested = requests.post(f"{api.matching}/v1/roles/{job}/suggest", headers=auth, timeout=10).json()
         assert suggested["description_from"] == "ats"
         assert {"Python (computer programming)", "SQL"} <= {s["competency"] for s in suggested["suggestions"]}
-        assert [c[:2] for c in ats.calls] == [("GET", f"/v1/jobs/{job}/job_post")]
+        assert [c[:2] for c in ats.calls] == [("POST", "/token"), ("GET", f"/v3/job_posts?job_ids={job}")]

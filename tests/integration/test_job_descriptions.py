@@ -1,5 +1,5 @@
 """A role's job description from its ATS, over the real database: ingest fetches the advert from the ATS's job API
-(a fake on loopback, through the safe fetcher, with the connection's stored key), the jobs.described event it
+(a fake on loopback, through the safe fetcher, with the connection's stored Harvest v3 client credentials), the jobs.described event it
 publishes is stored by matching, and suggest reads it when the recruiter pasted none; the recruiter's own wins."""
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from shared import events
 from shared.fetch import Fetcher
 from shared.settings import Settings
 from shared.tenants import TenantRepository
-from tests.support.fake_ats_jobs import JOB, KEY, FakeJobAPIs
+from tests.support.fake_ats_jobs import ACTING_USER, CLIENT_ID, CLIENT_SECRET, JOB, FakeJobAPIs
 
 pytestmark = pytest.mark.integration
 
@@ -39,7 +39,8 @@ def world(settings, db, ats):
     for name in ("t1", "t2"):
         ids[name], _ = tenants.create_tenant(name)
         keys[name] = {"Authorization": f"Bearer {tenants.create_api_key(ids[name])}"}
-        tenants.add_connection(ids[name], "greenhouse", options={"base_url": ats.base_url}, api_key=KEY)
+        tenants.add_connection(ids[name], "greenhouse", client=(CLIENT_ID, CLIENT_SECRET), options={
+            "base_url": ats.base_url, "auth_url": f"{ats.base_url}/token", "acting_user": ACTING_USER})
     fetcher = Fetcher(Settings(fetch_allow_loopback=1))
 
     def application_arrives(tenant: str, *, job_id: str = JOB["greenhouse"], now: datetime = NOW) -> str:
@@ -69,7 +70,7 @@ def test_an_application_for_the_job_gives_its_role_the_ats_advert_and_suggest_ne
     assert application_arrives(ids["t1"]) == "described"
     shown = client.get(f"/v1/roles/{job}", headers=keys["t1"]).json
     assert shown["description"] is None
-    assert shown["job_description"]["source"] == "greenhouse.job_post"
+    assert shown["job_description"]["source"] == "greenhouse.job_posts"
     assert "Kubernetes is required" in shown["job_description"]["text"]
     response = client.post(f"/v1/roles/{job}/suggest", headers=keys["t1"])
     assert response.status_code == 200, response.json

@@ -3,16 +3,25 @@
 
 One job per provider, all with the same advert (ADVERT_HTML: headings, lists, an entity, a script that must not
 reach the text); `fail_next(n)` answers 500 n times; `calls` lists (method, path, body) of every request.
+
+Greenhouse is Harvest v3 (https://harvestdocs.greenhouse.io/docs/authentication, .../docs/list-endpoints):
+POST /token with HTTP Basic CLIENT_ID:CLIENT_SECRET and the form grant_type=client_credentials&sub=<user id> ->
+{"access_token", "token_type", "expires_in"}; GET /v3/job_posts?job_ids=<id> with `Authorization: Bearer <token>`
+-> a JSON array of the job's posts (an internal-only one first, then the public one). `revoke_tokens()` makes every
+token issued so far answer 401; `rate_limit_next(n)` answers the job posts list 429 n times. The v1 routes are gone.
 """
 from __future__ import annotations
 
 import base64
 import json
+import uuid
 from http.server import BaseHTTPRequestHandler
+from urllib.parse import parse_qs, urlsplit
 
 from tests.support.fake_ats import FakeATS
 
 KEY = "job-api-key"
+CLIENT_ID, CLIENT_SECRET, ACTING_USER = "gh-job-client", "gh-job-secret", "4080"
 JOB = {"greenhouse": "4011", "lever": "post-7", "workable": "AB12CD", "ashby": "job-9",
        "smartrecruiters": "sr-5", "teamtailor": "77"}
 ADVERT_HTML = ("<h2>About the role</h2><p>You will build data pipelines &amp; APIs.</p>"
@@ -27,9 +36,6 @@ def _routes() -> dict[tuple[str, str], tuple[str, object]]:
     """(method, path) -> (the authorization the provider wants, the answer)."""
     sr_section = {"title": "Qualifications", "text": ADVERT_HTML}
     return {
-        ("GET", f"/v1/jobs/{JOB['greenhouse']}/job_post"): (
-            "basic", {"id": 1, "title": TITLE, "live": True, "external": True, "content": ADVERT_HTML,
-                      "internal_content": "<p>internal only</p>"}),
         ("GET", f"/v1/postings/{JOB['lever']}"): (
             "basic", {"data": {"id": JOB["lever"], "text": TITLE, "content": {
                 "description": "You will build data pipelines & APIs.",
@@ -72,14 +78,32 @@ class FakeJobAPIs(FakeATS):
         super().__init__()
         self.jobs = _routes()
         self.calls: list[tuple[str, str, object]] = []
+        self.job_posts: dict[str, list[dict]] = {JOB["greenhouse"]: [
+            {"id": 11, "job_id": int(JOB["greenhouse"]), "title": "Internal transfer", "live": True, "internal": True,
+             "active": True, "content": "<p>For current staff only.</p>"},
+            {"id": 12, "job_id": int(JOB["greenhouse"]), "title": TITLE, "live": True, "internal": False,
+             "active": True, "content": ADVERT_HTML}]}
+        self.tokens: set[str] = set()
+        self._limited = 0
+
+    def revoke_tokens(self) -> None:
+        with self._lock:
+            self.tokens.clear()
+
+    def rate_limit_next(self, n: int) -> None:
+        with self._lock:
+            self._limited = n
 
     def _answer(self, method: str, path: str, headers, body: bytes) -> tuple[int, str, bytes]:
-        doc = json.loads(body) if body else None
+        doc = json.loads(body) if body and path != "/token" else (body.decode() if body else None)
         self.calls.append((method, path, doc))
         with self._lock:
             if self._failures > 0:
                 self._failures -= 1
                 return 500, "application/json", b'{"message": "internal error"}'
+        if path == "/token" or path.startswith("/v3/"):
+            status, answer = self._greenhouse(method, path, headers, body)
+            return status, "application/json", json.dumps(answer).encode()
         route = self.jobs.get((method, path))
         if route is None:
             status, answer = self.routes.get(path, (404, b'{"message": "not found"}'))  # FakeATS's own `serve`
@@ -91,6 +115,31 @@ class FakeJobAPIs(FakeATS):
             return 200, "application/json", b'{"success": false, "errors": ["not found"]}'
         ctype = "application/vnd.api+json" if kind == "token" else "application/json"
         return 200, ctype, json.dumps(answer).encode()
+
+    def _greenhouse(self, method: str, path: str, headers, body: bytes) -> tuple[int, object]:
+        url = urlsplit(path)
+        if (method, url.path) == ("POST", "/token"):
+            form = parse_qs(body.decode())
+            if headers.get("Authorization") != "Basic " + base64.b64encode(
+                    f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode():
+                return 401, {"error": "invalid_client"}
+            if form.get("grant_type") != ["client_credentials"] or form.get("sub") != [ACTING_USER]:
+                return 400, {"error": "invalid_request"}
+            token = uuid.uuid4().hex
+            with self._lock:
+                self.tokens.add(token)
+            return 200, {"access_token": token, "token_type": "bearer", "expires_in": 3600}
+        if (method, url.path) != ("GET", "/v3/job_posts"):
+            return 404, {"message": "not found"}
+        scheme, _, token = (headers.get("Authorization") or "").partition(" ")
+        with self._lock:
+            if scheme != "Bearer" or token not in self.tokens:
+                return 401, {"error": "invalid_token"}
+            if self._limited > 0:
+                self._limited -= 1
+                return 429, {"message": "rate limit exceeded"}
+        (job_ids,) = parse_qs(url.query).get("job_ids", [""])
+        return 200, [post for job in job_ids.split(",") for post in self.job_posts.get(job, [])]
 
     def _handler(self):
         fake = self

@@ -14,7 +14,7 @@ from shared.events import Event, new_event
 from shared.fetch import Fetcher
 from shared.settings import Settings
 from shared.tenants import Connection
-from tests.support.fake_ats_jobs import JOB, KEY, TITLE, FakeJobAPIs
+from tests.support.fake_ats_jobs import ACTING_USER, CLIENT_ID, CLIENT_SECRET, JOB, KEY, TITLE, FakeJobAPIs
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)
 
@@ -22,13 +22,20 @@ NOW = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)
 class Tenants:
     """The tenant store as the describer reads it: one connection per provider."""
 
-    def __init__(self, base_url: str, *, api_key: str | None = KEY):
-        self.base_url, self.api_key, self.reads = base_url, api_key, 0
+    def __init__(self, base_url: str, *, api_key: str | None = KEY,
+                 client: tuple[str, str] | None = (CLIENT_ID, CLIENT_SECRET)):
+        self.base_url, self.api_key, self.client, self.reads = base_url, api_key, client, 0
 
     def connection(self, tenant: str, provider: str) -> Connection | None:
         self.reads += 1
         if tenant != "t1":
             return None
+        if provider == "greenhouse":   # Harvest v3: OAuth client credentials, no API key
+            client_id, client_secret = self.client or (None, None)
+            return Connection(tenant=tenant, provider=provider, secrets=("s",), api_key=None if self.client else
+                              self.api_key, client_id=client_id, client_secret=client_secret, options={
+                                  "base_url": self.base_url, "auth_url": f"{self.base_url}/token",
+                                  "acting_user": ACTING_USER})
         return Connection(tenant=tenant, provider=provider, secrets=("s",), options={"base_url": self.base_url},
                           api_key=self.api_key)
 
@@ -101,7 +108,7 @@ def test_a_failing_job_api_is_tried_again_after_a_while_not_on_every_application
 
 def test_a_job_the_ats_does_not_know_or_a_wrong_key_is_remembered_as_unavailable_for_a_day(ats, http):
     fetches = Fetches()
-    gone = Job("t1", "greenhouse", "no-such-job")
+    gone = Job("t1", "lever", "no-such-job")
     assert describe(gone, ats=ats, http=http, fetches=fetches)[0] == "failed"
     assert fetches.get(gone)["retry_at"] == NOW + timedelta(seconds=REFRESH_S)
     assert "404" in fetches.get(gone)["reason"]

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 from shared.events import new_event
 from shared.fetch import Fetcher
+from shared.oauth import TokenCache
 from shared.settings import Settings
 
 from services.writeback import clients
@@ -29,7 +30,7 @@ class World:
         self.repo = FakeWritebackRepository()
         self.fetcher = Fetcher(Settings(fetch_allow_loopback=1, fetch_deadline_s=5.0))
         self.now = T0
-        self.tokens: dict = {}
+        self.tokens = TokenCache(clock=lambda: self.now.timestamp())
         self.outcomes: list[str] = []
         self._computed = 0
 

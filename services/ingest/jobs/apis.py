@@ -1,11 +1,16 @@
 """Each ATS's job API: one function per provider, `(job_id, *, connection, http) -> Posting`, the advert as text.
 
-Every call uses the connection's API key and base URL (`credbridge connection add ... --api-key --base-url`) and goes
-through the safe fetcher the describer hands in; failures are EnrichError (retryable or not), as enrichment's are.
+Every call uses the connection's API key (Greenhouse: its OAuth client credentials) and base URL (`credbridge
+connection add ... --api-key --base-url`) and goes through the safe fetcher the describer hands in; failures are
+EnrichError (retryable or not), as enrichment's are.
 
 Sources, per provider (the field that holds the advert; all of them HTML):
-- Greenhouse Harvest: GET /v1/jobs/{id}/job_post ("Retrieve job post for job"; HTTP Basic, the key as user name)
-  -> `title`, `content` (https://developers.greenhouse.io/harvest.html#get-retrieve-job-post-for-job).
+- Greenhouse Harvest v3 (v1/v2 were retired on 2026-08-31): a Bearer token from OAuth client credentials
+  (shared/oauth.py; https://harvestdocs.greenhouse.io/docs/authentication, scope `harvest:job_posts:list`), then
+  GET https://harvest.greenhouse.io/v3/job_posts?job_ids={id} ("List job posts": a parent-resource filter,
+  https://harvestdocs.greenhouse.io/docs/list-endpoints) -> a JSON array of posts, each `title`, `live`,
+  `internal`, `content` (HTML). One page is read: a job has a handful of posts and a page holds 100
+  (https://harvestdocs.greenhouse.io/docs/pagination).
 - Lever: GET /v1/postings/{id} (HTTP Basic, the key as user name) -> data.text (title), data.content.descriptionHtml,
   data.content.lists[] {text, content}, data.content.closingHtml
   (https://hire.lever.co/developer/documentation#retrieve-a-single-posting).
@@ -29,9 +34,11 @@ from typing import Callable
 
 from services.ingest.jobs.text import joined
 from services.ingest.providers import EnrichError, Get
-from services.ingest.providers.api import fetch_json, path_part, require_connection_api
+from services.ingest.providers.api import fetch_json, fetch_json_array, path_part, require_connection_api
 from services.ingest.providers.collect import listed, mapping
 from services.ingest.providers.teamtailor import API_VERSION, DEFAULT_BASE_URL as TEAMTAILOR_API
+from shared.oauth import GREENHOUSE_AUTH_URL, TOKENS, ClientCredentials, Token, TokenCache, TokenError, read_token, \
+    token_request
 from shared.tenants import Connection
 
 # (url, headers=..., body=...) -> (status, headers, body): the fetcher's `send("POST", ...)`, bound by the describer.
@@ -66,11 +73,70 @@ def _posting(title: object, text: str, source: str) -> Posting:
     return Posting(title=_text_of(title), text=text, source=source)
 
 
-def greenhouse(job_id: str, *, connection: Connection, http: Http) -> Posting:
-    base, key = require_connection_api(connection, default_base_url="https://harvest.greenhouse.io")
-    doc = fetch_json(http.get, f"{base}/v1/jobs/{path_part(job_id)}/job_post",
-                     headers={"Authorization": _basic(key), "Accept": "application/json"})
-    return _posting(doc.get("title"), joined((None, doc.get("content"))), "greenhouse.job_post")
+GREENHOUSE_API = "https://harvest.greenhouse.io"
+HARVEST_V1_RETIRED = ("Greenhouse retired Harvest v1 (API keys) on 2026-08-31; configure v3 client credentials: "
+                      "credbridge connection oauth <tenant> greenhouse --client-id ... --client-secret ... "
+                      "--acting-user <user id>")
+
+
+class _Unauthorised(Exception):
+    """Harvest answered 401: the token was revoked or expired early."""
+
+
+def greenhouse(job_id: str, *, connection: Connection, http: Http, tokens: TokenCache = TOKENS) -> Posting:
+    creds = _greenhouse_client(connection)
+    if not (job_id.isascii() and job_id.isdigit()):
+        raise EnrichError("a Greenhouse job id is a number", retryable=False)   # job_ids is an array of integers
+    url = f"{(connection.options.get('base_url') or GREENHOUSE_API).rstrip('/')}/v3/job_posts?job_ids={job_id}"
+
+    def get(u: str, headers: dict) -> tuple:
+        answer = http.get(u, headers=headers)
+        if answer[0] == 401:
+            raise _Unauthorised
+        return answer
+
+    for fresh in (False, True):
+        token = tokens.bearer(creds, fetch=lambda c: _greenhouse_token(c, http=http, now=tokens.clock()), fresh=fresh)
+        try:
+            posts = fetch_json_array(get, url, headers={"Authorization": f"Bearer {token}",
+                                                        "Accept": "application/json"})
+            break
+        except _Unauthorised:
+            continue   # one new token: a token can be revoked before it expires
+    else:
+        raise EnrichError("Greenhouse answered 401 to a new token: the client credentials were revoked or lack "
+                          "harvest:job_posts:list", retryable=False)
+    post = _advert_post(posts)
+    if post is None:
+        raise EnrichError("the Greenhouse job has no job post", retryable=False)
+    return _posting(post.get("title"), joined((None, post.get("content"))), "greenhouse.job_posts")
+
+
+def _greenhouse_client(connection: Connection) -> ClientCredentials:
+    if not (connection.client_id and connection.client_secret):
+        if connection.api_key:
+            raise EnrichError(HARVEST_V1_RETIRED, retryable=False)   # never a v1 call: it cannot work
+        raise EnrichError("the greenhouse connection has no Harvest v3 client credentials", retryable=False)
+    return ClientCredentials(auth_url=connection.options.get("auth_url") or GREENHOUSE_AUTH_URL,
+                             client_id=connection.client_id, client_secret=connection.client_secret,
+                             sub=connection.options.get("acting_user"))
+
+
+def _greenhouse_token(creds: ClientCredentials, *, http: Http, now: float) -> Token:
+    headers, body = token_request(creds)
+    try:
+        doc = fetch_json(lambda u, headers: http.post(u, headers=headers, body=body), creds.auth_url, headers=headers)
+        return read_token(doc, now=now)
+    except EnrichError as exc:
+        raise EnrichError(f"Greenhouse's token endpoint: {exc.reason}", retryable=exc.retryable) from None
+    except TokenError as exc:
+        raise EnrichError(f"Greenhouse's token endpoint: {exc}", retryable=False) from None
+
+
+def _advert_post(posts: list) -> dict | None:
+    """The post candidates see: a live one that is not internal-only, else any live one, else the first with text."""
+    written = [p for p in posts if isinstance(p, dict) and isinstance(p.get("content"), str) and p["content"].strip()]
+    return min(written, key=lambda p: (p.get("live") is not True, p.get("internal") is True), default=None)
 
 
 def lever(job_id: str, *, connection: Connection, http: Http) -> Posting:

@@ -6,7 +6,7 @@ application). Noting costs a dictionary lookup; the fetch, the cache and the pub
 the application's path. Once per job: a job noted in the last NOTE_INTERVAL_S is not noted again, and `job_fetches`
 (one document per tenant, provider and job) says when its advert may next be fetched, across processes and restarts:
 REFRESH_S after a success (an advert edited in the ATS is seen within a day), RETRY_S after a failure worth retrying,
-REFRESH_S after one that is not (no API key, 401, 404). An advert whose text has not changed is not published again.
+REFRESH_S after one that is not (no API key, 401, 404, a Greenhouse connection with only a retired v1 key). An advert whose text has not changed is not published again.
 A job is forgotten, not lost, when the queue is full: its next application notes it again.
 """
 from __future__ import annotations
@@ -82,7 +82,7 @@ def describe_job(job: Job, *, tenants: TenantRepository, http: Http, fetches: Jo
     if known is not None and _aware(known["retry_at"]) > now:
         return "cached"
     connection = tenants.connection(job.tenant, job.provider)
-    if connection is None or not connection.api_key:
+    if connection is None or not (connection.api_key or connection.client_id):
         fetches.store(job, state="unavailable", retry_at=now + timedelta(seconds=REFRESH_S),
                       reason=f"the {job.provider} connection has no API key for its job API")
         return "unavailable"

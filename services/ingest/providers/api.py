@@ -31,6 +31,21 @@ def require_connection_api(connection: Connection, *, default_base_url: str | No
 
 def fetch_json(get: Get, url: str, *, headers: dict) -> dict:
     """GET url and parse a JSON object; raises EnrichError (retryable on timeouts, 5xx, 408/429)."""
+    doc = _fetch(get, url, headers=headers)
+    if not isinstance(doc, dict):
+        raise EnrichError("the ATS API answered with JSON that is not an object", retryable=False)
+    return doc
+
+
+def fetch_json_array(get: Get, url: str, *, headers: dict) -> list:
+    """GET url and parse a JSON array (a list endpoint's page); raises EnrichError as fetch_json does."""
+    doc = _fetch(get, url, headers=headers)
+    if not isinstance(doc, list):
+        raise EnrichError("the ATS API answered with JSON that is not an array", retryable=False)
+    return doc
+
+
+def _fetch(get: Get, url: str, *, headers: dict) -> object:
     try:
         status, _headers, body = get(url, headers=headers)
     except OSError as exc:  # requests' errors and socket timeouts are OSErrors; so must the safe fetcher's be
@@ -45,6 +60,4 @@ def fetch_json(get: Get, url: str, *, headers: dict) -> dict:
         doc = safejson.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise EnrichError("the ATS API answered with something other than JSON", retryable=False) from None
-    if not isinstance(doc, dict):
-        raise EnrichError("the ATS API answered with JSON that is not an object", retryable=False)
     return doc

@@ -12,6 +12,7 @@ from typing import Callable, Protocol
 from services.writeback.config import WritebackConfig
 from services.writeback.content import Content
 from services.writeback.http import AtsHttp
+from shared.oauth import TOKENS, TokenCache
 
 Checkpoint = Callable[[dict], None]
 
@@ -36,7 +37,7 @@ class ConnectionContext:
     config: WritebackConfig
     http: AtsHttp
     webhook_secret: str | None = None
-    tokens: dict = field(default_factory=dict)   # per-connection OAuth tokens, reused until they expire
+    tokens: TokenCache = TOKENS   # OAuth tokens (shared/oauth.py), reused until they expire
 
 
 def build(ctx: ConnectionContext) -> Client:

@@ -1,8 +1,9 @@
 """Greenhouse Harvest v3: the score in an application custom field, a note on the candidate, credbridge's tag.
 
-Sources: https://harvestdocs.greenhouse.io/docs/authentication (custom integrations: OAuth 2.0 client credentials,
-POST https://auth.greenhouse.io/token with HTTP Basic client_id:client_secret and the form
-`grant_type=client_credentials&sub=<user_id>`; then `Authorization: Bearer <access_token>`);
+Sources: https://harvestdocs.greenhouse.io/docs/authentication (custom integrations: OAuth 2.0 client credentials, the token
+request and its cache in shared/oauth.py; then `Authorization: Bearer <access_token>`);
+https://harvestdocs.greenhouse.io/docs/pagination and the API reference (every v3 route under
+https://harvest.greenhouse.io/v3/, the DEFAULT_BASE_URL);
 https://harvestdocs.greenhouse.io/docs/write-endpoint-migration-guide (PATCH /v3/applications/{id};
 notes are the v3 resource that replaced the v1 activity feed); https://harvestdocs.greenhouse.io/docs/api-rate-limiting
 (X-RateLimit-Limit/-Remaining per rolling window, 429 with Retry-After).
@@ -15,20 +16,17 @@ A connection configured with `--assessment` uses the Assessment partner shape in
 """
 from __future__ import annotations
 
-import base64
-import time
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from services.writeback.clients import Checkpoint, ConnectionContext, Origin
 from services.writeback.clients.steps import append_note, required_id, set_value, where_of
 from services.writeback.content import Content
 from services.writeback.http import Answer, field_of
 from services.writeback.policy import Permanent, WriteError
+from shared.oauth import GREENHOUSE_AUTH_URL, ClientCredentials, Token, TokenError, read_token, token_request
 
 DEFAULT_BASE_URL = "https://harvest.greenhouse.io"
-DEFAULT_AUTH_URL = "https://auth.greenhouse.io/token"
-TOKEN_MARGIN_S = 60.0
-DEFAULT_TOKEN_TTL_S = 3600.0
+DEFAULT_AUTH_URL = GREENHOUSE_AUTH_URL
 
 
 class Greenhouse:
@@ -36,7 +34,9 @@ class Greenhouse:
         self.ctx = ctx
         cfg = ctx.config
         self.base = (cfg.base_url or DEFAULT_BASE_URL).rstrip("/")
-        self.auth_url = cfg.auth_url or DEFAULT_AUTH_URL
+        self.creds = ClientCredentials(auth_url=cfg.auth_url or DEFAULT_AUTH_URL,
+                                       client_id=cfg.secrets.get("client_id") or "",
+                                       client_secret=cfg.secrets.get("client_secret") or "", sub=cfg.acting_user)
         self.tokens = ctx.tokens
 
     def write(self, *, origin: Origin, content: Content, remote: dict, checkpoint: Checkpoint) -> dict:
@@ -94,18 +94,12 @@ class Greenhouse:
         raise AssertionError("unreachable")
 
     def _token(self, *, fresh: bool) -> str:
-        cached = self.tokens.get("greenhouse")
-        if cached and not fresh and cached[1] > time.time() + TOKEN_MARGIN_S:
-            return cached[0]
-        cfg = self.ctx.config
-        basic = base64.b64encode(f"{cfg.secrets.get('client_id')}:{cfg.secrets.get('client_secret')}".encode()).decode()
-        answer = self.ctx.http.call("POST", self.auth_url, what="greenhouse token", headers={"Authorization": f"Basic {basic}"},
-                                    form=urlencode({"grant_type": "client_credentials", "sub": cfg.acting_user or ""}).encode())
-        token = field_of(answer.doc, "access_token")
-        if not isinstance(token, str) or not token:
-            raise Permanent("unauthorized", "Greenhouse's token endpoint answered without an access_token")
-        ttl = field_of(answer.doc, "expires_in")
-        expires = time.time() + (float(ttl) if isinstance(ttl, (int, float)) else DEFAULT_TOKEN_TTL_S)
-        self.tokens["greenhouse"] = (token, expires)
-        return token
+        return self.tokens.bearer(self.creds, fetch=self._fetch_token, fresh=fresh)
 
+    def _fetch_token(self, creds: ClientCredentials) -> Token:
+        headers, form = token_request(creds)
+        answer = self.ctx.http.call("POST", creds.auth_url, what="greenhouse token", headers=headers, form=form)
+        try:
+            return read_token(answer.doc, now=self.tokens.clock())
+        except TokenError as exc:
+            raise Permanent("unauthorized", f"Greenhouse: {exc}") from None
