@@ -37,9 +37,9 @@ class TenantError(Exception):
 class Connection:
     tenant: str
     provider: str
-    secrets: tuple[str, ...]
+    secrets: tuple[str, ...] = field(repr=False)  # webhook signing secrets (decrypted; never logged)
     options: dict
-    api_key: str | None = None  # thin ATSs: the key for the ATS API (decrypted; never logged)
+    api_key: str | None = field(default=None, repr=False)  # thin ATSs: the key for the ATS API (decrypted; never logged)
     # OAuth 2.0 client credentials for the ATS API (Greenhouse Harvest v3; decrypted; never logged)
     client_id: str | None = field(default=None, repr=False)
     client_secret: str | None = field(default=None, repr=False)

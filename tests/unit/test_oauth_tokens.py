@@ -97,3 +97,10 @@ def test_the_cache_is_bounded(clock):
 
 def test_secrets_stay_out_of_reprs():
     assert "s3cret" not in repr(CREDS) and "token-9" not in repr(Token("token-9", 1.0))
+
+
+def test_a_connections_repr_names_no_secret_of_it():
+    from shared.tenants import Connection
+    connection = Connection(tenant="t1", provider="greenhouse", secrets=("whsec-1",), options={"acting_user": "7"},
+                            api_key="key-2", client_id="cid-3", client_secret="csec-4")
+    assert not any(secret in repr(connection) for secret in ("whsec-1", "key-2", "cid-3", "csec-4"))
