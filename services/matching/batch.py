@@ -1,0 +1,92 @@
+"""One poll batch's scoring store: what rescore_application reads, read once for the batch; what it writes after
+the score, written once for the batch.
+
+Built by `Rescores.flush` after the batch's inputs are written (so every read here is after every bump, as
+rescore_application requires). A role, credibility list and synonyms are read once per tenant (and job) per batch,
+and forgotten with the batch: nothing is staler than it would be when read per application. Evidence and the
+stored scores of all the batch's applications come in one query each; `save_score` compares against the score so
+read (a race lost reads again, as before). `mark_published` is held until the batch's scores are published in one
+call, and then written in one bulk write: a crash in between leaves them pending_publish, as a crash between
+publish and mark always did, and the next computation announces them.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from services.matching.repository import MatchingRepository, SaveOutcome
+from shared.events import Event
+
+Publish = Callable[[list[Event]], None]
+
+
+class BatchStore:
+    def __init__(self, repo: MatchingRepository, applications: list[tuple[str, dict]]):
+        self.repo = repo
+        self._roles: dict[tuple[str, str], dict | None] = {}
+        self._credibility: dict[str, list[dict]] = {}
+        self._synonyms: dict[str, list[list[str]]] = {}
+        self._evidence: dict[tuple[str, str], list[dict]] = {}
+        self._scores: dict[tuple[str, str, str], dict] = {}
+        self._held_scores: dict[tuple[str, str], list[dict]] = {}
+        self._marks: list[dict] = []
+        self._stale: list = []
+        self.events: list[Event] = []
+        by_tenant: dict[str, list[dict]] = {}
+        for tenant, application in applications:
+            by_tenant.setdefault(tenant, []).append(application)
+        for tenant, apps in by_tenant.items():
+            scorable = [a for a in apps if a.get("job_id")]  # the others are not scored (no job yet)
+            if not scorable:
+                continue
+            for app_id, found in repo.evidence_for_many(tenant, scorable).items():
+                self._evidence[(tenant, app_id)] = found
+            for score in repo.scores_for(tenant, [a["application_id"] for a in scorable]):
+                self._scores[(tenant, score["application_id"], score["role_id"])] = score
+                self._held_scores.setdefault((tenant, score["application_id"]), []).append(score)
+
+    # --- what rescore_application reads ----------------------------------------------------------
+    def resolve_role(self, tenant: str, job_id: str) -> dict | None:
+        if (tenant, job_id) not in self._roles:
+            self._roles[(tenant, job_id)] = self.repo.resolve_role(tenant, job_id)
+        return self._roles[(tenant, job_id)]
+
+    def evidence_for(self, tenant: str, application_id: str, *, credential_ids: list[str]) -> list[dict]:
+        held = self._evidence.get((tenant, application_id))
+        return held if held is not None else self.repo.evidence_for(tenant, application_id,
+                                                                    credential_ids=credential_ids)
+
+    def get_credibility(self, tenant: str) -> list[dict]:
+        if tenant not in self._credibility:
+            self._credibility[tenant] = self.repo.get_credibility(tenant)
+        return self._credibility[tenant]
+
+    def get_synonyms(self, tenant: str) -> list[list[str]]:
+        if tenant not in self._synonyms:
+            self._synonyms[tenant] = self.repo.get_synonyms(tenant)
+        return self._synonyms[tenant]
+
+    # --- what it writes ------------------------------------------------------------------------
+    def save_score(self, doc: dict) -> SaveOutcome:
+        if (doc["tenant"], doc["application_id"]) not in self._evidence:
+            return self.repo.save_score(doc)  # not one of the batch's applications: read as usual
+        return self.repo.save_score(doc, current=self._scores.get((doc["tenant"], doc["application_id"],
+                                                                  doc["role_id"])))
+
+    def drop_superseded_scores(self, tenant: str, application_id: str, *, role_id: str, input_revision: int) -> None:
+        self._stale += [s["_id"] for s in self._held_scores.get((tenant, application_id), [])
+                        if s["role_id"] != role_id and s["input_revision"] < input_revision]
+
+    def publish(self, batch: list[Event]) -> None:
+        self.events += batch
+
+    def mark_published(self, *, tenant: str, application_id: str, role_id: str, input_revision: int,
+                       fingerprint: str | None, score_id: object = None) -> None:
+        self._marks.append({"tenant": tenant, "application_id": application_id, "role_id": role_id,
+                            "input_revision": input_revision, "fingerprint": fingerprint, "score_id": score_id})
+
+    def finish(self, publish: Publish) -> None:
+        """Publishes the batch's scores in one call, then marks them published and drops superseded ones."""
+        if self.events:
+            publish(self.events)
+        self.repo.mark_published_many(self._marks)
+        self.repo.delete_scores(self._stale)
