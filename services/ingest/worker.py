@@ -13,7 +13,7 @@ from shared import logs, mongo
 from shared.consumer import ConsumerLoop
 from shared.events import APPLICATIONS_RECEIVED, Event
 from shared.fetch import Fetcher
-from shared.kafka import Publisher, ensure_topics
+from shared.kafka import Deferred, Publisher, ensure_topics
 from shared.metrics import serve_worker_metrics
 from shared.settings import Settings
 from shared.tenants import TenantRepository
@@ -66,9 +66,11 @@ def main() -> None:
     publisher = Publisher(settings, client_id="ingest-worker")
     fetcher = Fetcher(settings)
     resolvers = Resolvers(settings, fetcher=fetcher, tenants=TenantRepository(mongo.connect(settings), settings))
+    # A poll batch's events go out in one publish, before the batch is committed.
+    deferred = Deferred(publisher)
     # One application may take its whole pull budget: the batch budget leaves room for it in the poll interval.
-    loop = ConsumerLoop(settings=settings, group_id="ingest", publisher=publisher, handlers={
-        APPLICATIONS_RECEIVED: partial(resolvers.handle, publish=publisher.publish),
+    loop = ConsumerLoop(settings=settings, group_id="ingest", publisher=publisher, batch_end=deferred.flush, handlers={
+        APPLICATIONS_RECEIVED: partial(resolvers.handle, publish=deferred.publish),
     }, longest_message_s=settings.ingest_pull_budget_s)
     serve_worker_metrics(settings.worker_metrics_port, settings.worker_metrics_addr)
     log.info("ingest worker started", extra={"fetch_allow_loopback": bool(settings.fetch_allow_loopback)})
