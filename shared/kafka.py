@@ -145,6 +145,9 @@ class Deferred:
     still published before its source is committed. A record too large is refused when it is handed over, so the
     message that produced it is dead-lettered alone; the broker being away at `flush` has the loop read the whole
     batch again (its handlers are idempotent, their event ids derived).
+
+    `send_held` sends what is held before the worker waits on something slow (a fetch from the web), so a quick
+    message's events never wait behind a slow one's; it is best-effort, `flush` still answers for the batch.
     """
 
     def __init__(self, publisher: Publisher):
@@ -160,6 +163,15 @@ class Deferred:
         if held:
             self._publisher.publish(held)
         return len(held)
+
+    def send_held(self) -> None:
+        if not self._held:
+            return
+        try:
+            self._publisher.publish(self._held)
+        except (PublishError, RecordRefused):
+            return  # still held: the batch's end publishes it, or has the loop read the batch again
+        self._held = []
 
 
 def _close(producer, *, timeout_s: float) -> None:

@@ -59,15 +59,28 @@ class Resolvers:
         return self._adapters
 
 
+class SendingFirst(Fetcher):
+    """The safe fetcher, sending the batch's held events before each fetch (pulls and ATS API calls alike): a slow
+    pull never holds back what was resolved before it in the batch."""
+
+    def __init__(self, settings: Settings, deferred: Deferred):
+        super().__init__(settings)
+        self._deferred = deferred
+
+    def get(self, *args, **kwargs):
+        self._deferred.send_held()
+        return super().get(*args, **kwargs)
+
+
 def main() -> None:
     logs.configure("ingest")
     settings = Settings.from_env()
     ensure_topics(settings)
     publisher = Publisher(settings, client_id="ingest-worker")
-    fetcher = Fetcher(settings)
-    resolvers = Resolvers(settings, fetcher=fetcher, tenants=TenantRepository(mongo.connect(settings), settings))
-    # A poll batch's events go out in one publish, before the batch is committed.
+    # A poll batch's events go out in one publish, before the batch is committed (or before a fetch, if sooner).
     deferred = Deferred(publisher)
+    fetcher = SendingFirst(settings, deferred)
+    resolvers = Resolvers(settings, fetcher=fetcher, tenants=TenantRepository(mongo.connect(settings), settings))
     # One application may take its whole pull budget: the batch budget leaves room for it in the poll interval.
     loop = ConsumerLoop(settings=settings, group_id="ingest", publisher=publisher, batch_end=deferred.flush, handlers={
         APPLICATIONS_RECEIVED: partial(resolvers.handle, publish=deferred.publish),

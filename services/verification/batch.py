@@ -6,6 +6,10 @@ batch's offsets are committed) stores every new verdict in one bulk upsert, read
 stored first (the first verdict wins), and publishes the batch's credential.verified events in one call. MongoDB
 or the broker being away propagates from `flush`, and the loop reads the whole batch again: every step is
 idempotent, so the events it publishes are the same ids with the same stored reports.
+
+Before the verifier waits on the web (a status list, a DID document), `send_held` stores and publishes what the
+batch holds so far (`sending_first` wraps the verifier's fetch), so a quick credential's verdict never waits behind
+a slow one's fetches; it is best-effort, and what it could not send stays held for `flush`.
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from services.verification.handlers import Publish, _utcnow, publishable, verifi
 from services.verification.repository import Verdict, VerdictRepository
 from services.verification.verifier import Verifier
 from shared import logs
+from shared.consumer import TRANSIENT
 from shared.events import Event
 from shared.settings import Settings
 
@@ -55,6 +60,24 @@ class VerdictBatch:
         """Stores the batch's new verdicts, then publishes one credential.verified per event; returns how many."""
         new, stored, held = self._new, self._stored, self._held
         self._new, self._stored, self._held = {}, {}, []
+        return self._send(new, stored, held)
+
+    def send_held(self) -> None:
+        """Stores and publishes what is held now, unless MongoDB or the broker is away (then it stays held)."""
+        try:
+            self._send(self._new, self._stored, self._held)
+        except TRANSIENT:
+            return
+        self._new, self._stored, self._held = {}, {}, []
+
+    def sending_first(self, fetch: Callable) -> Callable:
+        """`fetch`, calling send_held before each fetch."""
+        def fetch_after_sending(*args, **kwargs):
+            self.send_held()
+            return fetch(*args, **kwargs)
+        return fetch_after_sending
+
+    def _send(self, new: dict[Key, Verdict], stored: dict[Key, dict], held: list[_Held]) -> int:
         if not held:
             return 0
         stored = {**stored, **dict(zip(new, self.repo.save_many(list(new.values())), strict=True))}

@@ -30,9 +30,12 @@ def main() -> None:
     # One fetcher (one requests session) per thread: the consumer's and the re-check loop's; caches are shared.
     fetcher, recheck_fetcher = Fetcher(settings), Fetcher(settings)
     registries = trust.cached_registry(ttl_s=settings.config_cache_ttl_s)
-    verifier = Verifier(settings, fetch=fetcher.get, caches=Caches.sized(settings), registries=registries)
-    # A poll batch's verdicts are stored in one bulk write and published in one call, before the batch is committed.
-    batch = VerdictBatch(repo=repo, publish=publisher.publish, settings=settings, verifier=verifier)
+    # A poll batch's verdicts are stored in one bulk write and published in one call, before the batch is committed,
+    # or before the verifier waits on the web, if sooner.
+    batch = VerdictBatch(repo=repo, publish=publisher.publish, settings=settings)
+    verifier = Verifier(settings, fetch=batch.sending_first(fetcher.get), caches=Caches.sized(settings),
+                        registries=registries)
+    batch.verifier = verifier
     loop = ConsumerLoop(settings=settings, group_id="verification", publisher=publisher, batch_end=batch.flush,
                         handlers={CREDENTIALS_SUBMITTED: batch.handle})
     serve_worker_metrics(settings.worker_metrics_port, settings.worker_metrics_addr)

@@ -35,3 +35,13 @@ def test_a_record_too_large_is_refused_when_handed_over_so_only_its_message_is_d
     deferred.publish([ready(3)])
     deferred.flush()
     assert len(producer.sent) == 2
+
+
+def test_held_events_are_sent_before_a_slow_step_and_kept_for_the_batchs_end_if_the_broker_is_away():
+    fresh = FakeProducer()
+    deferred = Deferred(Publisher(Settings(), producer_factory=Factory(FakeProducer(fail_sends=True), fresh)))
+    deferred.publish([ready(1)])
+    deferred.send_held()  # the broker is away: kept, not lost
+    deferred.send_held()  # a fresh producer: sent
+    assert fresh.sent == [events.APPLICATIONS_READY]
+    assert deferred.flush() == 0

@@ -119,3 +119,25 @@ def test_an_empty_batch_writes_and_publishes_nothing():
     repo, outbox = BulkVerdicts(), Outbox()
     assert batch_of(repo, outbox).flush() == 0
     assert repo.bulk_writes == 0 and outbox.calls == []
+
+
+def test_before_the_verifier_waits_on_the_web_the_verdicts_held_so_far_are_stored_and_published(issuer):
+    repo, outbox = BulkVerdicts(), Outbox()
+    batch = batch_of(repo, outbox)
+    batch.handle(submitted(issuer.vc_jwt(nbf=T0 - timedelta(days=1)), credential_id="quick"))
+    fetched = []
+    fetch = batch.sending_first(lambda url: fetched.append((url, len(outbox.calls))) or "a status list")
+    assert fetch("https://status.example/1") == "a status list"
+    assert fetched == [("https://status.example/1", 1)]  # the quick verdict went out before the fetch began
+    assert [e.payload["credential_id"] for e in outbox.calls[0]] == ["quick"]
+    assert batch.flush() == 0  # nothing is published twice
+
+
+def test_when_the_broker_is_away_before_a_fetch_the_verdicts_stay_held_for_the_batchs_end(issuer):
+    repo, outbox = BulkVerdicts(), Outbox(failures=1)
+    batch = batch_of(repo, outbox)
+    batch.handle(submitted(issuer.vc_jwt(nbf=T0 - timedelta(days=1)), credential_id="quick"))
+    batch.sending_first(lambda url: None)("https://status.example/1")
+    assert outbox.calls == []
+    assert batch.flush() == 1
+    assert [e.payload["credential_id"] for e in outbox.calls[0]] == ["quick"]
