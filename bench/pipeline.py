@@ -22,6 +22,7 @@ import tempfile
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -248,25 +249,31 @@ def main() -> None:
     ap.add_argument("--rates", default="100", help="offered webhooks per second, comma-separated (full: 10,50,100)")
     args = ap.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="credbridge-bench-"))
-    kafka = stack.KafkaServer(port=stack.free_port(), controller_port=stack.free_port(), data_dir=workdir / "kafka").start()
-    db = stack.MongoServer(port=stack.free_port(), storage=str(workdir / "mongo"), log_dir=workdir).start()
-    try:
-        settings = Settings.from_env(kafka_bootstrap_servers=kafka.bootstrap, mongo_uri=db.uri, mongo_db="bench")
-        ensure_topics(settings)
-        tenants = TenantRepository(mongo.connect(settings), settings)
-        tenants.ensure_indexes()
-        tenant, api_key = tenants.create_tenant("Bench")
-        secret = tenants.add_connection(tenant, "generic")
+    with local_servers(workdir, mongo_db="bench") as (kafka, db, settings, tenant, api_key, secret):
         # One tenant sends the whole load: its webhook rate limit would measure the limiter, not ingest.
         env = dict(os.environ, KAFKA_BOOTSTRAP_SERVERS=kafka.bootstrap, MONGO_URI=db.uri, MONGO_DB="bench",
                    RATE_LIMIT_WEBHOOKS_PER_MINUTE="0")
         bench_throughput(env, tenant, secret, workdir, args.seconds)
         bench_latency(settings, env, tenant, secret, api_key, workdir,
                       rates=[int(r) for r in args.rates.split(",")], seconds=args.latency_seconds)
+
+
+@contextmanager
+def local_servers(workdir: Path, *, mongo_db: str):
+    """Apache Kafka and secantusdb on free ports with credbridge's topics, and one tenant with a generic connection:
+    yields (kafka, db, settings, tenant, api_key, webhook secret); stops both servers after."""
+    kafka = stack.KafkaServer(port=stack.free_port(), controller_port=stack.free_port(), data_dir=workdir / "kafka").start()
+    db = stack.MongoServer(port=stack.free_port(), storage=str(workdir / "mongo"), log_dir=workdir).start()
+    try:
+        settings = Settings.from_env(kafka_bootstrap_servers=kafka.bootstrap, mongo_uri=db.uri, mongo_db=mongo_db)
+        ensure_topics(settings)
+        tenants = TenantRepository(mongo.connect(settings), settings)
+        tenants.ensure_indexes()
+        tenant, api_key = tenants.create_tenant("Bench")
+        yield kafka, db, settings, tenant, api_key, tenants.add_connection(tenant, "generic")
     finally:
         kafka.stop()
         db.stop()
-
 
 if __name__ == "__main__":
     main()

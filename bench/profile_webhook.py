@@ -20,14 +20,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "deploy" / "local")]
-import stack  # noqa: E402
-
+from bench.pipeline import local_servers  # noqa: E402
 from services.ingest.app import create_app  # noqa: E402
 from services.ingest.signatures import sign_generic  # noqa: E402
-from shared import mongo  # noqa: E402
-from shared.kafka import ensure_topics  # noqa: E402
-from shared.settings import Settings  # noqa: E402
-from shared.tenants import TenantRepository  # noqa: E402
 
 
 def body(i: int) -> bytes:
@@ -43,15 +38,7 @@ def main() -> None:
     args = ap.parse_args()
     os.environ.setdefault("CREDBRIDGE_ENV", "development")
     workdir = Path(tempfile.mkdtemp(prefix="credbridge-profile-"))
-    kafka = stack.KafkaServer(port=stack.free_port(), controller_port=stack.free_port(), data_dir=workdir / "kafka").start()
-    db = stack.MongoServer(port=stack.free_port(), storage=str(workdir / "mongo"), log_dir=workdir).start()
-    try:
-        settings = Settings.from_env(kafka_bootstrap_servers=kafka.bootstrap, mongo_uri=db.uri, mongo_db="profile")
-        ensure_topics(settings)
-        tenants = TenantRepository(mongo.connect(settings), settings)
-        tenants.ensure_indexes()
-        tenant, _key = tenants.create_tenant("Profile")
-        secret = tenants.add_connection(tenant, "generic")
+    with local_servers(workdir, mongo_db="profile") as (_kafka, _db, settings, tenant, _key, secret):
         client = create_app(settings).test_client()
         url = f"/v1/webhooks/generic/{tenant}"
         bodies = [body(i) for i in range(args.requests + 50)]
@@ -71,9 +58,6 @@ def main() -> None:
             pstats.Stats(profile, stream=out).strip_dirs().sort_stats(order).print_stats(args.top)
             print(f"--- by {order} ---")
             print(out.getvalue().split("\n", 6)[-1])
-    finally:
-        kafka.stop()
-        db.stop()
 
 
 if __name__ == "__main__":
