@@ -45,3 +45,16 @@ def test_held_events_are_sent_before_a_slow_step_and_kept_for_the_batchs_end_if_
     deferred.send_held()  # a fresh producer: sent
     assert fresh.sent == [events.APPLICATIONS_READY]
     assert deferred.flush() == 0
+
+
+def test_ingests_worker_sends_what_it_holds_before_each_fetch_so_a_slow_pull_holds_back_nothing_before_it():
+    from services.ingest.worker import SendingFirst
+    from shared.fetch import FetchError
+    producer = FakeProducer()
+    deferred = Deferred(Publisher(Settings(), producer_factory=Factory(producer)))
+    deferred.publish([ready(1)])
+    fetcher = SendingFirst(Settings(), deferred)
+    with pytest.raises(FetchError):  # refused by policy (loopback), after the held event went out
+        fetcher.get("http://127.0.0.1:9/credential", purpose="credential")
+    assert producer.sent == [events.APPLICATIONS_READY]
+    fetcher.close()
