@@ -5,7 +5,9 @@ Built by `Rescores.flush` after the batch's inputs are written (so every read he
 rescore_application requires). A role, credibility list and synonyms are read once per tenant (and job) per batch,
 and forgotten with the batch: nothing is staler than it would be when read per application. Evidence and the
 stored scores of all the batch's applications come in one query each; `save_score` compares against the score so
-read (a race lost reads again, as before). `mark_published` is held until the batch's scores are published in one
+read (a race lost reads again, as before); an application's first score is held and the batch's first scores are
+inserted together, before anything is published (one that another writer inserted meanwhile is dropped from the
+batch and scored again the ordinary way). `mark_published` is held until the batch's scores are published in one
 call, and then written in one bulk write: a crash in between leaves them pending_publish, as a crash between
 publish and mark always did, and the next computation announces them.
 """
@@ -13,7 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from services.matching.repository import MatchingRepository, SaveOutcome
+from bson import ObjectId
+
+from services.matching.repository import MatchingRepository, SaveOutcome, ranked_at
 from shared.events import Event
 
 Publish = Callable[[list[Event]], None]
@@ -30,6 +34,7 @@ class BatchStore:
         self._held_scores: dict[tuple[str, str], list[dict]] = {}
         self._marks: list[dict] = []
         self._stale: list = []
+        self._inserts: list[dict] = []  # first scores, inserted together by finish()
         self.events: list[Event] = []
         by_tenant: dict[str, list[dict]] = {}
         for tenant, application in applications:
@@ -69,8 +74,12 @@ class BatchStore:
     def save_score(self, doc: dict) -> SaveOutcome:
         if (doc["tenant"], doc["application_id"]) not in self._evidence:
             return self.repo.save_score(doc)  # not one of the batch's applications: read as usual
-        return self.repo.save_score(doc, current=self._scores.get((doc["tenant"], doc["application_id"],
-                                                                  doc["role_id"])))
+        current = self._scores.get((doc["tenant"], doc["application_id"], doc["role_id"]))
+        if current is not None:
+            return self.repo.save_score(doc, current=current)
+        first = {**doc, "ranked_at": ranked_at(doc, None), "history": [], "_id": ObjectId()}
+        self._inserts.append(first)
+        return SaveOutcome(applied=True, score_id=first["_id"])
 
     def drop_superseded_scores(self, tenant: str, application_id: str, *, role_id: str, input_revision: int) -> None:
         self._stale += [s["_id"] for s in self._held_scores.get((tenant, application_id), [])
@@ -84,9 +93,15 @@ class BatchStore:
         self._marks.append({"tenant": tenant, "application_id": application_id, "role_id": role_id,
                             "input_revision": input_revision, "fingerprint": fingerprint, "score_id": score_id})
 
-    def finish(self, publish: Publish) -> None:
-        """Publishes the batch's scores in one call, then marks them published and drops superseded ones."""
-        if self.events:
-            publish(self.events)
-        self.repo.mark_published_many(self._marks)
+    def finish(self, publish: Publish) -> list[tuple[str, str]]:
+        """Inserts the batch's first scores, publishes its scores in one call, then marks them published and drops
+        superseded ones. Returns the (tenant, application_id) whose first score another writer stored meanwhile:
+        nothing of theirs was published, and they are to be scored again the ordinary way."""
+        lost = set(self.repo.insert_scores(self._inserts))
+        keep = [(e.tenant, e.payload["application_id"]) not in lost for e in self.events]
+        events = [e for e, kept in zip(self.events, keep, strict=True) if kept]
+        if events:
+            publish(events)
+        self.repo.mark_published_many([m for m in self._marks if (m["tenant"], m["application_id"]) not in lost])
         self.repo.delete_scores(self._stale)
+        return sorted(lost)

@@ -18,7 +18,7 @@ from shared.events import Event
 from services.matching import metrics
 from services.matching.batch import BatchStore
 from services.matching.repository import InputWrite, MatchingRepository
-from services.matching.service import VERIFY_DEADLINE_S, Clock, Publish, rescore_application, utcnow
+from services.matching.service import VERIFY_DEADLINE_S, Clock, Publish, ScoreStore, rescore_application, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -58,19 +58,26 @@ class Rescores:
             stored += [(tenant, found[a]) for t, a in pending if t == tenant and a in found]
         store = BatchStore(self.repo, stored)
         for tenant, application in stored:
-            trace_id = pending[(tenant, application["application_id"])]
-            with logs.trace(trace_id):
-                try:
-                    rescore_application(tenant, application, repo=store, publish=store.publish, clock=self.clock,
-                                        trace_id=trace_id, verify_deadline_s=self.verify_deadline_s)
-                except TRANSIENT:
-                    raise
-                except Exception:  # noqa: BLE001 - one application's bug must not block the batch's others
-                    metrics.RESCORE_FAILURES.inc()
-                    log.exception("scoring an application failed", extra={"tenant": tenant,
-                                                                        "application_id": application["application_id"]})
-        store.finish(self.publish)
+            self._score(tenant, application, store=store, publish=store.publish, trace_id=pending[
+                (tenant, application["application_id"])])
+        by_key = {(t, a["application_id"]): a for t, a in stored}
+        for tenant, application_id in store.finish(self.publish):
+            # Another writer stored this application's first score meanwhile: score it again against that one.
+            self._score(tenant, self.repo.get_application(tenant, application_id) or by_key[(tenant, application_id)],
+                        store=self.repo, publish=self.publish, trace_id=pending[(tenant, application_id)])
         return len(stored)
+
+    def _score(self, tenant: str, application: dict, *, store: ScoreStore, publish: Publish, trace_id: str) -> None:
+        with logs.trace(trace_id):
+            try:
+                rescore_application(tenant, application, repo=store, publish=publish, clock=self.clock,
+                                    trace_id=trace_id, verify_deadline_s=self.verify_deadline_s)
+            except TRANSIENT:
+                raise
+            except Exception:  # noqa: BLE001 - one application's bug must not block the batch's others
+                metrics.RESCORE_FAILURES.inc()
+                log.exception("scoring an application failed", extra={"tenant": tenant,
+                                                                    "application_id": application["application_id"]})
 
 
 def handle_application_ready(event: Event, *, repo: MatchingRepository, rescores: Rescores) -> None:

@@ -264,6 +264,20 @@ class MatchingRepository:
         return list(self.scores.find({"tenant": tenant, "application_id": {"$in": sorted(set(application_ids))}},
                                      {"history": False}))
 
+    def insert_scores(self, docs: list[dict]) -> list[tuple[str, str]]:
+        """Inserts first scores (each with its _id) in one round trip; returns the (tenant, application_id) of those
+        another writer inserted first (the unique key refused them), for the caller to score again."""
+        if not docs:
+            return []
+        try:
+            self.scores.insert_many(docs, ordered=False)
+            return []
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != _DUPLICATE_KEY for e in errors):
+                raise
+            return [(docs[e["index"]]["tenant"], docs[e["index"]]["application_id"]) for e in errors]
+
     def mark_published_many(self, marks: list[dict]) -> None:
         """mark_published for each of a batch's scores (keyword arguments of mark_published, score_id given)."""
         ops = [UpdateOne({"_id": m["score_id"], "input_revision": m["input_revision"]},

@@ -208,6 +208,16 @@ class FakeMatchingRepository:
         return [{**_without_history(s), "_id": k} for k, s in self.scores.items()
                 if k[0] == tenant and k[1] in application_ids]
 
+    def insert_scores(self, docs):
+        lost = []
+        for doc in docs:
+            key = (doc["tenant"], doc["application_id"], doc["role_id"])
+            if key in self.scores:
+                lost.append(key[:2])
+            else:
+                self.scores[key] = {k: copy.deepcopy(v) for k, v in doc.items() if k != "_id"}
+        return lost
+
     def mark_published_many(self, marks):
         for m in marks:
             self.mark_published(**m)
