@@ -40,8 +40,8 @@ from shared.settings import Settings  # noqa: E402
 from shared.tenants import TenantRepository  # noqa: E402
 
 
-def _body(i: int, jwt: str | None = None, *, prefix: str) -> bytes:
-    return json.dumps({"event_id": f"{prefix}-{i}", "application": {"id": f"{prefix}-app-{i}", "job_id": "job-bench"},
+def _body(i: int, jwt: str | None = None, *, prefix: str, job_id: str = "job-bench") -> bytes:
+    return json.dumps({"event_id": f"{prefix}-{i}", "application": {"id": f"{prefix}-app-{i}", "job_id": job_id},
                        "candidate": {"id": f"c{i}", "name": "Bench", "emails": ["bench@example.org"]},
                        "credentials": [{"jwt": jwt}] if jwt else []}).encode()
 
@@ -54,7 +54,9 @@ def _client(url: str, secret: str, seconds: float, threads: int, prefix: str, ou
         session, n, i = requests.Session(), 0, 0
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
-            body = _body(i, prefix=f"{prefix}-{os.getpid()}-{t}")
+            # A job with no role: what the throughput run leaves on the topics is scored once, never re-scored when
+            # the latency run puts its role, so it is done before the first rate is counted.
+            body = _body(i, prefix=f"{prefix}-{os.getpid()}-{t}", job_id="job-throughput")
             r = session.post(url, data=body, headers=sign_generic(secret, body, int(time.time())), timeout=30)
             n += r.status_code == 202
             i += 1
