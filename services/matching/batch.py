@@ -5,9 +5,9 @@ Built by `Rescores.flush` after the batch's inputs are written (so every read he
 rescore_application requires). A role, credibility list and synonyms are read once per tenant (and job) per batch,
 and forgotten with the batch: nothing is staler than it would be when read per application. Evidence and the
 stored scores of all the batch's applications come in one query each; `save_score` compares against the score so
-read (a race lost reads again, as before); an application's first score is held and the batch's first scores are
-inserted together, before anything is published (one that another writer inserted meanwhile is dropped from the
-batch and scored again the ordinary way). `mark_published` is held until the batch's scores are published in one
+read; the batch's scores are held and written together before anything is published, first scores in one
+insert_many and newer ones in one bulk compare-and-swap (one that another writer stored or changed meanwhile is
+dropped from the batch and scored again the ordinary way). `mark_published` is held until the batch's scores are published in one
 call, and then written in one bulk write: a crash in between leaves them pending_publish, as a crash between
 publish and mark always did, and the next computation announces them.
 """
@@ -35,6 +35,7 @@ class BatchStore:
         self._marks: list[dict] = []
         self._stale: list = []
         self._inserts: list[dict] = []  # first scores, inserted together by finish()
+        self._replacements: list[tuple[dict, dict]] = []  # newer scores over the ones read, swapped by finish()
         self.events: list[Event] = []
         by_tenant: dict[str, list[dict]] = {}
         for tenant, application in applications:
@@ -75,11 +76,15 @@ class BatchStore:
         if (doc["tenant"], doc["application_id"]) not in self._evidence:
             return self.repo.save_score(doc)  # not one of the batch's applications: read as usual
         current = self._scores.get((doc["tenant"], doc["application_id"], doc["role_id"]))
-        if current is not None:
-            return self.repo.save_score(doc, current=current)
-        first = {**doc, "ranked_at": ranked_at(doc, None), "history": [], "_id": ObjectId()}
-        self._inserts.append(first)
-        return SaveOutcome(applied=True, score_id=first["_id"])
+        if current is None:
+            first = {**doc, "ranked_at": ranked_at(doc, None), "history": [], "_id": ObjectId()}
+            self._inserts.append(first)
+            return SaveOutcome(applied=True, score_id=first["_id"])
+        if current["input_revision"] >= doc["input_revision"]:
+            return self.repo.save_score(doc, current=current)  # not newer than what is stored: save_score says so
+        previous = {k: v for k, v in current.items() if k != "_id"}
+        self._replacements.append(({**doc, "ranked_at": ranked_at(doc, previous)}, current))
+        return SaveOutcome(applied=True, previous=previous, score_id=current["_id"])
 
     def drop_superseded_scores(self, tenant: str, application_id: str, *, role_id: str, input_revision: int) -> None:
         self._stale += [s["_id"] for s in self._held_scores.get((tenant, application_id), [])
@@ -94,10 +99,11 @@ class BatchStore:
                             "input_revision": input_revision, "fingerprint": fingerprint, "score_id": score_id})
 
     def finish(self, publish: Publish) -> list[tuple[str, str]]:
-        """Inserts the batch's first scores, publishes its scores in one call, then marks them published and drops
-        superseded ones. Returns the (tenant, application_id) whose first score another writer stored meanwhile:
-        nothing of theirs was published, and they are to be scored again the ordinary way."""
-        lost = set(self.repo.insert_scores(self._inserts))
+        """Inserts the batch's first scores and swaps in its newer ones (one round trip each), publishes its scores in
+        one call, then marks them published and drops superseded ones. Returns the (tenant, application_id) whose
+        score another writer stored or changed meanwhile: nothing of theirs was published, and they are to be scored
+        again the ordinary way."""
+        lost = set(self.repo.insert_scores(self._inserts)) | set(self.repo.replace_scores(self._replacements))
         keep = [(e.tenant, e.payload["application_id"]) not in lost for e in self.events]
         events = [e for e, kept in zip(self.events, keep, strict=True) if kept]
         if events:

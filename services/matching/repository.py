@@ -278,6 +278,22 @@ class MatchingRepository:
                 raise
             return [(docs[e["index"]]["tenant"], docs[e["index"]]["application_id"]) for e in errors]
 
+    def replace_scores(self, replacements: list[tuple[dict, dict]]) -> list[tuple[str, str]]:
+        """save_score's compare-and-swap for each (score, stored score as read, with its _id; ranked_at set), in one
+        round trip; returns the (tenant, application_id) whose stored score another writer changed first."""
+        if not replacements:
+            return []
+        ops = [UpdateOne(*_replacement(doc, {k: v for k, v in current.items() if k != "_id"}, current["_id"]))
+               for doc, current in replacements]
+        if self.scores.bulk_write(ops, ordered=False).modified_count == len(ops):
+            return []
+        # Some swap found another revision: read back which (the stored revision is not this computation's).
+        ours = {current["_id"]: doc["input_revision"] for doc, current in replacements}
+        stored = {d["_id"]: d["input_revision"] for d in self.scores.find({"_id": {"$in": list(ours)}},
+                                                                          {"input_revision": True})}
+        return [(doc["tenant"], doc["application_id"]) for doc, current in replacements
+                if stored.get(current["_id"]) != doc["input_revision"]]
+
     def mark_published_many(self, marks: list[dict]) -> None:
         """mark_published for each of a batch's scores (keyword arguments of mark_published, score_id given)."""
         ops = [UpdateOne({"_id": m["score_id"], "input_revision": m["input_revision"]},
@@ -333,9 +349,7 @@ class MatchingRepository:
                 except DuplicateKeyError:
                     continue  # a concurrent first write; compare against it
                 return SaveOutcome(applied=True, score_id=inserted.inserted_id)
-            result = self.scores.update_one(
-                {"_id": current_id, "input_revision": current["input_revision"]},
-                {"$set": doc, "$push": {"history": {"$each": [_history_entry(current)], "$slice": -HISTORY_LENGTH}}})
+            result = self.scores.update_one(*_replacement(doc, current, current_id))
             if result.modified_count == 1:
                 return SaveOutcome(applied=True, previous=current, score_id=current_id)
 
@@ -475,6 +489,12 @@ def _pending_coverage(role: dict) -> list[str]:
 
 def _jobs_filter(tenant: str, job_ids: list[str], after: str) -> dict:
     return {"tenant": tenant, "job_id": {"$in": list(job_ids)}, "application_id": {"$gt": after}}
+
+
+def _replacement(doc: dict, current: dict, current_id: object) -> tuple[dict, dict]:
+    """The compare-and-swap that replaces `current` (as read, without _id) by `doc`, keeping it in `history`."""
+    return ({"_id": current_id, "input_revision": current["input_revision"]},
+            {"$set": doc, "$push": {"history": {"$each": [_history_entry(current)], "$slice": -HISTORY_LENGTH}}})
 
 
 def _history_entry(score: dict) -> dict:

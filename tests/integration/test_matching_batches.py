@@ -107,3 +107,36 @@ def test_a_poisoned_record_in_the_middle_of_a_batch_is_dead_lettered_alone_and_t
     assert repo.latest_score(tenant, "a1")["score"] == 100
     reader.close()
     publisher.close()
+
+
+class Racing(MatchingRepository):
+    """Another writer (the rescorer, a second replica) stores a newer score of a1 right after the batch read its scores."""
+
+    def scores_for(self, tenant, application_ids):
+        found = super().scores_for(tenant, application_ids)
+        stored = next(s for s in found if s["application_id"] == "a1")
+        newer = {k: v for k, v in stored.items() if k not in ("_id", "ranked_at")}
+        self.save_score({**newer, "input_revision": 10, "score": 42})
+        return found
+
+
+def test_a_score_another_writer_changed_after_the_batch_read_it_is_left_to_the_newer_writer(db):
+    tenant, outbox = "t1", Outbox()
+    with_role(db, tenant)
+    repo = Racing(db)
+    first = Rescores(repo=MatchingRepository(db), publish=outbox.publish)
+    for app_id in ("a1", "a2"):
+        handle_application_ready(ready(tenant, app_id), repo=repo, rescores=first)
+    first.flush()  # pending scores of a1 and a2 (their verdicts are still to come)
+    outbox.calls.clear()
+    rescores = Rescores(repo=repo, publish=outbox.publish)
+    for app_id in ("a1", "a2"):
+        handle_credential_verified(verified(tenant, app_id), repo=repo, rescores=rescores)
+    before = operations()
+    assert rescores.flush() == 2
+    # Two bulk writes of inputs, the other writer's swap, the batch's one bulk swap and one bulk mark; a1's retry
+    # finds the newer score and writes nothing.
+    assert operations()["update"] - before["update"] == 5
+    assert [[e.payload["application_id"] for e in call] for call in outbox.calls] == [["a2"]]
+    assert (repo.latest_score(tenant, "a1")["input_revision"], repo.latest_score(tenant, "a1")["score"]) == (10, 42)
+    assert repo.latest_score(tenant, "a2")["score"] == 100

@@ -218,6 +218,16 @@ class FakeMatchingRepository:
                 self.scores[key] = {k: copy.deepcopy(v) for k, v in doc.items() if k != "_id"}
         return lost
 
+    def replace_scores(self, replacements):
+        lost = []
+        for doc, current in replacements:
+            key = (doc["tenant"], doc["application_id"], doc["role_id"])
+            if self.scores.get(key, {}).get("input_revision") != current["input_revision"]:
+                lost.append(key[:2])
+            else:
+                self.save_score({k: v for k, v in doc.items() if k != "ranked_at"})
+        return lost
+
     def mark_published_many(self, marks):
         for m in marks:
             self.mark_published(**m)
