@@ -7,9 +7,9 @@ and forgotten with the batch: nothing is staler than it would be when read per a
 stored scores of all the batch's applications come in one query each; `save_score` compares against the score so
 read; the batch's scores are held and written together before anything is published, first scores in one
 insert_many and newer ones in one bulk compare-and-swap (one that another writer stored or changed meanwhile is
-dropped from the batch and scored again the ordinary way). `mark_published` is held until the batch's scores are published in one
-call, and then written in one bulk write: a crash in between leaves them pending_publish, as a crash between
-publish and mark always did, and the next computation announces them.
+dropped from the batch and scored again the ordinary way). `mark_published` is held until the batch's scores are
+published in one call, and then written in one bulk write: a crash in between leaves them pending_publish, as a
+crash between publish and mark always did, and the next computation announces them.
 """
 from __future__ import annotations
 
