@@ -7,7 +7,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Local runs, demos, benchmarks and tests may use the fixed development secrets key; production may not.
 export CREDBRIDGE_ENV ?= development
 
-.PHONY: install run stop lint check test test-unit screenshots bench bench-pipeline bench-verify bench-matching bench-hostile bench-skills demo clean skills-index fuzz
+.PHONY: install run stop lint check test test-unit screenshots profile bench bench-pipeline bench-verify bench-matching bench-hostile bench-skills demo clean skills-index fuzz
 
 install: $(STAMP)
 
@@ -62,6 +62,10 @@ bench: bench-pipeline bench-verify bench-matching bench-hostile bench-skills
 
 bench-pipeline: install
 	$(PY) bench/pipeline.py
+
+# Where one webhook's time goes: the ingest app under cProfile on a real Kafka and secantusdb.
+profile: install
+	$(PY) bench/profile_webhook.py
 
 bench-verify: install
 	$(PY) bench/verify.py

@@ -84,12 +84,19 @@ class Publisher:
         # Dead letters (topic *.dlq) and replays go this way, and count as published too.
         self._deliver([(topic, key, value, headers)])
 
-    def _deliver(self, records: list[tuple[str, bytes | None, bytes, list | None]]) -> None:
-        # Checked for the whole batch before anything is sent, so a refused batch publishes none of its records.
+    def check(self, batch: list[events.Event]) -> None:
+        """Raises RecordRefused now if `publish(batch)` would refuse a record for its size."""
+        self._check([(e.topic, message_key(e), events.encode(e), None) for e in batch])
+
+    def _check(self, records: list[tuple[str, bytes | None, bytes, list | None]]) -> None:
         for topic, key, value, headers in records:
             size = record_size(key, value, headers)
             if size > self._max_record_bytes:
                 raise RecordRefused(f"a {topic} record of {size} bytes is over the {self._max_record_bytes}-byte limit")
+
+    def _deliver(self, records: list[tuple[str, bytes | None, bytes, list | None]]) -> None:
+        # Checked for the whole batch before anything is sent, so a refused batch publishes none of its records.
+        self._check(records)
         deadline = time.monotonic() + self._timeout_s
         producer = self._current()
         try:
@@ -129,6 +136,42 @@ class Publisher:
         KAFKA_PRODUCERS_REPLACED.inc()
         log.warning("publish unacknowledged; the producer is replaced before the next publish")
         _close(failed, timeout_s=0)
+
+
+class Deferred:
+    """A poll batch's publishes, held and sent in one call (one wait for the broker) once the batch is handled.
+
+    Its `flush` is the consumer loop's `batch_end`, run before the batch's offsets are committed, so a record is
+    still published before its source is committed. A record too large is refused when it is handed over, so the
+    message that produced it is dead-lettered alone; the broker being away at `flush` has the loop read the whole
+    batch again (its handlers are idempotent, their event ids derived).
+
+    `send_held` sends what is held before the worker waits on something slow (a fetch from the web), so a quick
+    message's events never wait behind a slow one's; it is best-effort, `flush` still answers for the batch.
+    """
+
+    def __init__(self, publisher: Publisher):
+        self._publisher = publisher
+        self._held: list[events.Event] = []
+
+    def publish(self, batch: list[events.Event]) -> None:
+        self._publisher.check(batch)
+        self._held += batch
+
+    def flush(self) -> int:
+        held, self._held = self._held, []
+        if held:
+            self._publisher.publish(held)
+        return len(held)
+
+    def send_held(self) -> None:
+        if not self._held:
+            return
+        try:
+            self._publisher.publish(self._held)
+        except (PublishError, RecordRefused):
+            return  # still held: the batch's end publishes it, or has the loop read the batch again
+        self._held = []
 
 
 def _close(producer, *, timeout_s: float) -> None:

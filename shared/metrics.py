@@ -37,6 +37,9 @@ KAFKA_BATCHES_CUT = Counter("credbridge_kafka_batches_cut_total",
 # so the most recent write across a service's processes is the true lag.
 KAFKA_LAG = Gauge("credbridge_kafka_consumer_lag", "Messages not yet committed (end offset minus position).",
                   ["group", "topic", "partition"], multiprocess_mode="mostrecent")
+# Round trips, the figure that does not depend on the machine: bench/pipeline.py prints it per application.
+MONGO_OPERATIONS = Counter("credbridge_mongo_operations_total",
+                           "MongoDB commands sent (one bulk write of many documents is one), by command name.", ["command"])
 MONGO_SECONDS = Histogram("credbridge_mongo_command_seconds", "MongoDB command latency, by command and outcome.",
                           ["command", "outcome"], buckets=(.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5))
 # A constant 1 whose labels say what is running; "max" keeps one series however many workers set it.
@@ -82,10 +85,12 @@ def record_build_info(service: str) -> None:
 
 
 class MongoCommandTimer(monitoring.CommandListener):
-    """pymongo command monitoring: latency by command name only (never the database, filter or document)."""
+    """pymongo command monitoring: round trips and latency by command name only (never the database, filter or
+    document)."""
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
-        pass  # the succeeded/failed events carry the duration
+        # Counted when sent, so a command that fails or times out is a round trip too; the duration comes later.
+        MONGO_OPERATIONS.labels(command=_command_label(event.command_name)).inc()
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         self._observe(event.command_name, "ok", event.duration_micros)
@@ -95,8 +100,11 @@ class MongoCommandTimer(monitoring.CommandListener):
 
     @staticmethod
     def _observe(command: str, outcome: str, micros: int) -> None:
-        label = command if command in MONGO_COMMANDS else "other"
-        MONGO_SECONDS.labels(command=label, outcome=outcome).observe(micros / 1_000_000)
+        MONGO_SECONDS.labels(command=_command_label(command), outcome=outcome).observe(micros / 1_000_000)
+
+
+def _command_label(command: str) -> str:
+    return command if command in MONGO_COMMANDS else "other"
 
 
 class LagTracker:

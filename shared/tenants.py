@@ -15,6 +15,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.problems import Problem
 from shared.settings import Settings, UnsafeSettings
+from shared.ttlcache import TTLCache
 
 PROVIDERS = ("generic", "greenhouse", "lever", "workable", "ashby", "smartrecruiters", "teamtailor")
 MAX_LIVE_SECRETS = 2  # rotation: the new secret and the one it replaces both verify
@@ -46,7 +47,9 @@ class Connection:
 
 
 class TenantRepository:
-    def __init__(self, db: Database, settings: Settings):
+    def __init__(self, db: Database, settings: Settings, *, connection_ttl_s: float = 0.0):
+        """`connection_ttl_s`: how long `connection` reuses what it read (ingest's webhook path; 0 reads every time).
+        This process's own changes are seen at once; another's within the TTL."""
         self.tenants = db["tenants"]
         self.connections = db["connections"]
         self.api_keys = db["api_keys"]
@@ -59,6 +62,7 @@ class TenantRepository:
         # flood of forged deliveries would otherwise pay one decryption per stored secret per request. Keyed by the
         # ciphertext, a rotated secret (a new token) is seen at once; bounded, as tokens are never reused.
         self._plain: dict[str, str] = {}
+        self._connections: TTLCache[Connection | None] = TTLCache(ttl_s=connection_ttl_s)
 
     def ensure_indexes(self) -> None:
         self.connections.create_index([("tenant", ASCENDING), ("provider", ASCENDING)], unique=True)
@@ -129,6 +133,7 @@ class TenantRepository:
             self.connections.insert_one(doc)
         except DuplicateKeyError:
             raise TenantError(f"tenant {tenant_id} already has a {provider} connection; rotate its secret instead") from None
+        self._connections.forget((tenant_id, provider))
         return secret
 
     def rotate_secret(self, tenant_id: str, provider: str, *, secret: str | None = None) -> str:
@@ -137,6 +142,7 @@ class TenantRepository:
             {"tenant": tenant_id, "provider": provider},
             {"$push": {"secrets": {"$each": [self._encrypt(secret)], "$position": 0,
                                    "$slice": MAX_LIVE_SECRETS_BY_PROVIDER.get(provider, MAX_LIVE_SECRETS)}}})
+        self._connections.forget((tenant_id, provider))
         if result.matched_count == 0:
             raise TenantError(f"tenant {tenant_id} has no {provider} connection")
         return secret
@@ -157,6 +163,9 @@ class TenantRepository:
         return {"client_id": self._encrypt(client_id), "client_secret": self._encrypt(client_secret)}
 
     def connection(self, tenant_id: str, provider: str) -> Connection | None:
+        return self._connections.get((tenant_id, provider), lambda: self._read_connection(tenant_id, provider))
+
+    def _read_connection(self, tenant_id: str, provider: str) -> Connection | None:
         doc = self.connections.find_one({"tenant": tenant_id, "provider": provider})
         if doc is None:
             return None

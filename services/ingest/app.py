@@ -31,7 +31,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     logs.configure("ingest")
     db = mongo.connect(settings)
-    tenants = TenantRepository(db, settings)
+    # Every webhook reads its connection before it is authenticated: reused for CONFIG_CACHE_TTL_SECONDS.
+    tenants = TenantRepository(db, settings, connection_ttl_s=settings.config_cache_ttl_s)
     deliveries = DeliveryRepository(db, ttl_s=settings.webhook_dedupe_ttl_s)
     tenants.ensure_indexes()
     deliveries.ensure_indexes()

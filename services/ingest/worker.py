@@ -14,7 +14,7 @@ from shared import logs, mongo
 from shared.consumer import ConsumerLoop
 from shared.events import APPLICATIONS_RECEIVED, Event
 from shared.fetch import Fetcher
-from shared.kafka import Publisher, ensure_topics
+from shared.kafka import Deferred, Publisher, ensure_topics
 from shared.metrics import serve_worker_metrics
 from shared.settings import Settings
 from shared.tenants import TenantRepository
@@ -60,22 +60,37 @@ class Resolvers:
         return self._adapters
 
 
+class SendingFirst(Fetcher):
+    """The safe fetcher, sending the batch's held events before each fetch (pulls and ATS API calls alike): a slow
+    pull never holds back what was resolved before it in the batch."""
+
+    def __init__(self, settings: Settings, deferred: Deferred):
+        super().__init__(settings)
+        self._deferred = deferred
+
+    def get(self, *args, **kwargs):
+        self._deferred.send_held()
+        return super().get(*args, **kwargs)
+
+
 def main() -> None:
     logs.configure("ingest")
     settings = Settings.from_env()
     ensure_topics(settings)
     publisher = Publisher(settings, client_id="ingest-worker")
-    fetcher = Fetcher(settings)
     db = mongo.connect(settings)
     tenants = TenantRepository(db, settings)
+    # A poll batch's events go out in one publish, before the batch is committed (or before a fetch, if sooner).
+    deferred = Deferred(publisher)
+    fetcher = SendingFirst(settings, deferred)
     resolvers = Resolvers(settings, fetcher=fetcher, tenants=tenants)
-    # Each job's advert is fetched once, on its own thread, after its first application is published (jobs/).
+    # Each job's advert is fetched once, on its own thread, after its first application is resolved (jobs/).
     job_fetcher = Fetcher(settings)  # the describer's own thread, its own session
     describer = describer_for(db=db, tenants=tenants, fetcher=job_fetcher, publish=publisher.publish)
     describer.start()
     # One application may take its whole pull budget: the batch budget leaves room for it in the poll interval.
-    loop = ConsumerLoop(settings=settings, group_id="ingest", publisher=publisher, handlers={
-        APPLICATIONS_RECEIVED: partial(resolvers.handle, publish=describer.noting(publisher.publish)),
+    loop = ConsumerLoop(settings=settings, group_id="ingest", publisher=publisher, batch_end=deferred.flush, handlers={
+        APPLICATIONS_RECEIVED: partial(resolvers.handle, publish=describer.noting(deferred.publish)),
     }, longest_message_s=settings.ingest_pull_budget_s)
     serve_worker_metrics(settings.worker_metrics_port, settings.worker_metrics_addr)
     log.info("ingest worker started", extra={"fetch_allow_loopback": bool(settings.fetch_allow_loopback)})

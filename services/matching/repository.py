@@ -1,18 +1,20 @@
 """The matching service's MongoDB collections (roles, applications, evidence, scores) behind named methods."""
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Literal
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.events import derive_id
 
 HISTORY_LENGTH = 5  # previous scores kept on a score document, newest last
+UNREAD = object()  # save_score: the current score was not read beforehand
 _NO_ID = {"_id": False}
 # One score per (tenant, application, role).
 _SCORE_KEY = [("tenant", ASCENDING), ("application_id", ASCENDING), ("role_id", ASCENDING)]
@@ -153,22 +155,12 @@ class MatchingRepository:
         `credentials_seen` keeps when each credential was first listed ($min: a redelivery keeps the first
         moment), from which its verification deadline runs (deadlines.py).
         """
-        now = _now()
-        # Credential ids are derive_id hex, safe as field names.
-        seen = {f"credentials_seen.{cid}": now for cid in dict.fromkeys(credential_ids)}
-        return self._upsert_then_read(
-            {"tenant": tenant, "application_id": application_id},
-            {"$set": {"job_id": job_id, "candidate_id": candidate_id, "credential_ids": list(credential_ids),
-                      "updated_at": now},
-             "$inc": {"revision": 1}, "$setOnInsert": {"created_at": now}, **({"$min": seen} if seen else {})})
+        return self._upsert_then_read(*_application_record(tenant, application_id, job_id=job_id,
+                                                           candidate_id=candidate_id, credential_ids=credential_ids))
 
     def touch_application(self, tenant: str, application_id: str, *, candidate_id: str) -> dict:
         """Bumps the revision for a new verdict; creates a stub (no job yet) if the application is unknown."""
-        now = _now()
-        return self._upsert_then_read(
-            {"tenant": tenant, "application_id": application_id},
-            {"$set": {"updated_at": now}, "$inc": {"revision": 1},
-             "$setOnInsert": {"job_id": None, "candidate_id": candidate_id, "credential_ids": [], "created_at": now}})
+        return self._upsert_then_read(*_application_touch(tenant, application_id, candidate_id=candidate_id))
 
     def record_unretrieved(self, tenant: str, application_id: str, *, candidate_id: str, provenance: str,
                            reason: str) -> None:
@@ -222,13 +214,9 @@ class MatchingRepository:
     # --- evidence ----------------------------------------------------------------------------
     def record_evidence(self, tenant: str, credential_id: str, *, application_id: str, candidate_id: str,
                         report: dict) -> None:
-        now = _now()
-        _upsert(lambda: self.evidence.update_one(
-            {"tenant": tenant, "credential_id": credential_id},
-            {"$set": {"application_id": application_id, "candidate_id": candidate_id, "report": report,
-                      "updated_at": now},
-             "$setOnInsert": {"created_at": now}},
-            upsert=True))
+        key, update = _evidence_record(tenant, credential_id, application_id=application_id,
+                                       candidate_id=candidate_id, report=report)
+        _upsert(lambda: self.evidence.update_one(key, update, upsert=True))
 
     def evidence_for(self, tenant: str, application_id: str, *, credential_ids: list[str]) -> list[dict]:
         """Evidence for the credentials an application lists, and for any verified on its behalf."""
@@ -241,6 +229,81 @@ class MatchingRepository:
             found.update((d["credential_id"], d)
                          for d in self.evidence.find({"tenant": tenant, "credential_id": {"$in": missing}}, _NO_ID))
         return list(found.values())
+
+    # --- a poll batch at once (services/matching/batch.py) -------------------------------------
+    def write_inputs(self, writes: list[InputWrite]) -> None:
+        """A batch's record_evidence, record_application and touch_application, in order: one bulk write per
+        collection (evidence first, so every application read after it sees its evidence)."""
+        for name in ("evidence", "applications"):
+            ops = [UpdateOne(*_INPUT_UPDATES[w.method](*w.args, **w.kwargs), upsert=True)
+                   for w in writes if _INPUT_COLLECTION[w.method] == name]
+            if ops:
+                _bulk_upsert(getattr(self, name), ops)
+
+    def applications_by_id(self, tenant: str, application_ids: list[str]) -> dict[str, dict]:
+        found = self.applications.find({"tenant": tenant, "application_id": {"$in": sorted(set(application_ids))}},
+                                       _NO_ID)
+        return {d["application_id"]: d for d in found}
+
+    def evidence_for_many(self, tenant: str, applications: list[dict]) -> dict[str, list[dict]]:
+        """evidence_for of each application, in two queries for all of them (each an exact index lookup)."""
+        app_ids = sorted({a["application_id"] for a in applications})
+        found = {d["credential_id"]: d for d in self.evidence.find({"tenant": tenant, "application_id": {"$in": app_ids}},
+                                                                   _NO_ID)}
+        missing = sorted({c for a in applications for c in a.get("credential_ids") or [] if c not in found})
+        if missing:
+            found.update((d["credential_id"], d)
+                         for d in self.evidence.find({"tenant": tenant, "credential_id": {"$in": missing}}, _NO_ID))
+        return {a["application_id"]: [e for cid, e in found.items()
+                                      if e["application_id"] == a["application_id"] or cid in (a.get("credential_ids") or [])]
+                for a in applications}
+
+    def scores_for(self, tenant: str, application_ids: list[str]) -> list[dict]:
+        """Every score of these applications (with _id, without history): what save_score and drop_superseded_scores
+        would each read, read once for the batch."""
+        return list(self.scores.find({"tenant": tenant, "application_id": {"$in": sorted(set(application_ids))}},
+                                     {"history": False}))
+
+    def insert_scores(self, docs: list[dict]) -> list[tuple[str, str]]:
+        """Inserts first scores (each with its _id) in one round trip; returns the (tenant, application_id) of those
+        another writer inserted first (the unique key refused them), for the caller to score again."""
+        if not docs:
+            return []
+        try:
+            self.scores.insert_many(docs, ordered=False)
+            return []
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != _DUPLICATE_KEY for e in errors):
+                raise
+            return [(docs[e["index"]]["tenant"], docs[e["index"]]["application_id"]) for e in errors]
+
+    def replace_scores(self, replacements: list[tuple[dict, dict]]) -> list[tuple[str, str]]:
+        """save_score's compare-and-swap for each (score, stored score as read, with its _id; ranked_at set), in one
+        round trip; returns the (tenant, application_id) whose stored score another writer changed first."""
+        if not replacements:
+            return []
+        ops = [UpdateOne(*_replacement(doc, {k: v for k, v in current.items() if k != "_id"}, current["_id"]))
+               for doc, current in replacements]
+        if self.scores.bulk_write(ops, ordered=False).modified_count == len(ops):
+            return []
+        # Some swap found another revision: read back which (the stored revision is not this computation's).
+        ours = {current["_id"]: doc["input_revision"] for doc, current in replacements}
+        stored = {d["_id"]: d["input_revision"] for d in self.scores.find({"_id": {"$in": list(ours)}},
+                                                                          {"input_revision": True})}
+        return [(doc["tenant"], doc["application_id"]) for doc, current in replacements
+                if stored.get(current["_id"]) != doc["input_revision"]]
+
+    def mark_published_many(self, marks: list[dict]) -> None:
+        """mark_published for each of a batch's scores (keyword arguments of mark_published, score_id given)."""
+        ops = [UpdateOne({"_id": m["score_id"], "input_revision": m["input_revision"]},
+                         {"$set": _published(m["fingerprint"])}) for m in marks]
+        if ops:
+            self.scores.bulk_write(ops, ordered=False)
+
+    def delete_scores(self, score_ids: list) -> None:
+        if score_ids:
+            self.scores.delete_many({"_id": {"$in": score_ids}})
 
     # --- synonyms ----------------------------------------------------------------------------
     def get_synonyms(self, tenant: str) -> list[list[str]]:
@@ -260,16 +323,22 @@ class MatchingRepository:
                                     upsert=True)
 
     # --- scores ------------------------------------------------------------------------------
-    def save_score(self, doc: dict) -> SaveOutcome:
+    def save_score(self, doc: dict, *, current: dict | None | object = UNREAD) -> SaveOutcome:
         """Stores a score unless one computed from the same or a newer application revision is there.
 
         Concurrent workers may compute one application at different revisions; only the newest may
         land. The write is a compare-and-swap on the stored `input_revision`, so the replaced score
         can be pushed onto `history` exactly; losing the race to an older writer just retries.
+
+        `current`, if given, is the stored score as read earlier (scores_for, with its _id): the first attempt
+        compares against it instead of reading; a race lost reads again.
         """
         key = {k: doc[k] for k in ("tenant", "application_id", "role_id")}
+        held = current
         while True:
-            current = self.scores.find_one(key, {"history": False})
+            current = self.scores.find_one(key, {"history": False}) if held is UNREAD else copy.copy(held)
+            held = UNREAD
+            assert current is None or isinstance(current, dict)
             current_id = current.pop("_id") if current is not None else None
             if current is not None and current["input_revision"] >= doc["input_revision"]:
                 return SaveOutcome(applied=False, previous=current)
@@ -280,9 +349,7 @@ class MatchingRepository:
                 except DuplicateKeyError:
                     continue  # a concurrent first write; compare against it
                 return SaveOutcome(applied=True, score_id=inserted.inserted_id)
-            result = self.scores.update_one(
-                {"_id": current_id, "input_revision": current["input_revision"]},
-                {"$set": doc, "$push": {"history": {"$each": [_history_entry(current)], "$slice": -HISTORY_LENGTH}}})
+            result = self.scores.update_one(*_replacement(doc, current, current_id))
             if result.modified_count == 1:
                 return SaveOutcome(applied=True, previous=current, score_id=current_id)
 
@@ -302,9 +369,7 @@ class MatchingRepository:
             if found is None:
                 return
             score_id = found["_id"]
-        done = {"pending_publish": False} if fingerprint is None else \
-            {"published_fingerprint": fingerprint, "pending_publish": False}
-        self.scores.update_one({"_id": score_id, "input_revision": input_revision}, {"$set": done})
+        self.scores.update_one({"_id": score_id, "input_revision": input_revision}, {"$set": _published(fingerprint)})
 
     def drop_superseded_scores(self, tenant: str, application_id: str, *, role_id: str, input_revision: int) -> None:
         """Removes scores against a role the application no longer belongs to, computed before this one."""
@@ -337,6 +402,71 @@ class MatchingRepository:
                 and d.get("role_revision", 0) >= role_revision and d.get("pending_publish") is False}
 
 
+def _published(fingerprint: str | None) -> dict:
+    return {"pending_publish": False} if fingerprint is None else \
+        {"published_fingerprint": fingerprint, "pending_publish": False}
+
+
+@dataclass(frozen=True)
+class InputWrite:
+    """One of record_application, touch_application, record_evidence with its arguments, held for write_inputs."""
+    method: Literal["record_application", "touch_application", "record_evidence"]
+    args: tuple
+    kwargs: dict
+
+
+def _application_record(tenant: str, application_id: str, *, job_id: str, candidate_id: str,
+                        credential_ids: list[str]) -> tuple[dict, dict]:
+    now = _now()
+    # Credential ids are derive_id hex, safe as field names.
+    seen = {f"credentials_seen.{cid}": now for cid in dict.fromkeys(credential_ids)}
+    return ({"tenant": tenant, "application_id": application_id},
+            {"$set": {"job_id": job_id, "candidate_id": candidate_id, "credential_ids": list(credential_ids),
+                      "updated_at": now},
+             "$inc": {"revision": 1}, "$setOnInsert": {"created_at": now}, **({"$min": seen} if seen else {})})
+
+
+def _application_touch(tenant: str, application_id: str, *, candidate_id: str) -> tuple[dict, dict]:
+    now = _now()
+    return ({"tenant": tenant, "application_id": application_id},
+            {"$set": {"updated_at": now}, "$inc": {"revision": 1},
+             "$setOnInsert": {"job_id": None, "candidate_id": candidate_id, "credential_ids": [], "created_at": now}})
+
+
+def _evidence_record(tenant: str, credential_id: str, *, application_id: str, candidate_id: str,
+                     report: dict) -> tuple[dict, dict]:
+    now = _now()
+    return ({"tenant": tenant, "credential_id": credential_id},
+            {"$set": {"application_id": application_id, "candidate_id": candidate_id, "report": report,
+                      "updated_at": now},
+             "$setOnInsert": {"created_at": now}})
+
+
+_INPUT_UPDATES: dict[str, Callable[..., tuple[dict, dict]]] = {
+    "record_application": _application_record, "touch_application": _application_touch,
+    "record_evidence": _evidence_record}
+_INPUT_COLLECTION = {"record_application": "applications", "touch_application": "applications",
+                     "record_evidence": "evidence"}
+_DUPLICATE_KEY = 11000
+
+
+def _bulk_upsert(collection: Collection, ops: list[UpdateOne]) -> None:
+    """Applies upserts in order in one round trip. Two writers' concurrent upserts of one new key may fail one with
+    a duplicate key: ordered, the bulk stops there, and what is left is applied again (the winner's document now
+    exists, so the second attempt updates it)."""
+    while ops:
+        try:
+            collection.bulk_write(ops, ordered=True)
+            return
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if not errors or errors[0].get("code") != _DUPLICATE_KEY:
+                raise
+            failed = errors[0]["index"]
+            collection.bulk_write([ops[failed]], ordered=True)
+            ops = ops[failed + 1:]
+
+
 def ranked_at(doc: dict, previous: dict | None) -> datetime:
     """When the application last moved in its role's ranking: kept while the rank score stays the same.
 
@@ -359,6 +489,12 @@ def _pending_coverage(role: dict) -> list[str]:
 
 def _jobs_filter(tenant: str, job_ids: list[str], after: str) -> dict:
     return {"tenant": tenant, "job_id": {"$in": list(job_ids)}, "application_id": {"$gt": after}}
+
+
+def _replacement(doc: dict, current: dict, current_id: object) -> tuple[dict, dict]:
+    """The compare-and-swap that replaces `current` (as read, without _id) by `doc`, keeping it in `history`."""
+    return ({"_id": current_id, "input_revision": current["input_revision"]},
+            {"$set": doc, "$push": {"history": {"$each": [_history_entry(current)], "$slice": -HISTORY_LENGTH}}})
 
 
 def _history_entry(score: dict) -> dict:

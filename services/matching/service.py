@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Protocol
 
 from shared.events import Event, derive_id, new_event
 from shared.settings import Settings
 
 from services.matching import credibility, deadlines, metrics, scoring
 from services.matching.evidence import ConceptRef, Lexicon, Target, parse_time, standing_of
-from services.matching.repository import MatchingRepository, role_coverage
+from services.matching.repository import MatchingRepository, SaveOutcome, role_coverage
 from services.matching.skills.taxonomy import esco_taxonomy
 from services.matching.terms import Synonyms
 
@@ -21,6 +21,26 @@ AWAITING_APPLICATION = "awaiting_application"
 UNSCORED_RANK = -1
 PENDING_RANK = -2  # below the ranked range: pending applications are listed apart (status=pending)
 VERIFY_DEADLINE_S: float = Settings.matching_verify_deadline_s  # the setting's default
+
+
+class ScoreStore(Protocol):
+    """What scoring one application reads and writes: MatchingRepository, or one poll batch's BatchStore."""
+
+    def resolve_role(self, tenant: str, job_id: str) -> dict | None: ...
+
+    def evidence_for(self, tenant: str, application_id: str, *, credential_ids: list[str]) -> list[dict]: ...
+
+    def get_credibility(self, tenant: str) -> list[dict]: ...
+
+    def get_synonyms(self, tenant: str) -> list[list[str]]: ...
+
+    def save_score(self, doc: dict) -> SaveOutcome: ...
+
+    def drop_superseded_scores(self, tenant: str, application_id: str, *, role_id: str,
+                               input_revision: int) -> None: ...
+
+    def mark_published(self, *, tenant: str, application_id: str, role_id: str, input_revision: int,
+                       fingerprint: str | None, score_id: object = None) -> None: ...
 
 
 class NotFound(Exception):
@@ -34,7 +54,7 @@ def utcnow() -> datetime:
 
 
 # --- scoring an application ----------------------------------------------------------------------
-def rescore_application(tenant: str, application: dict, *, repo: MatchingRepository, publish: Publish,
+def rescore_application(tenant: str, application: dict, *, repo: ScoreStore, publish: Publish,
                         clock: Clock = utcnow, trace_id: str | None = None,
                         verify_deadline_s: float = VERIFY_DEADLINE_S) -> dict | None:
     """Scores an application as stored right after its revision bump; returns the score if it was stored.
@@ -75,7 +95,7 @@ def rescore_application(tenant: str, application: dict, *, repo: MatchingReposit
     return doc
 
 
-def lexicon_for(tenant: str, *, repo: MatchingRepository) -> Lexicon:
+def lexicon_for(tenant: str, *, repo: ScoreStore) -> Lexicon:
     return Lexicon.with_taxonomy(esco_taxonomy(), synonyms=Synonyms.from_groups(repo.get_synonyms(tenant)))
 
 

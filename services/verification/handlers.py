@@ -7,6 +7,7 @@ from typing import Callable, Protocol
 
 from services.verification import stage
 from services.verification.report import bounded
+from services.verification.repository import Verdict
 from services.verification.verifier import Verifier
 from shared.events import Event, derive_id, new_event
 from shared.settings import Settings
@@ -37,24 +38,33 @@ def handle_credential_submitted(event: Event, *, repo: Verdicts, publish: Publis
     Order matters: store, then publish. If publishing fails the consumer retries; the retry finds the
     verdict stored and publishes the same event id again, so downstream deduplicates on it.
     """
-    payload = event.payload
     settings = settings or (verifier.settings if verifier is not None else Settings())
-    stored = repo.get(event.tenant, payload["credential_id"])
+    stored = repo.get(event.tenant, event.payload["credential_id"])
     if stored is None:
-        verifier = verifier or Verifier(settings)
-        submission = {k: payload[k] for k in ("jwt", "document", "url") if payload.get(k) is not None}
-        # The applicant's emails are used for the recipient check and never stored or logged.
-        report = verifier(submission, tenant=event.tenant, emails=payload["candidate"].get("emails") or [], now=now())
-        # Bounded before it is stored: the stored verdict is what every retry re-publishes.
-        report = bounded(report, settings.verify_max_report_bytes)
-        stored = repo.save(tenant=event.tenant, credential_id=payload["credential_id"],
-                           application_id=payload["application_id"], candidate_id=payload["candidate"]["id"],
-                           source_event_id=event.event_id, report=report,
-                           recheck_basis=stage.recheck_basis(stage.claimed_credential(**submission), report))
+        v = verify_submission(event, settings=settings, verifier=verifier, now=now)
+        stored = repo.save(tenant=v.tenant, credential_id=v.credential_id, application_id=v.application_id,
+                           candidate_id=v.candidate_id, source_event_id=v.source_event_id, report=v.report,
+                           recheck_basis=v.recheck_basis)
     publish([verified_event(publishable(stored, settings), trace_id=event.trace_id)])
     log.info("verdict published", extra={"tenant": event.tenant, "trace_id": event.trace_id,
                                          "verdict": stored["report"]["verdict"],
                                          "format": stored["report"]["format"]})
+
+
+def verify_submission(event: Event, *, settings: Settings, verifier: Verifier | None = None,
+                      now: Callable[[], datetime] = _utcnow) -> Verdict:
+    """Verifies a credential.submitted event's credential: the verdict to store (bounded, no personal data)."""
+    payload = event.payload
+    verifier = verifier or Verifier(settings)
+    submission = {k: payload[k] for k in ("jwt", "document", "url") if payload.get(k) is not None}
+    # The applicant's emails are used for the recipient check and never stored or logged.
+    report = verifier(submission, tenant=event.tenant, emails=payload["candidate"].get("emails") or [], now=now())
+    # Bounded before it is stored: the stored verdict is what every retry re-publishes.
+    report = bounded(report, settings.verify_max_report_bytes)
+    return Verdict(tenant=event.tenant, credential_id=payload["credential_id"],
+                   application_id=payload["application_id"], candidate_id=payload["candidate"]["id"],
+                   source_event_id=event.event_id, report=report,
+                   recheck_basis=stage.recheck_basis(stage.claimed_credential(**submission), report))
 
 
 def publishable(stored: dict, settings: Settings) -> dict:

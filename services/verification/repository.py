@@ -3,11 +3,33 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from pymongo import ASCENDING
+from dataclasses import dataclass
+
+from pymongo import ASCENDING, UpdateOne
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError
 
 _NO_ID = {"_id": False}
+_DUPLICATE_KEY = 11000
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One verdict to store: what the first delivery of a credential found (no personal data)."""
+    tenant: str
+    credential_id: str
+    application_id: str
+    candidate_id: str
+    source_event_id: str
+    report: dict
+    recheck_basis: dict | None = None
+
+    def document(self, now: datetime) -> dict:
+        """The document as stored and as read back (without _id)."""
+        return {"tenant": self.tenant, "credential_id": self.credential_id, "application_id": self.application_id,
+                "candidate_id": self.candidate_id, "source_event_id": self.source_event_id, "report": self.report,
+                "stored_at": now, "revision": 0, "recheck_basis": self.recheck_basis,
+                "recheck_at": _moment(self.report)}
 
 
 class VerdictRepository:
@@ -29,20 +51,51 @@ class VerdictRepository:
         one derived event id never carries two different payloads. `recheck_basis` (status entries,
         validity end; no personal data) is what the scheduled re-check looks at again.
         """
-        key = {"tenant": tenant, "credential_id": credential_id}
-        fields = {"application_id": application_id, "candidate_id": candidate_id,
-                  "source_event_id": source_event_id, "report": report, "stored_at": _now(), "revision": 0,
-                  "recheck_basis": recheck_basis, "recheck_at": _moment(report)}
-        # An upsert on the natural key, then a read of what is stored: findAndModify costs O(collection) on
-        # secantusdb (bench/repro/secantusdb_find_and_modify.py), these two stay flat.
+        return self.save_many([Verdict(tenant=tenant, credential_id=credential_id, application_id=application_id,
+                                       candidate_id=candidate_id, source_event_id=source_event_id, report=report,
+                                       recheck_basis=recheck_basis)])[0]
+
+    def save_many(self, verdicts: list["Verdict"]) -> list[dict]:
+        """Upserts a poll batch's verdicts in one bulk write; returns, in order, the verdict stored for each.
+
+        One upsert per verdict and no read-back of what it inserted: the stored document is the one written. Only a
+        verdict that was already there (a redelivery, a race with another worker, the same credential twice in the
+        batch) is read, all in one query per tenant, and the first write wins. Not findAndModify: it costs
+        O(collection) on secantusdb (bench/repro/secantusdb_find_and_modify.py); an upsert and an $in stay flat.
+        """
+        if not verdicts:
+            return []
+        now = _now()
+        docs = [v.document(now) for v in verdicts]
+        ops = [UpdateOne({"tenant": d["tenant"], "credential_id": d["credential_id"]},
+                         {"$setOnInsert": {k: v for k, v in d.items() if k not in ("tenant", "credential_id")}},
+                         upsert=True) for d in docs]
         try:
-            self.verdicts.update_one(key, {"$setOnInsert": fields}, upsert=True)
-        except DuplicateKeyError:
-            pass  # two concurrent upserts on one unique key: the loser reads what the winner stored
-        stored = self.get(tenant, credential_id)
-        if stored is None:  # verdicts are never deleted: an upsert not read back is the server's fault
+            inserted = set(self.verdicts.bulk_write(ops, ordered=False).upserted_ids or {})
+        except BulkWriteError as exc:
+            # Two concurrent upserts on one unique key: the loser reads what the winner stored.
+            if any(e.get("code") != _DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
+                raise
+            inserted = {u["index"] for u in exc.details.get("upserted", [])}
+        lost = {(d["tenant"], d["credential_id"]) for i, d in enumerate(docs) if i not in inserted}
+        stored = self._get_many(lost)
+        if len(stored) < len(lost):  # verdicts are never deleted: an upsert not read back is the server's fault
             raise RuntimeError("an upserted verdict could not be read back")
-        return stored
+        return [d if i in inserted else stored[(d["tenant"], d["credential_id"])] for i, d in enumerate(docs)]
+
+    def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict]:
+        """The stored verdicts of these (tenant, credential_id) keys: one query per tenant."""
+        return self._get_many(set(keys))
+
+    def _get_many(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], dict]:
+        by_tenant: dict[str, list[str]] = {}
+        for tenant, credential_id in sorted(keys):
+            by_tenant.setdefault(tenant, []).append(credential_id)
+        found = {}
+        for tenant, ids in by_tenant.items():
+            for doc in self.verdicts.find({"tenant": tenant, "credential_id": {"$in": ids}}, projection=_NO_ID):
+                found[(tenant, doc["credential_id"])] = doc
+        return found
 
     def get(self, tenant: str, credential_id: str) -> dict | None:
         return self.verdicts.find_one({"tenant": tenant, "credential_id": credential_id}, projection=_NO_ID)
@@ -97,4 +150,6 @@ def _moment(report: dict) -> datetime | None:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    # BSON dates hold milliseconds: truncated here, a verdict as written equals the verdict as read back.
+    now = datetime.now(timezone.utc)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)

@@ -5,6 +5,7 @@ import builtins
 from dataclasses import dataclass
 from datetime import datetime, timezone
 import re
+from typing import Callable
 from urllib.parse import urlsplit
 
 from pymongo import ASCENDING
@@ -12,6 +13,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from services.verification import didweb
+from shared.ttlcache import TTLCache
 from services.verification.report import Check, failed, indeterminate, passed, skipped
 
 ISSUER_TRUSTED = "issuer.trusted"
@@ -171,7 +173,25 @@ class TrustRepository:
     def registry(self, tenant: str) -> Registry | Unreachable:
         """The tenant's registry, or UNREACHABLE when the database cannot be read (never an empty registry)."""
         try:
-            entries = frozenset((d["kind"], d["value"]) for d in self.list(tenant))
-            return Registry(entries=entries, policy=self.policy(tenant))
+            return self._read_registry(tenant)
         except PyMongoError:
             return UNREACHABLE
+
+    def cached_registry(self, *, ttl_s: float) -> Callable[[str], Registry | Unreachable]:
+        """`registry`, each tenant's reused for `ttl_s` (the worker's hot path: two reads per credential otherwise).
+
+        An entry removed (or a policy tightened) counts from the next read, at most `ttl_s` later; an unreachable
+        database is never cached, so it is not remembered as an empty registry either.
+        """
+        cache: TTLCache[Registry] = TTLCache(ttl_s=ttl_s)
+
+        def registry(tenant: str) -> Registry | Unreachable:
+            try:
+                return cache.get(tenant, lambda: self._read_registry(tenant))
+            except PyMongoError:
+                return UNREACHABLE
+        return registry
+
+    def _read_registry(self, tenant: str) -> Registry:
+        entries = frozenset((d["kind"], d["value"]) for d in self.list(tenant))
+        return Registry(entries=entries, policy=self.policy(tenant))

@@ -2,10 +2,8 @@
 in the background, re-checks stored verdicts when they are due (status list TTL, expiry)."""
 from __future__ import annotations
 
-from functools import partial
-
 from services.verification.fetching import Fetcher
-from services.verification.handlers import handle_credential_submitted
+from services.verification.batch import VerdictBatch
 from services.verification.repository import VerdictRepository
 from services.verification.retrust import Retruster
 from services.verification.reverify import Rechecker
@@ -32,15 +30,18 @@ def main() -> None:
     publisher = Publisher(settings, client_id="verification")
     # One fetcher (one requests session) per thread: the consumer's and the re-check loop's; caches are shared.
     fetcher, recheck_fetcher = Fetcher(settings), Fetcher(settings)
-    verifier = Verifier(settings, fetch=fetcher.get, caches=Caches.sized(settings), registries=trust.registry)
-    loop = ConsumerLoop(
-        settings=settings, group_id="verification", publisher=publisher,
-        handlers={CREDENTIALS_SUBMITTED: partial(handle_credential_submitted, repo=repo,
-                                                 publish=publisher.publish, verifier=verifier)},
-    )
+    registries = trust.cached_registry(ttl_s=settings.config_cache_ttl_s)
+    # A poll batch's verdicts are stored in one bulk write and published in one call, before the batch is committed,
+    # or before the verifier waits on the web, if sooner.
+    batch = VerdictBatch(repo=repo, publish=publisher.publish, settings=settings)
+    verifier = Verifier(settings, fetch=batch.sending_first(fetcher.get), caches=Caches.sized(settings),
+                        registries=registries)
+    batch.verifier = verifier
+    loop = ConsumerLoop(settings=settings, group_id="verification", publisher=publisher, batch_end=batch.flush,
+                        handlers={CREDENTIALS_SUBMITTED: batch.handle})
     serve_worker_metrics(settings.worker_metrics_port, settings.worker_metrics_addr)
     rechecker = Rechecker(repo=repo, publish=publisher.publish, verifier=Verifier(
-        settings, fetch=recheck_fetcher.get, caches=verifier.caches, registries=trust.registry)).start()
+        settings, fetch=recheck_fetcher.get, caches=verifier.caches, registries=registries)).start()
     # A registry change re-judges the tenant's stored verdicts now, not at their next event (retrust.py).
     retruster = Retruster(trust_repo=trust, verdicts=repo, publish=publisher.publish, settings=settings).start()
     try:

@@ -155,8 +155,8 @@ class FakeMatchingRepository:
     def put_credibility(self, tenant, issuers):
         self.credibility[tenant] = copy.deepcopy(issuers)
 
-    def save_score(self, doc):
-        key = (doc["tenant"], doc["application_id"], doc["role_id"])
+    def save_score(self, doc, *, current=None):
+        key = (doc["tenant"], doc["application_id"], doc["role_id"])  # `current` read earlier: read again here
         current = self.scores.get(key)
         if current is not None and current["input_revision"] >= doc["input_revision"]:
             return SaveOutcome(applied=False, previous=_without_history(current))
@@ -189,6 +189,52 @@ class FakeMatchingRepository:
         return {aid for (t, aid, rid), s in self.scores.items()
                 if t == tenant and rid == role_id and aid in application_ids and s["role_revision"] >= role_revision
                 and s["pending_publish"] is False}
+
+    # --- a poll batch at once ---------------------------------------------------------------------
+    def write_inputs(self, writes):
+        for w in writes:
+            getattr(self, w.method)(*w.args, **w.kwargs)
+
+    def applications_by_id(self, tenant, application_ids):
+        return {a: copy.deepcopy(self.applications[(tenant, a)]) for a in application_ids
+                if (tenant, a) in self.applications}
+
+    def evidence_for_many(self, tenant, applications):
+        return {a["application_id"]: self.evidence_for(tenant, a["application_id"],
+                                                       credential_ids=a.get("credential_ids") or [])
+                for a in applications}
+
+    def scores_for(self, tenant, application_ids):
+        return [{**_without_history(s), "_id": k} for k, s in self.scores.items()
+                if k[0] == tenant and k[1] in application_ids]
+
+    def insert_scores(self, docs):
+        lost = []
+        for doc in docs:
+            key = (doc["tenant"], doc["application_id"], doc["role_id"])
+            if key in self.scores:
+                lost.append(key[:2])
+            else:
+                self.scores[key] = {k: copy.deepcopy(v) for k, v in doc.items() if k != "_id"}
+        return lost
+
+    def replace_scores(self, replacements):
+        lost = []
+        for doc, current in replacements:
+            key = (doc["tenant"], doc["application_id"], doc["role_id"])
+            if self.scores.get(key, {}).get("input_revision") != current["input_revision"]:
+                lost.append(key[:2])
+            else:
+                self.save_score({k: v for k, v in doc.items() if k != "ranked_at"})
+        return lost
+
+    def mark_published_many(self, marks):
+        for m in marks:
+            self.mark_published(**m)
+
+    def delete_scores(self, score_ids):
+        for key in score_ids:
+            self.scores.pop(key, None)
 
     def scores_of(self, tenant, application_id) -> list[dict]:
         """Test helper: every stored score of one application."""

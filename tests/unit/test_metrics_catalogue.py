@@ -30,6 +30,16 @@ def test_a_mongo_command_is_timed_under_its_command_name_and_an_unknown_one_as_o
     assert _value("credbridge_mongo_command_seconds_count", command="other", outcome="error") == before_other + 1
 
 
+def test_every_mongo_command_sent_counts_as_one_operation_labelled_by_its_command_name_alone():
+    timer = metrics.MongoCommandTimer()
+    before_update = _value("credbridge_mongo_operations_total", command="update")
+    before_other = _value("credbridge_mongo_operations_total", command="other")
+    timer.started(SimpleNamespace(command_name="update", database_name="tenant_db", request_id=7))
+    timer.started(SimpleNamespace(command_name="t_1234abcd", database_name="x", request_id=8))
+    assert _value("credbridge_mongo_operations_total", command="update") == before_update + 1
+    assert _value("credbridge_mongo_operations_total", command="other") == before_other + 1
+
+
 class FakeConsumer:
     def __init__(self, assigned, *, ends, committed):
         self.assigned, self.ends, self.committed_offsets = assigned, ends, committed

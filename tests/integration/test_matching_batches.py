@@ -1,0 +1,142 @@
+"""The matching worker's poll batch on the real servers: inputs in one bulk write per collection, each application
+scored once from all of its events, duplicates harmless, and a poisoned record dead-lettered alone."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from services.matching.handlers import Rescores, handle_application_ready, handle_credential_verified
+from services.matching.repository import MatchingRepository
+from shared import events
+from shared.consumer import ConsumerLoop
+from shared.kafka import Publisher
+from tests.integration.test_batched_writes import operations
+from tests.support.kafka_probe import TopicReader
+
+pytestmark = pytest.mark.integration
+
+
+class Outbox:
+    def __init__(self):
+        self.calls: list[list[events.Event]] = []
+
+    def publish(self, batch):
+        self.calls.append(list(batch))
+
+
+def ready(tenant: str, app_id: str, *, delivery: str = "d1") -> events.Event:
+    return events.new_event("application.ready", tenant=tenant, payload={
+        "provider": "generic", "delivery_id": f"{delivery}-{app_id}", "application": {"id": app_id, "job_id": "job-1"},
+        "candidate": {"id": "cand", "emails": []}, "credential_ids": [f"cred-{app_id}"]})
+
+
+def verified(tenant: str, app_id: str) -> events.Event:
+    return events.new_event("credential.verified", tenant=tenant, payload={
+        "credential_id": f"cred-{app_id}", "application_id": app_id, "candidate_id": "cand",
+        "report": {"verdict": "verified", "format": "vc-jwt", "checks": [], "checked_at": "2026-11-25T00:00:00+00:00",
+                   "achievement": {"name": "Python Programming"}, "issuer": {"id": "did:web:academy.example"}}})
+
+
+def with_role(db, tenant: str) -> MatchingRepository:
+    repo = MatchingRepository(db)
+    repo.ensure_indexes()
+    repo.put_role(tenant, "job-1", title="Engineer", job_ids=[], requirements=[
+        {"id": "py", "competency": "Python Programming", "importance": "essential", "weight": 1}])
+    return repo
+
+
+def test_a_batch_of_applications_costs_a_few_round_trips_each_and_scores_each_once_from_all_its_events(db):
+    tenant, outbox = "t1", Outbox()
+    repo = with_role(db, tenant)
+    rescores = Rescores(repo=repo, publish=outbox.publish)
+    apps = [f"a{i:02d}" for i in range(20)]
+    for app_id in apps:
+        handle_credential_verified(verified(tenant, app_id), repo=repo, rescores=rescores)
+        handle_application_ready(ready(tenant, app_id), repo=repo, rescores=rescores)
+    handle_application_ready(ready(tenant, "a00"), repo=repo, rescores=rescores)  # a redelivery in the same batch
+    before = operations()
+    assert rescores.flush() == 20
+    spent = operations() - before
+    # Per application one score write; for the batch: two bulk writes of inputs, and one read each of the
+    # applications, their evidence, their scores, the role, the credibility list and the synonyms; one bulk mark.
+    assert spent["update"] + spent["insert"] <= 20 + 3
+    assert spent["find"] <= 6
+    assert sum(spent.values()) <= 20 + 10
+    [published] = outbox.calls  # the batch's scores in one publish call
+    assert sorted(e.payload["application_id"] for e in published) == apps
+    assert {e.payload["score"] for e in published} == {100}
+    stored = repo.get_application(tenant, "a00")
+    assert stored["revision"] == 3 and stored["job_id"] == "job-1"  # verdict, ready, ready again: all applied
+    assert all(repo.latest_score(tenant, a)["pending_publish"] is False for a in apps)
+
+
+def test_a_second_batch_with_the_same_events_stores_newer_revisions_and_announces_nothing_new(db):
+    tenant, outbox = "t1", Outbox()
+    repo = with_role(db, tenant)
+    for _ in range(2):
+        rescores = Rescores(repo=repo, publish=outbox.publish)
+        handle_application_ready(ready(tenant, "a1"), repo=repo, rescores=rescores)
+        handle_credential_verified(verified(tenant, "a1"), repo=repo, rescores=rescores)
+        rescores.flush()
+    assert [len(c) for c in outbox.calls] == [1]  # the same score again is not announced again
+    assert repo.latest_score(tenant, "a1")["input_revision"] == 4
+
+
+def test_a_poisoned_record_in_the_middle_of_a_batch_is_dead_lettered_alone_and_the_others_are_scored(
+        settings, servers, db):
+    tenant, group = f"t-{uuid.uuid4().hex[:8]}", f"matching-{uuid.uuid4().hex[:8]}"
+    repo = with_role(db, tenant)
+    publisher = Publisher(settings)
+    dlq = events.dlq_topic(events.APPLICATIONS_READY)
+    reader = TopicReader(servers.kafka.bootstrap, dlq, events.SCORES_COMPUTED)
+    key = f"{tenant}:a1".encode()  # one key: one partition, so the three records come in one batch, in order
+    publisher.publish([ready(tenant, "a1")])
+    publisher.publish_raw(events.APPLICATIONS_READY, key=key, value=b'{"type": "application.ready"}', headers=[])
+    publisher.publish([ready(tenant, "a1", delivery="d2"), verified(tenant, "a1")])
+    rescores = Rescores(repo=repo, publish=publisher.publish)
+    loop = ConsumerLoop(settings=settings, group_id=group, publisher=publisher, batch_end=rescores.flush, handlers={
+        events.APPLICATIONS_READY: lambda e: handle_application_ready(e, repo=repo, rescores=rescores)
+        if e.tenant == tenant else None,
+        events.CREDENTIALS_VERIFIED: lambda e: handle_credential_verified(e, repo=repo, rescores=rescores)
+        if e.tenant == tenant else None})
+    loop.run(install_signals=False, idle_exit_after_s=3)
+    reader.read(until=lambda s: any(events.decode(r.value).tenant == tenant for r in s[events.SCORES_COMPUTED]))
+    assert [r.value for r in reader.seen[dlq] if r.key == key] == [b'{"type": "application.ready"}']
+    assert repo.get_application(tenant, "a1")["revision"] == 3
+    assert repo.latest_score(tenant, "a1")["score"] == 100
+    reader.close()
+    publisher.close()
+
+
+class Racing(MatchingRepository):
+    """Another writer (the rescorer, a second replica) stores a newer score of a1 right after the batch read its scores."""
+
+    def scores_for(self, tenant, application_ids):
+        found = super().scores_for(tenant, application_ids)
+        stored = next(s for s in found if s["application_id"] == "a1")
+        newer = {k: v for k, v in stored.items() if k not in ("_id", "ranked_at")}
+        self.save_score({**newer, "input_revision": 10, "score": 42})
+        return found
+
+
+def test_a_score_another_writer_changed_after_the_batch_read_it_is_left_to_the_newer_writer(db):
+    tenant, outbox = "t1", Outbox()
+    with_role(db, tenant)
+    repo = Racing(db)
+    first = Rescores(repo=MatchingRepository(db), publish=outbox.publish)
+    for app_id in ("a1", "a2"):
+        handle_application_ready(ready(tenant, app_id), repo=repo, rescores=first)
+    first.flush()  # pending scores of a1 and a2 (their verdicts are still to come)
+    outbox.calls.clear()
+    rescores = Rescores(repo=repo, publish=outbox.publish)
+    for app_id in ("a1", "a2"):
+        handle_credential_verified(verified(tenant, app_id), repo=repo, rescores=rescores)
+    before = operations()
+    assert rescores.flush() == 2
+    # Two bulk writes of inputs, the other writer's swap, the batch's one bulk swap and one bulk mark; a1's retry
+    # finds the newer score and writes nothing.
+    assert operations()["update"] - before["update"] == 5
+    assert [[e.payload["application_id"] for e in call] for call in outbox.calls] == [["a2"]]
+    assert (repo.latest_score(tenant, "a1")["input_revision"], repo.latest_score(tenant, "a1")["score"]) == (10, 42)
+    assert repo.latest_score(tenant, "a2")["score"] == 100
