@@ -40,6 +40,7 @@ class MatchingRepository:
         self.scores: Collection = db["scores"]
         self.synonyms: Collection = db["synonyms"]
         self.credibility: Collection = db["credibility"]
+        self.rank_histograms: Collection = db["rank_histograms"]  # rank_histogram.py
 
     def ensure_indexes(self) -> None:
         self.roles.create_index([("tenant", ASCENDING), ("role_id", ASCENDING)], unique=True)
@@ -51,9 +52,15 @@ class MatchingRepository:
         self.evidence.create_index([("tenant", ASCENDING), ("application_id", ASCENDING)])
         # Also serves GET score by (tenant, application_id) through its prefix.
         self.scores.create_index(_SCORE_KEY, unique=True)
-        # The ranked-candidates query walks this index in order (queries.RecruiterQueries.ranked).
+        # A ranked page reads score buckets through this index, each read a bounded range (ranking.py) ...
         self.scores.create_index([("tenant", ASCENDING), ("role_id", ASCENDING), ("rank_score", DESCENDING),
                                   ("application_id", ASCENDING)])
+        # ... and a large bucket's fences through this one, which holds only the fences (1 score in 64).
+        self.scores.create_index([("tenant", ASCENDING), ("role_id", ASCENDING), ("rank_score", ASCENDING),
+                                  ("rank_level", ASCENDING), ("application_id", ASCENDING)],
+                                 partialFilterExpression={"rank_level": {"$gte": 1}})
+        self.rank_histograms.create_index([("tenant", ASCENDING), ("role_id", ASCENDING)], unique=True)
+        # moved_since_start, and the histograms' readers counting what was ranked since they last looked.
         self.scores.create_index([("tenant", ASCENDING), ("role_id", ASCENDING), ("ranked_at", ASCENDING)])
         # The deadline sweep (scores_past_deadline): pending scores by when an awaited verdict is due.
         self.scores.create_index([("pending_until", ASCENDING)])

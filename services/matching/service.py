@@ -8,7 +8,7 @@ from typing import Callable, Iterable
 from shared.events import Event, derive_id, new_event
 from shared.settings import Settings
 
-from services.matching import credibility, deadlines, metrics, scoring
+from services.matching import credibility, deadlines, metrics, ranking, scoring
 from services.matching.evidence import ConceptRef, Lexicon, Target, parse_time, standing_of
 from services.matching.repository import MatchingRepository, role_coverage
 from services.matching.skills.taxonomy import esco_taxonomy
@@ -174,6 +174,8 @@ def score_document(tenant: str, application: dict, *, role: dict | None, result:
            "input_revision": application["revision"], "candidate_id": application.get("candidate_id"), **body,
            # One sortable number: unscored applications rank below every score, pending ones apart (queries.py).
            "rank_score": _rank_score(result),
+           # Whether, and how high, this application is a fence in its bucket of the ranking (ranking.py).
+           "rank_level": ranking.rank_level(application["application_id"]),
            # Cleared once the score is announced (or needs no announcing): until then the
            # rescorer must not count it as done.
            "pending_publish": True}
@@ -191,7 +193,7 @@ def _fingerprint(doc: dict) -> str:
     # What a recruiter would see change; computed_at and revisions alone are not a new score.
     content = {k: v for k, v in doc.items()
                if k not in ("computed_at", "input_revision", "role_revision", "tenant", "pending_publish",
-                            "rank_score", "candidate_id", "pending_until")}
+                            "rank_score", "rank_level", "candidate_id", "pending_until")}
     return derive_id("score-content", json.dumps(content, sort_keys=True, default=str))
 
 
