@@ -1,19 +1,23 @@
 """The matching service's MongoDB collections (roles, applications, evidence, scores) behind named methods."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Iterable
 
-from pymongo import ASCENDING, DESCENDING
+from bson import ObjectId
+from pymongo import ASCENDING, DESCENDING, InsertOne, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.events import derive_id
 
 HISTORY_LENGTH = 5  # previous scores kept on a score document, newest last
 _NO_ID = {"_id": False}
+_DUPLICATE_KEY = 11000
 # One score per (tenant, application, role).
 _SCORE_KEY = [("tenant", ASCENDING), ("application_id", ASCENDING), ("role_id", ASCENDING)]
 
@@ -344,6 +348,104 @@ class MatchingRepository:
                 and d.get("role_revision", 0) >= role_revision and d.get("pending_publish") is False}
 
 
+    # --- batches: many applications at once, one read or bulk write each (the rescorer's) -------------
+    # The same guarantees as the single-application methods above, at a handful of round trips per batch.
+
+    def bump_applications(self, tenant: str, application_ids: list[str]) -> list[dict]:
+        """bump_application for each: one update of them all, then one read; those that are gone are left out."""
+        key = {"tenant": tenant, "application_id": {"$in": list(application_ids)}}
+        self.applications.update_many(key, {"$set": {"updated_at": _now()}, "$inc": {"revision": 1}})
+        found = {d["application_id"]: d for d in self.applications.find(key, _NO_ID)}
+        return [found[a] for a in application_ids if a in found]
+
+    def evidence_for_applications(self, tenant: str, applications: list[dict]) -> dict[str, list[dict]]:
+        """evidence_for each application, keyed by its id: two reads for the whole batch."""
+        ids = [a["application_id"] for a in applications]
+        filed: dict[str, dict[str, dict]] = defaultdict(dict)
+        for d in self.evidence.find({"tenant": tenant, "application_id": {"$in": ids}}, _NO_ID):
+            filed[d["application_id"]][d["credential_id"]] = d
+        missing = sorted({c for a in applications for c in a.get("credential_ids") or []
+                          if c not in filed[a["application_id"]]})
+        listed = {d["credential_id"]: d for d in self.evidence.find(
+            {"tenant": tenant, "credential_id": {"$in": missing}}, _NO_ID)} if missing else {}
+        found = {}
+        for a in applications:
+            own = dict(filed[a["application_id"]])
+            own.update((c, listed[c]) for c in dict.fromkeys(a.get("credential_ids") or []) if c in listed and c not in own)
+            found[a["application_id"]] = list(own.values())
+        return found
+
+    def save_scores(self, docs: list[dict]) -> list[SaveOutcome]:
+        """save_score then drop_superseded_scores for each score (of one tenant); the outcomes in order.
+
+        One read of the applications' stored scores, one unordered bulk write, and a delete of superseded ones.
+        Each write carries a token, so a compare-and-swap that lost to a concurrent writer is told apart from one
+        that landed; those that lost are retried one by one (save_score compares again).
+        """
+        if not docs:
+            return []
+        held = list(self.scores.find({"tenant": docs[0]["tenant"],
+                                      "application_id": {"$in": [d["application_id"] for d in docs]}},
+                                     {"history": False}))
+        current = {(h["application_id"], h["role_id"]): h for h in held}
+        outcomes: dict[int, SaveOutcome] = {}
+        writes: list[_Write] = []
+        for i, doc in enumerate(docs):
+            stored = current.get((doc["application_id"], doc["role_id"]))
+            if stored is not None and stored["input_revision"] >= doc["input_revision"]:
+                outcomes[i] = SaveOutcome(applied=False, previous=_without_id(stored))
+                continue
+            written = {**doc, "ranked_at": ranked_at(doc, stored), "write_id": uuid.uuid4().hex}
+            writes.append(_Write(i, stored, written))
+        lost = self._bulk(writes)
+        for w in writes:
+            outcomes[w.index] = self.save_score(docs[w.index]) if w.index in lost else \
+                SaveOutcome(applied=True, previous=_without_id(w.stored), score_id=w.score_id)
+        ordered = [outcomes[i] for i in range(len(docs))]
+        self._drop_superseded([d for d, o in zip(docs, ordered, strict=True) if o.applied], held)
+        return ordered
+
+    def _bulk(self, writes: list[_Write]) -> set[int]:
+        """Runs the writes in one unordered bulk; returns the indexes of those that did not land."""
+        if not writes:
+            return set()
+        lost: set[int] = set()
+        try:
+            modified = self.scores.bulk_write([w.op() for w in writes], ordered=False).modified_count
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != _DUPLICATE_KEY for e in errors):
+                raise
+            lost = {writes[e["index"]].index for e in errors}  # a concurrent first write: compare against it
+            modified = exc.details.get("nModified", 0)
+        updates = [w for w in writes if w.stored is not None]
+        if modified < len(updates):
+            landed = {d["_id"]: d.get("write_id") for d in self.scores.find(
+                {"_id": {"$in": [w.score_id for w in updates]}}, {"write_id": True})}
+            lost |= {w.index for w in updates if landed.get(w.score_id) != w.written["write_id"]}
+        return lost
+
+    def _drop_superseded(self, applied: list[dict], held: list[dict]) -> None:
+        newest = {d["application_id"]: d for d in applied}
+        stale = [h["_id"] for h in held if (d := newest.get(h["application_id"])) is not None
+                 and h["role_id"] != d["role_id"] and h["input_revision"] < d["input_revision"]]
+        if stale:
+            self.scores.delete_many({"_id": {"$in": stale}})
+
+    def mark_published_many(self, marks: list[dict]) -> None:
+        """mark_published for each (its keyword arguments, score_id included): one unordered bulk write."""
+        ops = []
+        for m in marks:
+            if m.get("score_id") is None:
+                self.mark_published(**m)
+                continue
+            done = {"pending_publish": False} if m["fingerprint"] is None else \
+                {"published_fingerprint": m["fingerprint"], "pending_publish": False}
+            ops.append(UpdateOne({"_id": m["score_id"], "input_revision": m["input_revision"]}, {"$set": done}))
+        if ops:
+            self.scores.bulk_write(ops, ordered=False)
+
+
 def ranked_at(doc: dict, previous: dict | None) -> datetime:
     """When the application last moved in its role's ranking: kept while the rank score stays the same.
 
@@ -386,3 +488,27 @@ def _now() -> datetime:
     # BSON dates hold milliseconds: truncating here makes what a write returns equal what a read does.
     now = datetime.now(timezone.utc)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+@dataclass
+class _Write:
+    """One score of a batch to insert (no stored score) or compare-and-swap over the stored one."""
+    index: int
+    stored: dict | None
+    written: dict
+    new_id: ObjectId = field(default_factory=ObjectId)
+
+    @property
+    def score_id(self) -> object:
+        return self.stored["_id"] if self.stored is not None else self.new_id
+
+    def op(self) -> InsertOne | UpdateOne:
+        if self.stored is None:
+            return InsertOne({**self.written, "_id": self.new_id, "history": []})
+        return UpdateOne({"_id": self.stored["_id"], "input_revision": self.stored["input_revision"]},
+                         {"$set": self.written,
+                          "$push": {"history": {"$each": [_history_entry(self.stored)], "$slice": -HISTORY_LENGTH}}})
+
+
+def _without_id(doc: dict | None) -> dict | None:
+    return None if doc is None else {k: v for k, v in doc.items() if k != "_id"}

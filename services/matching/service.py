@@ -67,7 +67,7 @@ def rescore_application(tenant: str, application: dict, *, repo: MatchingReposit
     # crash or broker outage in between) differs from the last announced one and goes out now.
     final = result.status != scoring.PENDING
     if final and doc["fingerprint"] != (outcome.previous or {}).get("published_fingerprint"):
-        _publish_score(doc, publish=publish, trace_id=trace_id)
+        publish([score_event(doc, trace_id=trace_id)])
     # A pending score needs no announcing; the last announced fingerprint stays what it was.
     repo.mark_published(tenant=tenant, application_id=doc["application_id"], role_id=doc["role_id"],
                         input_revision=doc["input_revision"], fingerprint=doc["fingerprint"] if final else None,
@@ -197,8 +197,9 @@ def _fingerprint(doc: dict) -> str:
     return derive_id("score-content", json.dumps(content, sort_keys=True, default=str))
 
 
-def _publish_score(doc: dict, *, publish: Publish, trace_id: str | None) -> None:
-    event = new_event(
+def score_event(doc: dict, *, trace_id: str | None) -> Event:
+    """The scores.computed event announcing a stored final score."""
+    return new_event(
         "score.computed", tenant=doc["tenant"], trace_id=trace_id,
         event_id=derive_id("score", doc["tenant"], doc["application_id"], str(doc["input_revision"])),
         payload={"application_id": doc["application_id"], "role_id": doc["role_id"], "status": doc["status"],
@@ -206,7 +207,6 @@ def _publish_score(doc: dict, *, publish: Publish, trace_id: str | None) -> None
                  "computed_at": doc["computed_at"].isoformat(), "reason": doc.get("reason"),
                  "requirements": [{k: r.get(k) for k in ("id", "competency", "status", "reason")}
                                   for r in doc.get("requirements") or []]})
-    publish([event])
 
 
 # --- roles ---------------------------------------------------------------------------------------
