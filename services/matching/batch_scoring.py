@@ -34,7 +34,7 @@ def rescore_applications(tenant: str, applications: list[dict], *, repo: Matchin
         results.append(result)
         docs.append(score_document(tenant, application, role=roles[application["job_id"]], result=result))
     stored, events, marks = [], [], []
-    for doc, result, outcome in zip(docs, results, repo.save_scores(docs), strict=True):
+    for doc, result, outcome in zip(docs, results, repo.save_scores(docs, settled=_settled), strict=True):
         if not outcome.applied:
             continue  # a newer computation already stored its score and published it
         stored.append(doc)
@@ -42,10 +42,16 @@ def rescore_applications(tenant: str, applications: list[dict], *, repo: Matchin
         final = result.status != scoring.PENDING
         if final and doc["fingerprint"] != (outcome.previous or {}).get("published_fingerprint"):
             events.append(score_event(doc, trace_id=None))
-        marks.append({"tenant": tenant, "application_id": doc["application_id"], "role_id": doc["role_id"],
-                      "input_revision": doc["input_revision"], "fingerprint": doc["fingerprint"] if final else None,
-                      "score_id": outcome.score_id})
+        if not outcome.marked:
+            marks.append({"tenant": tenant, "application_id": doc["application_id"], "role_id": doc["role_id"],
+                          "input_revision": doc["input_revision"],
+                          "fingerprint": doc["fingerprint"] if final else None, "score_id": outcome.score_id})
     if events:
         publish(events)
     repo.mark_published_many(marks)
     return stored
+
+
+def _settled(doc: dict, previous: dict | None) -> bool:
+    """Whether a score needs no announcing, so it can be stored marked: pending, or the content last announced."""
+    return doc["status"] == scoring.PENDING or doc["fingerprint"] == (previous or {}).get("published_fingerprint")

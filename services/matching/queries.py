@@ -9,7 +9,7 @@ its own size whatever the number of scores, on any MongoDB-protocol server.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.collection import Collection
@@ -65,7 +65,11 @@ class _Bucketed:
         ids = {**({"$gt": after} if after is not None else {}), **({"$lte": upto} if upto is not None else {})}
         if ids:
             query["application_id"] = ids
-        return list(self.scores.find(query, _SCORE_FIELDS).sort(_ORDER).limit(limit))
+        found = list(self.scores.find(query, _SCORE_FIELDS).sort(_ORDER).limit(limit))
+        for doc in found:  # compared with the walk's as_of: UTC, whether or not the client is tz_aware
+            if doc["ranked_at"].tzinfo is None:
+                doc["ranked_at"] = doc["ranked_at"].replace(tzinfo=timezone.utc)
+        return found
 
     def fences(self, *, score: int, level: int, after: str | None, before: str | None) -> list[str]:
         # Always a bound on application_id: without one, secantusdb would pick the ranking index (its prefix

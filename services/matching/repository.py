@@ -29,6 +29,7 @@ class SaveOutcome:
     applied: bool
     previous: dict | None = None
     score_id: object = None
+    marked: bool = False  # stored already marked published (save_scores' `settled`): no mark_published to follow
 
 
 def role_coverage(role_id: str, job_ids: Iterable[str]) -> list[str]:
@@ -375,12 +376,14 @@ class MatchingRepository:
             found[a["application_id"]] = list(own.values())
         return found
 
-    def save_scores(self, docs: list[dict]) -> list[SaveOutcome]:
+    def save_scores(self, docs: list[dict], *,
+                    settled: Callable[[dict, dict | None], bool] | None = None) -> list[SaveOutcome]:
         """save_score then drop_superseded_scores for each score (of one tenant); the outcomes in order.
 
         One read of the applications' stored scores, one unordered bulk write, and a delete of superseded ones.
         Each write carries a token, so a compare-and-swap that lost to a concurrent writer is told apart from one
-        that landed; those that lost are retried one by one (save_score compares again).
+        that landed; those that lost are retried one by one (save_score compares again). A score for which
+        `settled(doc, stored)` holds (it needs no announcing) is written marked published, saving that write.
         """
         if not docs:
             return []
@@ -396,11 +399,14 @@ class MatchingRepository:
                 outcomes[i] = SaveOutcome(applied=False, previous=_without_id(stored))
                 continue
             written = {**doc, "ranked_at": ranked_at(doc, stored), "write_id": uuid.uuid4().hex}
+            if settled is not None and settled(doc, _without_id(stored)):
+                written["pending_publish"] = False
             writes.append(_Write(i, stored, written))
         lost = self._bulk(writes)
         for w in writes:
             outcomes[w.index] = self.save_score(docs[w.index]) if w.index in lost else \
-                SaveOutcome(applied=True, previous=_without_id(w.stored), score_id=w.score_id)
+                SaveOutcome(applied=True, previous=_without_id(w.stored), score_id=w.score_id,
+                            marked=w.written.get("pending_publish") is False)
         ordered = [outcomes[i] for i in range(len(docs))]
         self._drop_superseded([d for d, o in zip(docs, ordered, strict=True) if o.applied], held)
         return ordered

@@ -72,8 +72,8 @@ def test_a_batch_stores_announces_and_marks_what_one_application_at_a_time_would
         published: dict[str, list] = {"batch": [], "single": []}
         for name, repo in (("batch", batch_repo), ("single", single_repo)):
             ids = seed(repo, 12)
-            for _ in range(2):  # before the role exists (unscored), then against it, so history and moves show
-                if _ == 1:
+            for round_ in range(3):  # before the role exists (unscored), against it (moves), again (no change)
+                if round_ == 1:
                     repo.put_role("t1", "job-1", title="Engineer", requirements=ROLE, job_ids=[])
                 apps = [repo.bump_application("t1", a) for a in ids]
                 if name == "batch":
@@ -86,7 +86,8 @@ def test_a_batch_stores_announces_and_marks_what_one_application_at_a_time_would
                             for e in events] for name, events in published.items()}
         assert announced["batch"] == announced["single"] and len(announced["batch"]) == 24
         assert {d["score"] for d in stored(batch_repo).values()} == {33, 67, 100}
-        assert all(d["history"] == [None] for d in stored(batch_repo).values())  # it was unscored before
+        assert all(d["history"] == [None, d["score"]] for d in stored(batch_repo).values())
+        assert all(d["pending_publish"] is False for d in stored(batch_repo).values())
     finally:
         single_client.drop_database(settings.mongo_db + "_single")
         single_client.close()
@@ -139,3 +140,17 @@ def test_re_scoring_a_role_costs_a_handful_of_round_trips_per_batch_not_per_appl
     # 15 measured for the 60: role, ids, done, bump and its read, role resolved, evidence (2), credibility,
     # synonyms, stored scores, one bulk of scores, one of marks, progress; against ~10 per application before.
     assert len(commands.names) <= 16, commands.names
+
+
+def test_scores_that_did_not_change_are_stored_marked_in_the_same_write_and_not_announced(world):
+    repo, commands = world
+    ids = seed(repo, 20)
+    repo.put_role("t1", "job-1", title="Engineer", requirements=ROLE, job_ids=[])
+    rescore_applications("t1", repo.bump_applications("t1", ids), repo=repo, publish=lambda events: None)
+    announced: list = []
+    commands.names.clear()
+    rescore_applications("t1", repo.bump_applications("t1", ids), repo=repo, publish=announced.extend)
+    assert announced == []
+    assert commands.names.count("update") == 2  # the bump and the scores' bulk write: no marks after it
+    assert all(d["pending_publish"] is False and d["published_fingerprint"] == d["fingerprint"]
+               for d in stored(repo).values())

@@ -185,7 +185,7 @@ class FakeMatchingRepository:
                                                        credential_ids=a.get("credential_ids", []))
                 for a in applications}
 
-    def save_scores(self, docs):
+    def save_scores(self, docs, *, settled=None):  # always marked afterwards, as save_score is
         outcomes = [self.save_score(d) for d in docs]
         for d, o in zip(docs, outcomes, strict=True):
             if o.applied:
