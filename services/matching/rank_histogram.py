@@ -19,10 +19,10 @@ from datetime import datetime, timedelta, timezone
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
-from services.matching.service import Clock, utcnow
+from services.matching.service import PENDING_RANK, Clock, utcnow
 
 SETTLE_S = 2.0
-RANKS = range(-2, 101)  # pending, unscored, then the scores 0..100 (service.PENDING_RANK, UNSCORED_RANK)
+RANKS = range(PENDING_RANK, 101)  # pending, unscored, then the scores 0..100
 
 
 class RankHistograms:
@@ -45,7 +45,8 @@ class RankHistograms:
         # Valid up to `upto` whether or not it is stored: a concurrent reader that stored first made the same count.
         self.histograms.update_one(
             {"_id": stored["_id"], "version": stored["version"]},
-            {"$set": {"watermark": upto}, "$inc": {"version": 1, **{f"counts.{r}": n for r, n in moved.items()}}})
+            # $max: a reader whose clock is behind never moves the watermark back (which would count twice).
+            {"$max": {"watermark": upto}, "$inc": {"version": 1, **{f"counts.{r}": n for r, n in moved.items()}}})
         return {r: counts.get(r, 0) + moved.get(r, 0) for r in set(counts) | set(moved)}
 
     def _build(self, tenant: str, role_id: str) -> dict[int, int]:
