@@ -25,10 +25,10 @@ from shared.problems import Problem
 
 from services.matching import evidence as ev
 from services.matching.queries import RecruiterQueries
+from services.matching.rank_histogram import SETTLE_S
 from services.matching.service import NotFound, PENDING_RANK, UNSCORED_RANK, credentials_of, utcnow
 
 CURSOR_VERSION = 1
-SETTLE_S = 2.0
 SCORED, UNSCORED, PENDING = "scored", "unscored", "pending"
 
 

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Literal
 
-from pymongo import ASCENDING, DESCENDING, UpdateOne
+from bson import ObjectId
+from pymongo import ASCENDING, DESCENDING, InsertOne, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -16,6 +18,7 @@ from shared.events import derive_id
 HISTORY_LENGTH = 5  # previous scores kept on a score document, newest last
 UNREAD = object()  # save_score: the current score was not read beforehand
 _NO_ID = {"_id": False}
+_DUPLICATE_KEY = 11000
 # One score per (tenant, application, role).
 _SCORE_KEY = [("tenant", ASCENDING), ("application_id", ASCENDING), ("role_id", ASCENDING)]
 
@@ -27,6 +30,7 @@ class SaveOutcome:
     applied: bool
     previous: dict | None = None
     score_id: object = None
+    marked: bool = False  # stored already marked published (save_scores' `settled`): no mark_published to follow
 
 
 def role_coverage(role_id: str, job_ids: Iterable[str]) -> list[str]:
@@ -42,6 +46,7 @@ class MatchingRepository:
         self.scores: Collection = db["scores"]
         self.synonyms: Collection = db["synonyms"]
         self.credibility: Collection = db["credibility"]
+        self.rank_histograms: Collection = db["rank_histograms"]  # rank_histogram.py
 
     def ensure_indexes(self) -> None:
         self.roles.create_index([("tenant", ASCENDING), ("role_id", ASCENDING)], unique=True)
@@ -53,9 +58,15 @@ class MatchingRepository:
         self.evidence.create_index([("tenant", ASCENDING), ("application_id", ASCENDING)])
         # Also serves GET score by (tenant, application_id) through its prefix.
         self.scores.create_index(_SCORE_KEY, unique=True)
-        # The ranked-candidates query walks this index in order (queries.RecruiterQueries.ranked).
+        # A ranked page reads score buckets through this index, each read a bounded range (ranking.py) ...
         self.scores.create_index([("tenant", ASCENDING), ("role_id", ASCENDING), ("rank_score", DESCENDING),
                                   ("application_id", ASCENDING)])
+        # ... and a large bucket's fences through this one, which holds only the fences (1 score in 64).
+        self.scores.create_index([("tenant", ASCENDING), ("role_id", ASCENDING), ("rank_score", ASCENDING),
+                                  ("rank_level", ASCENDING), ("application_id", ASCENDING)],
+                                 partialFilterExpression={"rank_level": {"$gte": 1}})
+        self.rank_histograms.create_index([("tenant", ASCENDING), ("role_id", ASCENDING)], unique=True)
+        # moved_since_start, and the histograms' readers counting what was ranked since they last looked.
         self.scores.create_index([("tenant", ASCENDING), ("role_id", ASCENDING), ("ranked_at", ASCENDING)])
         # The deadline sweep (scores_past_deadline): pending scores by when an awaited verdict is due.
         self.scores.create_index([("pending_until", ASCENDING)])
@@ -295,9 +306,15 @@ class MatchingRepository:
                 if stored.get(current["_id"]) != doc["input_revision"]]
 
     def mark_published_many(self, marks: list[dict]) -> None:
-        """mark_published for each of a batch's scores (keyword arguments of mark_published, score_id given)."""
-        ops = [UpdateOne({"_id": m["score_id"], "input_revision": m["input_revision"]},
-                         {"$set": _published(m["fingerprint"])}) for m in marks]
+        """mark_published for each of a batch's scores (keyword arguments of mark_published, score_id included):
+        one unordered bulk write; a mark without a score_id is marked on its own."""
+        ops = []
+        for m in marks:
+            if m.get("score_id") is None:
+                self.mark_published(**m)
+                continue
+            ops.append(UpdateOne({"_id": m["score_id"], "input_revision": m["input_revision"]},
+                                 {"$set": _published(m["fingerprint"])}))
         if ops:
             self.scores.bulk_write(ops, ordered=False)
 
@@ -402,6 +419,79 @@ class MatchingRepository:
                 and d.get("role_revision", 0) >= role_revision and d.get("pending_publish") is False}
 
 
+    # --- batches: many applications at once, one read or bulk write each (the rescorer's) -------------
+    # The same guarantees as the single-application methods above, at a handful of round trips per batch.
+
+    def bump_applications(self, tenant: str, application_ids: list[str]) -> list[dict]:
+        """bump_application for each: one update of them all, then one read; those that are gone are left out."""
+        key = {"tenant": tenant, "application_id": {"$in": list(application_ids)}}
+        self.applications.update_many(key, {"$set": {"updated_at": _now()}, "$inc": {"revision": 1}})
+        found = {d["application_id"]: d for d in self.applications.find(key, _NO_ID)}
+        return [found[a] for a in application_ids if a in found]
+
+    def save_scores(self, docs: list[dict], *,
+                    settled: Callable[[dict, dict | None], bool] | None = None) -> list[SaveOutcome]:
+        """save_score then drop_superseded_scores for each score (of one tenant); the outcomes in order.
+
+        One read of the applications' stored scores, one unordered bulk write, and a delete of superseded ones.
+        Each write carries a token, so a compare-and-swap that lost to a concurrent writer is told apart from one
+        that landed; those that lost are retried one by one (save_score compares again). A score for which
+        `settled(doc, stored)` holds (it needs no announcing) is written marked published, saving that write.
+        """
+        if not docs:
+            return []
+        held = list(self.scores.find({"tenant": docs[0]["tenant"],
+                                      "application_id": {"$in": [d["application_id"] for d in docs]}},
+                                     {"history": False}))
+        current = {(h["application_id"], h["role_id"]): h for h in held}
+        outcomes: dict[int, SaveOutcome] = {}
+        writes: list[_Write] = []
+        for i, doc in enumerate(docs):
+            stored = current.get((doc["application_id"], doc["role_id"]))
+            if stored is not None and stored["input_revision"] >= doc["input_revision"]:
+                outcomes[i] = SaveOutcome(applied=False, previous=_without_id(stored))
+                continue
+            written = {**doc, "ranked_at": ranked_at(doc, stored), "write_id": uuid.uuid4().hex}
+            if settled is not None and settled(doc, _without_id(stored)):
+                written["pending_publish"] = False
+            writes.append(_Write(i, stored, written))
+        lost = self._bulk(writes)
+        for w in writes:
+            outcomes[w.index] = self.save_score(docs[w.index]) if w.index in lost else \
+                SaveOutcome(applied=True, previous=_without_id(w.stored), score_id=w.score_id,
+                            marked=w.written.get("pending_publish") is False)
+        ordered = [outcomes[i] for i in range(len(docs))]
+        self._drop_superseded([d for d, o in zip(docs, ordered, strict=True) if o.applied], held)
+        return ordered
+
+    def _bulk(self, writes: list[_Write]) -> set[int]:
+        """Runs the writes in one unordered bulk; returns the indexes of those that did not land."""
+        if not writes:
+            return set()
+        lost: set[int] = set()
+        try:
+            modified = self.scores.bulk_write([w.op() for w in writes], ordered=False).modified_count
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != _DUPLICATE_KEY for e in errors):
+                raise
+            lost = {writes[e["index"]].index for e in errors}  # a concurrent first write: compare against it
+            modified = exc.details.get("nModified", 0)
+        updates = [w for w in writes if w.stored is not None]
+        if modified < len(updates):
+            landed = {d["_id"]: d.get("write_id") for d in self.scores.find(
+                {"_id": {"$in": [w.score_id for w in updates]}}, {"write_id": True})}
+            lost |= {w.index for w in updates if landed.get(w.score_id) != w.written["write_id"]}
+        return lost
+
+    def _drop_superseded(self, applied: list[dict], held: list[dict]) -> None:
+        newest = {d["application_id"]: d for d in applied}
+        stale = [h["_id"] for h in held if (d := newest.get(h["application_id"])) is not None
+                 and h["role_id"] != d["role_id"] and h["input_revision"] < d["input_revision"]]
+        if stale:
+            self.scores.delete_many({"_id": {"$in": stale}})
+
+
 def _published(fingerprint: str | None) -> dict:
     return {"pending_publish": False} if fingerprint is None else \
         {"published_fingerprint": fingerprint, "pending_publish": False}
@@ -447,7 +537,6 @@ _INPUT_UPDATES: dict[str, Callable[..., tuple[dict, dict]]] = {
     "record_evidence": _evidence_record}
 _INPUT_COLLECTION = {"record_application": "applications", "touch_application": "applications",
                      "record_evidence": "evidence"}
-_DUPLICATE_KEY = 11000
 
 
 def _bulk_upsert(collection: Collection, ops: list[UpdateOne]) -> None:
@@ -515,3 +604,27 @@ def _now() -> datetime:
     # BSON dates hold milliseconds: truncating here makes what a write returns equal what a read does.
     now = datetime.now(timezone.utc)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+@dataclass
+class _Write:
+    """One score of a batch to insert (no stored score) or compare-and-swap over the stored one."""
+    index: int
+    stored: dict | None
+    written: dict
+    new_id: ObjectId = field(default_factory=ObjectId)
+
+    @property
+    def score_id(self) -> object:
+        return self.stored["_id"] if self.stored is not None else self.new_id
+
+    def op(self) -> InsertOne | UpdateOne:
+        if self.stored is None:
+            return InsertOne({**self.written, "_id": self.new_id, "history": []})
+        return UpdateOne({"_id": self.stored["_id"], "input_revision": self.stored["input_revision"]},
+                         {"$set": self.written,
+                          "$push": {"history": {"$each": [_history_entry(self.stored)], "$slice": -HISTORY_LENGTH}}})
+
+
+def _without_id(doc: dict | None) -> dict | None:
+    return None if doc is None else {k: v for k, v in doc.items() if k != "_id"}

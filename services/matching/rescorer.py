@@ -7,8 +7,9 @@ import threading
 from dataclasses import dataclass
 
 from services.matching import metrics
+from services.matching.batch_scoring import rescore_applications
 from services.matching.repository import MatchingRepository
-from services.matching.service import VERIFY_DEADLINE_S, Clock, Publish, rescore_application, utcnow
+from services.matching.service import VERIFY_DEADLINE_S, Clock, Publish, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +42,8 @@ def rescore_role(tenant: str, role_id: str, *, repo: MatchingRepository, publish
         return RescoreProgress(done=plan["done"], complete=True)
     # Applications a handler already scored against this revision need no second pass.
     current = repo.scored_at_revision(tenant, role_id, application_ids=batch, role_revision=revision)
-    for application_id in batch:
-        if application_id not in current:
-            _rescore_one(tenant, application_id, repo=repo, publish=publish, clock=clock,
-                         verify_deadline_s=verify_deadline_s)
+    _rescore(tenant, [a for a in batch if a not in current], repo=repo, publish=publish, clock=clock,
+             verify_deadline_s=verify_deadline_s)
     # If the role changed meanwhile this does nothing, and the next pass starts the new plan.
     repo.advance_rescoring(tenant, role_id, revision=revision, cursor=cursor, new_cursor=batch[-1], done=len(batch))
     return RescoreProgress(done=plan["done"] + len(batch), complete=False)
@@ -59,20 +58,21 @@ def rescore_overdue(*, repo: MatchingRepository, publish: Publish, clock: Clock 
     still within its deadline, stores the next deadline to wait for).
     """
     overdue = repo.scores_past_deadline(clock(), limit=limit)
+    by_tenant: dict[str, list[str]] = {}
     for tenant, application_id in overdue:
-        _rescore_one(tenant, application_id, repo=repo, publish=publish, clock=clock,
-                     verify_deadline_s=verify_deadline_s)
+        by_tenant.setdefault(tenant, []).append(application_id)
+    for tenant, application_ids in by_tenant.items():
+        _rescore(tenant, application_ids, repo=repo, publish=publish, clock=clock, verify_deadline_s=verify_deadline_s)
     return len(overdue)
 
 
-def _rescore_one(tenant: str, application_id: str, *, repo: MatchingRepository, publish: Publish,
-                 clock: Clock, verify_deadline_s: float) -> None:
-    # The role (or the clock, for a deadline) is an input too: bump the revision so this score outranks
-    # any computed before.
-    application = repo.bump_application(tenant, application_id)
-    if application is not None:
-        rescore_application(tenant, application, repo=repo, publish=publish, clock=clock,
-                            verify_deadline_s=verify_deadline_s)
+def _rescore(tenant: str, application_ids: list[str], *, repo: MatchingRepository, publish: Publish,
+             clock: Clock, verify_deadline_s: float) -> None:
+    # The role (or the clock, for a deadline) is an input too: bump the revisions so these scores outrank
+    # any computed before; one bump, one read of each input and one bulk write for the batch.
+    if application_ids:
+        rescore_applications(tenant, repo.bump_applications(tenant, list(dict.fromkeys(application_ids))), repo=repo,
+                             publish=publish, clock=clock, verify_deadline_s=verify_deadline_s)
 
 
 class Rescorer(threading.Thread):

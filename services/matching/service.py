@@ -8,7 +8,7 @@ from typing import Callable, Iterable, Protocol
 from shared.events import Event, derive_id, new_event
 from shared.settings import Settings
 
-from services.matching import credibility, deadlines, metrics, scoring
+from services.matching import credibility, deadlines, metrics, ranking, scoring
 from services.matching.evidence import ConceptRef, Lexicon, Target, parse_time, standing_of
 from services.matching.repository import MatchingRepository, SaveOutcome, role_coverage
 from services.matching.skills.taxonomy import esco_taxonomy
@@ -87,7 +87,7 @@ def rescore_application(tenant: str, application: dict, *, repo: ScoreStore, pub
     # crash or broker outage in between) differs from the last announced one and goes out now.
     final = result.status != scoring.PENDING
     if final and doc["fingerprint"] != (outcome.previous or {}).get("published_fingerprint"):
-        _publish_score(doc, publish=publish, trace_id=trace_id)
+        publish([score_event(doc, trace_id=trace_id)])
     # A pending score needs no announcing; the last announced fingerprint stays what it was.
     repo.mark_published(tenant=tenant, application_id=doc["application_id"], role_id=doc["role_id"],
                         input_revision=doc["input_revision"], fingerprint=doc["fingerprint"] if final else None,
@@ -194,6 +194,8 @@ def score_document(tenant: str, application: dict, *, role: dict | None, result:
            "input_revision": application["revision"], "candidate_id": application.get("candidate_id"), **body,
            # One sortable number: unscored applications rank below every score, pending ones apart (queries.py).
            "rank_score": _rank_score(result),
+           # Whether, and how high, this application is a fence in its bucket of the ranking (ranking.py).
+           "rank_level": ranking.rank_level(application["application_id"]),
            # Cleared once the score is announced (or needs no announcing): until then the
            # rescorer must not count it as done.
            "pending_publish": True}
@@ -211,12 +213,13 @@ def _fingerprint(doc: dict) -> str:
     # What a recruiter would see change; computed_at and revisions alone are not a new score.
     content = {k: v for k, v in doc.items()
                if k not in ("computed_at", "input_revision", "role_revision", "tenant", "pending_publish",
-                            "rank_score", "candidate_id", "pending_until")}
+                            "rank_score", "rank_level", "candidate_id", "pending_until")}
     return derive_id("score-content", json.dumps(content, sort_keys=True, default=str))
 
 
-def _publish_score(doc: dict, *, publish: Publish, trace_id: str | None) -> None:
-    event = new_event(
+def score_event(doc: dict, *, trace_id: str | None) -> Event:
+    """The scores.computed event announcing a stored final score."""
+    return new_event(
         "score.computed", tenant=doc["tenant"], trace_id=trace_id,
         event_id=derive_id("score", doc["tenant"], doc["application_id"], str(doc["input_revision"])),
         payload={"application_id": doc["application_id"], "role_id": doc["role_id"], "status": doc["status"],
@@ -224,7 +227,6 @@ def _publish_score(doc: dict, *, publish: Publish, trace_id: str | None) -> None
                  "computed_at": doc["computed_at"].isoformat(), "reason": doc.get("reason"),
                  "requirements": [{k: r.get(k) for k in ("id", "competency", "status", "reason")}
                                   for r in doc.get("requirements") or []]})
-    publish([event])
 
 
 # --- roles ---------------------------------------------------------------------------------------

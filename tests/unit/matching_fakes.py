@@ -176,6 +176,18 @@ class FakeMatchingRepository:
                     and k[2] != role_id and s["input_revision"] < input_revision]:
             del self.scores[key]
 
+    # --- batches, as the single-application methods above one by one ----------------------------
+    def bump_applications(self, tenant, application_ids):
+        return [a for a in (self.bump_application(tenant, i) for i in application_ids) if a is not None]
+
+    def save_scores(self, docs, *, settled=None):  # always marked afterwards, as save_score is
+        outcomes = [self.save_score(d) for d in docs]
+        for d, o in zip(docs, outcomes, strict=True):
+            if o.applied:
+                self.drop_superseded_scores(d["tenant"], d["application_id"], role_id=d["role_id"],
+                                            input_revision=d["input_revision"])
+        return outcomes
+
     def scores_past_deadline(self, now, *, limit):
         due = sorted((s["pending_until"], k[:2]) for k, s in self.scores.items()
                      if s.get("pending_until") is not None and s["pending_until"] <= now)
