@@ -34,6 +34,7 @@ class Settings:
     webhook_replay_window_s: int = field(default=300, metadata={"env": "WEBHOOK_REPLAY_WINDOW_SECONDS", "doc": "Accepted age of a signed webhook timestamp."})
     webhook_max_body_bytes: int = field(default=1_048_576, metadata={"env": "WEBHOOK_MAX_BODY_BYTES", "doc": "Largest webhook body accepted (413 above)."})
     webhook_dedupe_ttl_s: int = field(default=7 * 24 * 3600, metadata={"env": "WEBHOOK_DEDUPE_TTL_SECONDS", "doc": "How long delivery ids are remembered for deduplication."})
+    ingest_queue_budget_s: float = field(default=1.0, metadata={"env": "INGEST_QUEUE_BUDGET_SECONDS", "doc": "Longest a webhook may wait in an ingest process's queue for a free thread; past it ingest is over capacity and answers 503 with Retry-After at once, accepting nothing (0: never refuse). Keeps answers within the ATS's timeout instead of queueing for seconds."})
     clock_skew_s: int = field(default=60, metadata={"env": "VERIFY_CLOCK_SKEW_SECONDS", "doc": "Clock skew tolerated on credential validity dates."})
     status_ttl_s: int = field(default=300, metadata={"env": "VERIFY_STATUS_TTL_SECONDS", "doc": "How long a status list is cached when it states no ttl (and how soon an unreachable one is tried again)."})
     recheck_interval_s: float = field(default=30.0, metadata={"env": "VERIFY_RECHECK_INTERVAL_SECONDS", "doc": "How often the verification worker looks for verdicts due a re-check (status list TTL, expiry)."})
