@@ -16,6 +16,7 @@ from pymongo.errors import AutoReconnect, ConnectionFailure, NetworkTimeout
 
 from shared import events, logs, safejson
 from shared.kafka import PublishError, Publisher, RecordRefused
+from shared.membership import Membership
 from shared.metrics import (KAFKA_BATCHES_CUT, KAFKA_COMMIT_FAILURES, KAFKA_CONSUMED, KAFKA_DEAD_LETTERED, KAFKA_PAUSES,
                             KAFKA_RETRIED, LagTracker, record_build_info)
 from shared.settings import Settings
@@ -85,6 +86,10 @@ class ConsumerLoop:
         self._pauses = 0  # pauses in a row; reset by the first message handled after them
         self._clock = clock
         self._consumer: KafkaConsumer | None = None
+        self.membership = Membership(group_id)  # what the worker's /readyz says
+
+    def readiness(self) -> tuple[bool, dict]:
+        return self.membership.readiness()
 
     def stop(self, *_args) -> None:
         """Finish the message in hand, commit, close (SIGTERM/SIGINT)."""
@@ -158,7 +163,6 @@ class ConsumerLoop:
             signal.signal(signal.SIGTERM, self.stop)
             signal.signal(signal.SIGINT, self.stop)
         consumer = KafkaConsumer(
-            *self.handlers,
             bootstrap_servers=self.settings.kafka_bootstrap_servers.split(","),
             group_id=self.group_id,
             enable_auto_commit=False,
@@ -170,6 +174,7 @@ class ConsumerLoop:
             heartbeat_interval_ms=max(self.settings.consumer_session_timeout_ms // 4, 500),
             isolation_level="read_committed",
         )
+        consumer.subscribe(list(self.handlers), listener=self.membership)
         self._consumer = consumer
         lag = LagTracker(self.group_id)
         record_build_info(self.group_id)

@@ -65,9 +65,13 @@ def exposition() -> tuple[bytes, str]:
     return generate_latest(registry()), CONTENT_TYPE_LATEST
 
 
-def serve_worker_metrics(port: int, addr: str) -> None:
-    """Kafka workers are not behind gunicorn: each serves its own /metrics when given a port."""
-    if port:
+def serve_worker_metrics(port: int, addr: str, *, readiness=None) -> None:
+    """Kafka workers are not behind gunicorn: each serves its own /metrics when given a port, and with its consumer
+    loop's `readiness` also /healthz and /readyz (shared/worker_http.py)."""
+    if port and readiness is not None:
+        from shared import worker_http
+        worker_http.serve(port, addr, readiness=readiness)
+    elif port:
         start_http_server(port, addr=addr, registry=registry())
 
 

@@ -40,7 +40,7 @@ def main() -> None:
         CREDENTIALS_VERIFIED: partial(handle_credential_verified, repo=repo, rescores=rescores),
         CREDENTIALS_UNAVAILABLE: partial(handle_credential_unavailable, repo=repo),
     })
-    serve_worker_metrics(settings.worker_metrics_port, settings.worker_metrics_addr)
+    serve_worker_metrics(settings.worker_metrics_port, settings.worker_metrics_addr, readiness=loop.readiness)
     rescorer.start()
     log.info("matching worker started")
     try:

@@ -37,7 +37,7 @@ def main() -> None:
         handlers={CREDENTIALS_SUBMITTED: partial(handle_credential_submitted, repo=repo,
                                                  publish=publisher.publish, verifier=verifier)},
     )
-    serve_worker_metrics(settings.worker_metrics_port, settings.worker_metrics_addr)
+    serve_worker_metrics(settings.worker_metrics_port, settings.worker_metrics_addr, readiness=loop.readiness)
     rechecker = Rechecker(repo=repo, publish=publisher.publish, verifier=Verifier(
         settings, fetch=recheck_fetcher.get, caches=verifier.caches, registries=trust.registry)).start()
     try:
