@@ -33,6 +33,9 @@ RATE_LIMITED = Counter("credbridge_rate_limited_total",
 KAFKA_BATCHES_CUT = Counter("credbridge_kafka_batches_cut_total",
                             "Poll batches stopped at CONSUMER_BATCH_BUDGET_SECONDS; the rest is read by the next poll.",
                             ["group"])
+KAFKA_COMMITTED = Counter("credbridge_kafka_committed_total",
+                          "Records a consumer group committed past (handled or dead-lettered): the rate its backlog drains at.",
+                          ["group", "topic"])
 # One process owns a partition at a time and a revoked partition is set to 0 by its former owner,
 # so the most recent write across a service's processes is the true lag.
 KAFKA_LAG = Gauge("credbridge_kafka_consumer_lag", "Messages not yet committed (end offset minus position).",
