@@ -4,9 +4,9 @@ from __future__ import annotations
 import os
 import time
 from importlib import metadata
+from typing import Callable
 
-from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest,
-                               start_http_server)
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from kafka.errors import KafkaError
 from prometheus_client import multiprocess
 from pymongo import monitoring
@@ -68,14 +68,12 @@ def exposition() -> tuple[bytes, str]:
     return generate_latest(registry()), CONTENT_TYPE_LATEST
 
 
-def serve_worker_metrics(port: int, addr: str, *, readiness=None) -> None:
-    """Kafka workers are not behind gunicorn: each serves its own /metrics when given a port, and with its consumer
-    loop's `readiness` also /healthz and /readyz (shared/worker_http.py)."""
-    if port and readiness is not None:
-        from shared import worker_http
+def serve_worker_metrics(port: int, addr: str, *, readiness: Callable[[], tuple[bool, dict]]) -> None:
+    """Kafka workers are not behind gunicorn: each serves its own /metrics when given a port, beside /healthz and
+    /readyz from its consumer loop's `readiness` (shared/worker_http.py)."""
+    if port:
+        from shared import worker_http  # it serves this module's exposition
         worker_http.serve(port, addr, readiness=readiness)
-    elif port:
-        start_http_server(port, addr=addr, registry=registry())
 
 
 def record_build_info(service: str) -> None:
