@@ -361,12 +361,13 @@ def main() -> None:
             for n in [int(s) for s in args.stored.split(",")]:
                 t0 = time.monotonic()
                 inserted = seed(db, template=template, credential_ids=cids, total=n)
+                seeded_s = time.monotonic() - t0
                 stored = db["applications"].count_documents({})
                 pipeline._drain(settings, cap_s=args.drain)
                 r = bench.run(args.stored_rate, seconds=args.seconds, drain_s=args.drain)
                 cells = r.row().split("|")
                 print(f"| {stored:,} |{cells[3]}|{cells[4]}|{cells[5]}|   (seeded {sum(inserted.values()):,} documents "
-                      f"in {time.monotonic() - t0:.0f} s; wrong {len(r.wrong)}; complete {len(r.complete_at)}/"
+                      f"in {seeded_s:.0f} s; wrong {len(r.wrong)}; complete {len(r.complete_at)}/"
                       f"{len(r.sent_at)})", flush=True)
     finally:
         if services is not None:
