@@ -115,6 +115,7 @@ class Run:
     wrong: dict[str, str] = field(default_factory=dict)
     start: float = 0.0
     mongo_ops: float | None = None
+    mongo_time: str = ""  # where MongoDB time went, per complete application
     partitions: dict[str, int] = field(default_factory=dict)
 
     def row(self) -> str:
@@ -131,7 +132,8 @@ class Run:
         ops = f"; MongoDB ops/application {self.mongo_ops:.1f}" if self.mongo_ops is not None else ""
         return (f"  {self.rate}/s: offered {self.offered}, answers {answers}; complete {len(self.complete_at)} of "
                 f"{len(self.sent_at)} accepted; wrong {len(self.wrong)} {list(self.wrong.values())[:1]}; sender late p99 {_ms(self.late_s, 99)}"
-                f"{ops}\n  partitions finished (s after the first send): {self.partition_finish()}")
+                f"{ops}\n  partitions finished (s after the first send): {self.partition_finish()}"
+                f"\n  MongoDB per complete application: {self.mongo_time}")
 
     def partition_finish(self) -> str:
         last: dict[int, float] = {}
@@ -166,7 +168,7 @@ class Bench:
         by_id = {m.app_id: m for m in minted}
         run = Run(rate=rate, seconds=seconds, offered=len(minted))
         run.partitions = {m.app_id: self.partition(m.app_id) for m in minted}
-        ops_before = self.mongo_ops()
+        scrape_before = self.scrape()
         watcher = Watcher(self, by_id, run)
         watcher.start()
         local = threading.local()
@@ -198,31 +200,54 @@ class Bench:
                     time.sleep(delay)
                 pool.submit(send, m, due)
         watcher.finish(drain_s)
-        ops_after = self.mongo_ops()
-        if ops_before is not None and ops_after is not None and run.complete_at:
-            run.mongo_ops = (ops_after - ops_before) / len(run.complete_at)
+        if run.complete_at:
+            run.mongo_ops, run.mongo_time = self.scrape().per_application(scrape_before, len(run.complete_at))
         return run
 
     def partition(self, app_id: str) -> int:
         # The producer's default partitioner over shared/kafka.py's message key (murmur2, positive, modulo).
         return (murmur2(f"{self.tenant}:{app_id}".encode()) & 0x7FFFFFFF) % self.n_partitions
 
-    def mongo_ops(self) -> float | None:
-        """credbridge_mongo_operations_total summed over every service's /metrics, or None if none exports it."""
+    def scrape(self) -> Scrape:
+        """MongoDB figures summed from every process's /metrics: operations (if exported) and time by command."""
         p = self.ports
-        total, seen = 0.0, False
-        for port in (p.ingest, p.verification, p.matching, p.ingest_worker_metrics, p.verification_worker_metrics,
-                     p.matching_worker_metrics, p.writeback_worker_metrics):
+        out = Scrape()
+        for proc, port in (("ingest", p.ingest), ("verification", p.verification), ("matching", p.matching),
+                           ("ingest-worker", p.ingest_worker_metrics),
+                           ("verification-worker", p.verification_worker_metrics),
+                           ("matching-worker", p.matching_worker_metrics),
+                           ("writeback-worker", p.writeback_worker_metrics)):
             try:
                 text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
             except requests.RequestException:
                 continue
             for family in text_string_to_metric_families(text):
-                if family.name == MONGO_OPS.removesuffix("_total"):
-                    for sample in family.samples:
-                        if sample.name == MONGO_OPS:
-                            total, seen = total + sample.value, True
-        return total if seen else None
+                for sample in family.samples:
+                    if sample.name == MONGO_OPS:
+                        out.ops = (out.ops or 0.0) + sample.value
+                    elif sample.name in ("credbridge_mongo_command_seconds_sum", "credbridge_mongo_command_seconds_count"):
+                        key = (proc, sample.labels.get("command", "?"), sample.name.rsplit("_", 1)[1])
+                        out.commands[key] = out.commands.get(key, 0.0) + sample.value
+        return out
+
+
+@dataclass
+class Scrape:
+    ops: float | None = None
+    commands: dict[tuple[str, str, str], float] = field(default_factory=dict)  # (process, command, sum|count)
+
+    def per_application(self, before: "Scrape", n: int) -> tuple[float | None, str]:
+        """Operations per application (if exported), and where MongoDB time went: the top five (process, command)."""
+        ops = (self.ops - before.ops) / n if self.ops is not None and before.ops is not None else None
+        spent = {}
+        for (proc, command, kind), value in self.commands.items():
+            if kind == "sum":
+                delta = value - before.commands.get((proc, command, kind), 0.0)
+                calls = self.commands.get((proc, command, "count"), 0.0) - before.commands.get((proc, command, "count"), 0.0)
+                spent[(proc, command)] = (delta, calls)
+        top = sorted(spent.items(), key=lambda kv: -kv[1][0])[:5]
+        return ops, ", ".join(f"{proc} {command} {calls / n:.1f}×/app {1000 * secs / max(calls, 1):.1f} ms"
+                              for (proc, command), (secs, calls) in top if calls)
 
 
 class Watcher(threading.Thread):
@@ -369,6 +394,7 @@ def main() -> None:
                 print(f"| {stored:,} |{cells[3]}|{cells[4]}|{cells[5]}|   (seeded {sum(inserted.values()):,} documents "
                       f"in {seeded_s:.0f} s; wrong {len(r.wrong)}; complete {len(r.complete_at)}/"
                       f"{len(r.sent_at)})", flush=True)
+                print(f"    MongoDB per complete application: {r.mongo_time}", flush=True)
     finally:
         if services is not None:
             services.stop()
