@@ -15,7 +15,7 @@ from tests.support.issuer import Issuer
 
 ROLE = [{"id": "py", "competency": "Python Programming", "importance": "essential", "weight": 1}]
 BUDGET_S = 0.2
-BURST = 150  # webhooks at once, to one thread: far more than it handles within the budget
+BURST = 200  # webhooks at once, to one thread: far more than it handles within the budget
 
 
 def _small_ingest(running, tmp_path):
@@ -62,8 +62,9 @@ def test_a_saturated_ingest_answers_503_with_retry_after_quickly_and_every_accep
         assert r.status_code == 503 and int(r.headers["Retry-After"]) >= 1
         assert r.headers["Content-Type"].startswith("application/problem+json")
         assert r.json()["type"] == "https://credbridge.dev/problems/over-capacity"
-    # One thread takes ~30 ms a webhook: queued to the end, the last of the burst would wait seconds.
-    assert max(s for _, s in refused) < 2.5, sorted(s for _, s in refused)[-5:]
+    # One thread takes ~30 ms a webhook: queued to the end, the last of 200 would wait 6 s or more; a refusal costs
+    # about a millisecond, so even the last refusal comes soon after the budget (generous here for a busy machine).
+    assert max(s for _, s in refused) < 5, sorted(s for _, s in refused)[-5:]
     for app in accepted:
         doc = api.wait_score(tenant, app, until=lambda d: d.get("status") == "scored", timeout_s=120)
         assert doc["score"] == 100
