@@ -5,7 +5,8 @@ from prometheus_client import multiprocess
 
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 # Threads let one worker wait on the broker's ack for one webhook while answering others.
-worker_class = "gthread"
+# gthread, timing each request's wait for a thread: ingest refuses what waited past INGEST_QUEUE_BUDGET_SECONDS.
+worker_class = "shared.gunicorn_worker.QueueTimedWorker"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = 30
 graceful_timeout = 20

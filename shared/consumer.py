@@ -16,8 +16,9 @@ from pymongo.errors import AutoReconnect, ConnectionFailure, NetworkTimeout
 
 from shared import events, logs, safejson
 from shared.kafka import PublishError, Publisher, RecordRefused
-from shared.metrics import (KAFKA_BATCHES_CUT, KAFKA_COMMIT_FAILURES, KAFKA_CONSUMED, KAFKA_DEAD_LETTERED, KAFKA_PAUSES,
-                            KAFKA_RETRIED, LagTracker, record_build_info)
+from shared.membership import Membership
+from shared.metrics import (KAFKA_BATCHES_CUT, KAFKA_COMMIT_FAILURES, KAFKA_COMMITTED, KAFKA_CONSUMED, KAFKA_DEAD_LETTERED,
+                            KAFKA_PAUSES, KAFKA_RETRIED, LagTracker, record_build_info)
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,10 @@ class ConsumerLoop:
         self._pauses = 0  # pauses in a row; reset by the first message handled after them
         self._clock = clock
         self._consumer: KafkaConsumer | None = None
+        self.membership = Membership(group_id)  # what the worker's /readyz says
+
+    def readiness(self) -> tuple[bool, dict]:
+        return self.membership.readiness()
 
     def stop(self, *_args) -> None:
         """Finish the message in hand, commit, close (SIGTERM/SIGINT)."""
@@ -158,18 +163,20 @@ class ConsumerLoop:
             signal.signal(signal.SIGTERM, self.stop)
             signal.signal(signal.SIGINT, self.stop)
         consumer = KafkaConsumer(
-            *self.handlers,
             bootstrap_servers=self.settings.kafka_bootstrap_servers.split(","),
             group_id=self.group_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=100,
+            # Runs of one partition this size, not the default 1 MiB: a backlog's partitions drain together.
+            max_partition_fetch_bytes=self.settings.consumer_partition_fetch_bytes,
             max_poll_interval_ms=self.settings.consumer_max_poll_interval_ms,
             # Shorter than Kafka's 45 s default: a killed worker's partitions move on within seconds.
             session_timeout_ms=self.settings.consumer_session_timeout_ms,
             heartbeat_interval_ms=max(self.settings.consumer_session_timeout_ms // 4, 500),
             isolation_level="read_committed",
         )
+        consumer.subscribe(list(self.handlers), listener=self.membership)
         self._consumer = consumer
         lag = LagTracker(self.group_id)
         record_build_info(self.group_id)
@@ -197,6 +204,7 @@ class ConsumerLoop:
 
     def _handle_batch(self, consumer: KafkaConsumer, batch) -> None:
         done: dict[TopicPartition, OffsetAndMetadata] = {}
+        handled: dict[str, int] = {}  # records handled per topic, counted as committed once the commit succeeds
         ends = self._clock() + self.settings.consumer_batch_budget_s
         try:
             for tp, records in batch.items():
@@ -217,11 +225,13 @@ class ConsumerLoop:
                         return
                     self._pauses = 0
                     done[tp] = OffsetAndMetadata(rec.offset + 1, "", -1)
+                    handled[tp.topic] = handled.get(tp.topic, 0) + 1
         finally:
             # Commit exactly what was handled (or dead-lettered), even when stopping mid-batch, once the
             # batch's deferred work is done.
-            if done and self._end_batch(consumer, batch):
-                self._commit(consumer, done)
+            if done and self._end_batch(consumer, batch) and self._commit(consumer, done):
+                for topic, n in handled.items():
+                    KAFKA_COMMITTED.labels(group=self.group_id, topic=topic).inc(n)
 
     def _end_batch(self, consumer: KafkaConsumer, batch) -> bool:
         if self.batch_end is None:
@@ -252,9 +262,10 @@ class ConsumerLoop:
                     extra={"topic": topic, "dependency": exc.dependency, "pause_s": round(delay, 3)})
         self._sleep(delay)
 
-    def _commit(self, consumer: KafkaConsumer, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
+    def _commit(self, consumer: KafkaConsumer, offsets: dict[TopicPartition, OffsetAndMetadata]) -> bool:
         try:
             consumer.commit(offsets=offsets)
+            return True
         except KafkaError as exc:
             # Typically the group rebalanced while the broker was away, so these partitions may belong to
             # another member now. Their records will be handled again from the last committed offset;
@@ -263,6 +274,7 @@ class ConsumerLoop:
             KAFKA_COMMIT_FAILURES.labels(group=self.group_id).inc()
             log.warning("offset commit failed; the records will be handled again",
                         extra={"group": self.group_id, "error": type(exc).__name__})
+            return False
 
 
 def describe_dlq_record(value: bytes, headers) -> dict:

@@ -4,9 +4,9 @@ from __future__ import annotations
 import os
 import time
 from importlib import metadata
+from typing import Callable
 
-from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest,
-                               start_http_server)
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from kafka.errors import KafkaError
 from prometheus_client import multiprocess
 from pymongo import monitoring
@@ -33,6 +33,9 @@ RATE_LIMITED = Counter("credbridge_rate_limited_total",
 KAFKA_BATCHES_CUT = Counter("credbridge_kafka_batches_cut_total",
                             "Poll batches stopped at CONSUMER_BATCH_BUDGET_SECONDS; the rest is read by the next poll.",
                             ["group"])
+KAFKA_COMMITTED = Counter("credbridge_kafka_committed_total",
+                          "Records a consumer group committed past (handled or dead-lettered): the rate its backlog drains at.",
+                          ["group", "topic"])
 # One process owns a partition at a time and a revoked partition is set to 0 by its former owner,
 # so the most recent write across a service's processes is the true lag.
 KAFKA_LAG = Gauge("credbridge_kafka_consumer_lag", "Messages not yet committed (end offset minus position).",
@@ -68,10 +71,12 @@ def exposition() -> tuple[bytes, str]:
     return generate_latest(registry()), CONTENT_TYPE_LATEST
 
 
-def serve_worker_metrics(port: int, addr: str) -> None:
-    """Kafka workers are not behind gunicorn: each serves its own /metrics when given a port."""
+def serve_worker_metrics(port: int, addr: str, *, readiness: Callable[[], tuple[bool, dict]]) -> None:
+    """Kafka workers are not behind gunicorn: each serves its own /metrics when given a port, beside /healthz and
+    /readyz from its consumer loop's `readiness` (shared/worker_http.py)."""
     if port:
-        start_http_server(port, addr=addr, registry=registry())
+        from shared import worker_http  # it serves this module's exposition
+        worker_http.serve(port, addr, readiness=readiness)
 
 
 def record_build_info(service: str) -> None:

@@ -81,6 +81,7 @@ def main() -> int:
             port = getattr(ports, name)
             stack.wait_for(lambda port=port: stack._http_ok(f"http://127.0.0.1:{port}/readyz"), what=name, timeout_s=60,
                            proc=honcho)
+        stack.wait_workers_ready(ports, proc=honcho)  # "running" means a webhook sent now is handled at once
         print(BANNER.format(p=ports, kafka=kafka.bootstrap, mongo=mongo.uri), flush=True)
         prometheus = _start_prometheus(ports)
         return honcho.wait()

@@ -284,6 +284,18 @@ class Services:
         return key
 
 
+WORKERS = ("ingest-worker", "verification-worker", "matching-worker", "writeback-worker")
+
+
+def wait_workers_ready(ports: Ports, *, timeout_s: float = 120, proc: subprocess.Popen | None = None) -> None:
+    """Until every worker's /readyz says it joined its consumer group and was assigned partitions (a record
+    published before that waits for the join)."""
+    for name in WORKERS:
+        port = getattr(ports, f"{name.removesuffix('-worker')}_worker_metrics")
+        wait_for(lambda port=port: _http_ok(f"http://127.0.0.1:{port}/readyz"), what=f"{name} (joined, partitions "
+                 "assigned)", timeout_s=timeout_s, proc=proc)
+
+
 def _http_ok(url: str) -> bool:
     import urllib.request
     with urllib.request.urlopen(url, timeout=2) as r:

@@ -9,7 +9,7 @@ from services.ingest import openapi
 from services.ingest.api import bp
 from services.ingest.providers import Adapter, registry
 from services.ingest.repository import DeliveryRepository
-from shared import logs, mongo
+from shared import admission, logs, mongo
 from shared.http import create_base_app
 from shared.kafka import Publisher, broker_reachable
 from shared.settings import Settings
@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["ingest"] = IngestContext(settings=settings, tenants=tenants, deliveries=deliveries,
                                              publisher=Publisher(settings, client_id="ingest"), adapters=registry(),
                                              limit=Guard(limiter, Limit("webhooks", settings.rate_limit_webhooks_per_minute)))
+    admission.install(app, service="ingest", budget_s=settings.ingest_queue_budget_s)
     app.register_blueprint(bp)
     app.add_url_rule("/openapi.json", "openapi", lambda: openapi.spec_dict())
     return app

@@ -20,7 +20,8 @@ def spec_dict() -> dict:
         ("415", "Not the provider's media type."),
         ("422", "Authenticated, but fields are missing or invalid (field errors)."),
         ("429", "Over the tenant's RATE_LIMIT_WEBHOOKS_PER_MINUTE; see Retry-After."),
-        ("503", "The broker or the database is unavailable; see Retry-After."))}
+        ("503", "The broker or the database is unavailable, or ingest is over capacity (the webhook waited past "
+                "INGEST_QUEUE_BUDGET_SECONDS and was not accepted); see Retry-After."))}
     return {
         "openapi": "3.0.3",
         "info": {"title": "credbridge ingest — ATS webhooks", "version": "1",

@@ -92,7 +92,7 @@ def main() -> None:
     loop = ConsumerLoop(settings=settings, group_id="ingest", publisher=publisher, batch_end=deferred.flush, handlers={
         APPLICATIONS_RECEIVED: partial(resolvers.handle, publish=describer.noting(deferred.publish)),
     }, longest_message_s=settings.ingest_pull_budget_s)
-    serve_worker_metrics(settings.worker_metrics_port, settings.worker_metrics_addr)
+    serve_worker_metrics(settings.worker_metrics_port, settings.worker_metrics_addr, readiness=loop.readiness)
     log.info("ingest worker started", extra={"fetch_allow_loopback": bool(settings.fetch_allow_loopback)})
     try:
         loop.run()

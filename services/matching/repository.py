@@ -14,6 +14,7 @@ from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.events import derive_id
+from shared.mongo import due_by
 
 HISTORY_LENGTH = 5  # previous scores kept on a score document, newest last
 UNREAD = object()  # save_score: the current score was not read beforehand
@@ -400,7 +401,7 @@ class MatchingRepository:
 
     def scores_past_deadline(self, now: datetime, *, limit: int) -> list[tuple[str, str]]:
         """(tenant, application_id) of pending scores whose awaited verdict is overdue, most overdue first."""
-        docs = self.scores.find({"pending_until": {"$lte": now}}, {"_id": False, "tenant": True, "application_id": True})
+        docs = self.scores.find({"pending_until": due_by(now)}, {"_id": False, "tenant": True, "application_id": True})
         return [(d["tenant"], d["application_id"]) for d in docs.sort("pending_until", ASCENDING).limit(limit)]
 
     def latest_score(self, tenant: str, application_id: str) -> dict | None:

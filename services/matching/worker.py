@@ -45,7 +45,7 @@ def main() -> None:
         CREDENTIALS_UNAVAILABLE: partial(handle_credential_unavailable, repo=repo),
         JOBS_DESCRIBED: partial(handle_job_described, descriptions=descriptions),
     })
-    serve_worker_metrics(settings.worker_metrics_port, settings.worker_metrics_addr)
+    serve_worker_metrics(settings.worker_metrics_port, settings.worker_metrics_addr, readiness=loop.readiness)
     rescorer.start()
     log.info("matching worker started")
     try:

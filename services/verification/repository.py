@@ -9,6 +9,8 @@ from pymongo import ASCENDING, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
+from shared.mongo import due_by
+
 _NO_ID = {"_id": False}
 _DUPLICATE_KEY = 11000
 
@@ -111,7 +113,7 @@ class VerdictRepository:
         # The due ones first, then each claimed by a conditional update on its _id and the moment read: a
         # worker that claimed it meanwhile moved recheck_at, so this update matches nothing (not
         # findAndModify, O(collection) on secantusdb: bench/repro/secantusdb_find_and_modify.py).
-        due = self.verdicts.find({"recheck_at": {"$lte": now}}).sort("recheck_at", ASCENDING).limit(limit)
+        due = self.verdicts.find({"recheck_at": due_by(now)}).sort("recheck_at", ASCENDING).limit(limit)
         claimed = []
         for doc in list(due):
             taken = self.verdicts.update_one({"_id": doc["_id"], "recheck_at": doc["recheck_at"]},

@@ -19,6 +19,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from shared.events import derive_id
+from shared.mongo import due_by
 from shared.tenants import TenantRepository
 
 from services.writeback.clients import Origin
@@ -96,7 +97,7 @@ class WritebackRepository:
     def due(self, *, now: datetime, limit: int, skip: list[tuple[str, str]] | None = None) -> list[dict]:
         """Records due now, oldest first, leaving out the connections in `skip` and those the ATS asked to wait."""
         skip = [*(skip or []), *self.blocked_connections(now)]
-        query: dict = {"due_at": {"$lte": now}}
+        query: dict = {"due_at": due_by(now)}
         if skip:
             query["$nor"] = [{"tenant": t, "provider": p} for t, p in skip]
         found = self.records.find(query).sort("due_at", ASCENDING).limit(limit)

@@ -49,7 +49,7 @@ def main() -> None:
         APPLICATIONS_READY: partial(handle_application, repo=repo),
         SCORES_COMPUTED: partial(handle_score, repo=repo, wake=dispatcher.wake),
     })
-    serve_worker_metrics(settings.worker_metrics_port, settings.worker_metrics_addr)
+    serve_worker_metrics(settings.worker_metrics_port, settings.worker_metrics_addr, readiness=loop.readiness)
     dispatcher.start()
     log.info("writeback worker started")
     try:

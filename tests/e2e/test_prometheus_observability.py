@@ -82,7 +82,7 @@ def test_prometheus_scrapes_every_credbridge_process_and_finds_each_up(prometheu
 def test_the_alert_rules_load_into_prometheus_without_error(prometheus):
     groups = prometheus.get("/api/v1/rules")["data"]["groups"]
     rules = {r["name"]: r["health"] for g in groups for r in g["rules"]}
-    assert len(rules) == 8 and set(rules.values()) == {"ok"}, rules
+    assert len(rules) == 10 and set(rules.values()) == {"ok"}, rules
 
 
 def test_every_dashboard_panel_query_returns_data_from_the_running_services(prometheus, traffic):
