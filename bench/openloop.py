@@ -117,6 +117,7 @@ class Run:
     mongo_ops: float | None = None
     mongo_time: str = ""  # where MongoDB time went, per complete application
     partitions: dict[str, int] = field(default_factory=dict)
+    incomplete: dict[str, int] = field(default_factory=dict)  # why accepted applications were not complete: count
 
     def row(self) -> str:
         accepted = len(self.sent_at)
@@ -133,7 +134,8 @@ class Run:
         return (f"  {self.rate}/s: offered {self.offered}, answers {answers}; complete {len(self.complete_at)} of "
                 f"{len(self.sent_at)} accepted; wrong {len(self.wrong)} {list(self.wrong.values())[:1]}; sender late p99 {_ms(self.late_s, 99)}"
                 f"{ops}\n  partitions finished (s after the first send): {self.partition_finish()}"
-                f"\n  MongoDB per complete application: {self.mongo_time}")
+                f"\n  MongoDB per complete application: {self.mongo_time}"
+                + (f"\n  not complete when the drain ended: {self.incomplete}" if self.incomplete else ""))
 
     def partition_finish(self) -> str:
         last: dict[int, float] = {}
@@ -200,9 +202,27 @@ class Bench:
                     time.sleep(delay)
                 pool.submit(send, m, due)
         watcher.finish(drain_s)
+        run.incomplete = self.why_incomplete([a for a in run.sent_at if a not in run.complete_at])
         if run.complete_at:
             run.mongo_ops, run.mongo_time = self.scrape().per_application(scrape_before, len(run.complete_at))
         return run
+
+    def why_incomplete(self, apps: list[str]) -> dict[str, int]:
+        """What the recruiters' API says of each accepted application whose score was not complete: a tally."""
+        why: dict[str, int] = {}
+        with requests.Session() as http:
+            for app in apps:
+                r = http.get(f"{self.scores}/{app}/score", headers=self.auth, timeout=30)
+                if not r.ok:
+                    key = f"HTTP {r.status_code}"
+                else:
+                    doc = r.json()
+                    waiting = sum(1 for c in doc.get("credentials") or [] if not c.get("verdict"))
+                    key = f"{doc.get('status')}, {waiting} of {len(doc.get('credentials') or [])} credentials without a verdict"
+                    if pipeline.complete(doc):
+                        key = "complete, but after the drain or its score event was missed"
+                why[key] = why.get(key, 0) + 1
+        return why
 
     def partition(self, app_id: str) -> int:
         # The producer's default partitioner over shared/kafka.py's message key (murmur2, positive, modulo).
@@ -357,7 +377,8 @@ def main() -> None:
         trust.ensure_indexes()
         trust.add(tenant, "did", mint.signer.did)
         env = dict(os.environ, KAFKA_BOOTSTRAP_SERVERS=kafka.bootstrap, MONGO_URI=db_server.uri, MONGO_DB="bench",
-                   RATE_LIMIT_WEBHOOKS_PER_MINUTE="0")  # one tenant sends the whole load: measure ingest, not the limiter
+                   RATE_LIMIT_WEBHOOKS_PER_MINUTE="0",  # one tenant sends the whole load: measure ingest, not the limiter
+                   RATE_LIMIT_API_PER_MINUTE="0")  # and the bench reads every application's score (429s were missed scores)
         ports = stack.Ports(**{f: stack.free_port() for f in stack.Ports.__dataclass_fields__})
         services = stack.Services(env=env, ports=ports, log_dir=workdir / "services").start()
         bench = Bench(settings=settings, ports=ports, tenant=tenant, secret=secret, api_key=api_key, mint=mint,

@@ -260,9 +260,11 @@ def main() -> None:
     args = ap.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="credbridge-bench-"))
     with local_servers(workdir, mongo_db="bench") as (kafka, db, settings, tenant, api_key, secret):
-        # One tenant sends the whole load: its webhook rate limit would measure the limiter, not ingest.
+        # One tenant sends the whole load and reads every score: its rate limits would measure the limiter, not the
+        # pipeline.
         env = dict(os.environ, KAFKA_BOOTSTRAP_SERVERS=kafka.bootstrap, MONGO_URI=db.uri, MONGO_DB="bench",
-                   RATE_LIMIT_WEBHOOKS_PER_MINUTE="0")
+                   RATE_LIMIT_WEBHOOKS_PER_MINUTE="0",
+                   RATE_LIMIT_API_PER_MINUTE="0")
         bench_throughput(env, tenant, secret, workdir, args.seconds)
         bench_latency(settings, env, tenant, secret, api_key, workdir,
                       rates=[int(r) for r in args.rates.split(",")], seconds=args.latency_seconds)

@@ -18,6 +18,10 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# What starts these local servers (make run, the benches, the tests) is a local run: the fixed development secrets
+# key and single-broker topics are allowed unless the caller says otherwise.
+os.environ.setdefault("CREDBRIDGE_ENV", "development")
+
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL = ROOT / ".local"
 KAFKA_VERSION = "4.2.2"  # keep in step with deploy/local/kafka/pom.xml
