@@ -20,6 +20,7 @@ credbridge is running.
   ingest        http://127.0.0.1:{p.ingest}    POST /v1/webhooks/<provider>/<tenant>
   verification  http://127.0.0.1:{p.verification}    POST /v1/verify, POST /credentials/verify (VC-API)
   matching      http://127.0.0.1:{p.matching}    PUT /v1/roles/<role_id>, GET /v1/applications/<id>/score
+  recruiters    http://127.0.0.1:{p.matching}/app/    the recruiters' web page (sign in with the api_key)
   write-back    http://127.0.0.1:{p.writeback}    Greenhouse Assessment partner calls /v1/assessments/greenhouse/<tenant>/…
   Kafka         {kafka}        MongoDB {mongo}
   logs          .local/run/          stop with Ctrl-C or `make stop`

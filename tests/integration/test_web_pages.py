@@ -94,6 +94,12 @@ def test_a_page_without_a_session_sends_the_browser_to_sign_in_and_back(world):
     assert signed.status_code == 303 and signed.location == "/app/roles"
 
 
+def test_the_site_root_and_the_apps_root_lead_to_the_roles_page(world):
+    for path in ("/", "/app/"):
+        response = world.client.get(path)
+        assert response.status_code == 302 and response.location == "/app/roles", path
+
+
 def test_signing_in_sets_an_httponly_samesite_session_cookie_not_marked_secure_in_development(world):
     response = world.sign_in()
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("cb_session="))

@@ -35,6 +35,7 @@ def register(app: Flask, *, sessions: SessionStore, trust: TrustRepository, secu
     app.register_blueprint(bp)
 
     @app.get("/")
+    @app.get(f"{bp.url_prefix}/")
     def home():
         return redirect(url_for("web.roles"))
 
