@@ -257,7 +257,8 @@ class Scrape:
     commands: dict[tuple[str, str, str], float] = field(default_factory=dict)  # (process, command, sum|count)
 
     def per_application(self, before: "Scrape", n: int) -> tuple[float | None, str]:
-        """Operations per application (if exported), and where MongoDB time went: the top five (process, command)."""
+        """Operations per application (if exported), and where MongoDB time went: each (process, command) sent at
+        least once per 20 applications, most time first."""
         ops = (self.ops - before.ops) / n if self.ops is not None and before.ops is not None else None
         spent = {}
         for (proc, command, kind), value in self.commands.items():
@@ -265,7 +266,7 @@ class Scrape:
                 delta = value - before.commands.get((proc, command, kind), 0.0)
                 calls = self.commands.get((proc, command, "count"), 0.0) - before.commands.get((proc, command, "count"), 0.0)
                 spent[(proc, command)] = (delta, calls)
-        top = sorted(spent.items(), key=lambda kv: -kv[1][0])[:5]
+        top = [kv for kv in sorted(spent.items(), key=lambda kv: -kv[1][0]) if kv[1][1] / n >= 0.05]
         return ops, ", ".join(f"{proc} {command} {calls / n:.1f}×/app {1000 * secs / max(calls, 1):.1f} ms"
                               for (proc, command), (secs, calls) in top if calls)
 

@@ -12,15 +12,17 @@
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING, ReturnDocument, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from shared.events import derive_id
 from shared.mongo import due_by
 from shared.tenants import TenantRepository
+from shared.ttlcache import TTLCache
 
 from services.writeback.clients import Origin
 from services.writeback.config import SECRET_KEYS, WritebackConfig, default_config
@@ -38,14 +40,45 @@ def _key(tenant: str, application_id: str) -> str:
     return f"{tenant}\x1f{application_id}"
 
 
+@dataclass(frozen=True)
+class OriginNote:
+    """What an application event says of where the application lives: stored with `$set`, so a later note
+    keeps an earlier one's candidate id (when it has none) and refs (of other kinds)."""
+    tenant: str
+    application_id: str
+    provider: str
+    candidate_id: str | None = None
+    refs: dict = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return _key(self.tenant, self.application_id)
+
+    def then(self, later: "OriginNote") -> "OriginNote":
+        """The stored origin after this note and then `later`."""
+        return OriginNote(self.tenant, self.application_id, later.provider,
+                          later.candidate_id or self.candidate_id, {**self.refs, **later.refs})
+
+    def fields(self) -> dict:
+        fields: dict = {"tenant": self.tenant, "application_id": self.application_id, "provider": self.provider}
+        if self.candidate_id:
+            fields["candidate_id"] = self.candidate_id
+        # A ref's kind has dots ("lever.opportunity"), which MongoDB would read as a path: stored with ":".
+        fields.update({f"refs.{k.replace('.', ':')}": v for k, v in self.refs.items()})
+        return fields
+
+
 class WritebackRepository:
-    def __init__(self, db: Database, tenants: TenantRepository):
+    def __init__(self, db: Database, tenants: TenantRepository, *, config_ttl_s: float = 0.0):
+        """`config_ttl_s`: how long `config` reuses what it read (the worker's score path; 0 reads every time).
+        This process's own changes are seen at once; another's within the TTL."""
         self.origins = db["writeback_origins"]
         self.records = db["writebacks"]
         self.configs = db["writeback_configs"]
         self.limits = db["writeback_limits"]
         self.assessments = db["writeback_assessments"]
         self.tenants = tenants
+        self._configs: TTLCache[WritebackConfig] = TTLCache(ttl_s=config_ttl_s)
 
     def ensure_indexes(self) -> None:
         self.records.create_index([("tenant", ASCENDING), ("application_id", ASCENDING)], unique=True)
@@ -56,12 +89,19 @@ class WritebackRepository:
     # --- origins ------------------------------------------------------------------------------
     def record_origin(self, tenant: str, application_id: str, *, provider: str, candidate_id: str | None,
                       refs: dict) -> None:
-        fields: dict = {"tenant": tenant, "application_id": application_id, "provider": provider}
-        if candidate_id:
-            fields["candidate_id"] = candidate_id
-        # A ref's kind has dots ("lever.opportunity"), which MongoDB would read as a path: stored with ":".
-        fields.update({f"refs.{k.replace('.', ':')}": v for k, v in refs.items()})
-        self.origins.update_one({"_id": _key(tenant, application_id)}, {"$set": fields}, upsert=True)
+        note = OriginNote(tenant, application_id, provider, candidate_id, refs)
+        self.origins.update_one({"_id": note.key}, {"$set": note.fields()}, upsert=True)
+
+    def record_origins(self, notes: list[OriginNote], *, now: datetime) -> None:
+        """record_origin then wake for each (one note per application): one bulk upsert, one update per provider."""
+        if not notes:
+            return
+        self.origins.bulk_write([UpdateOne({"_id": n.key}, {"$set": n.fields()}, upsert=True) for n in notes],
+                                ordered=False)
+        for provider in {n.provider for n in notes}:
+            keys = [n.key for n in notes if n.provider == provider]
+            self.records.update_many({"_id": {"$in": keys}, "outcome": "awaiting_origin"},
+                                     {"$set": {"due_at": now, "provider": provider}})
 
     def origin(self, tenant: str, application_id: str) -> Origin | None:
         doc = self.origins.find_one({"_id": _key(tenant, application_id)})
@@ -88,11 +128,6 @@ class WritebackRepository:
         except DuplicateKeyError:
             return False  # a newer score is stored already
         return result.matched_count + (1 if result.upserted_id is not None else 0) > 0
-
-    def wake(self, tenant: str, application_id: str, *, provider: str, now: datetime) -> None:
-        """An application's origin arrived: a record waiting for it is due now."""
-        self.records.update_one({"_id": _key(tenant, application_id), "outcome": "awaiting_origin"},
-                                {"$set": {"due_at": now, "provider": provider}})
 
     def due(self, *, now: datetime, limit: int, skip: list[tuple[str, str]] | None = None) -> list[dict]:
         """Records due now, oldest first, leaving out the connections in `skip` and those the ATS asked to wait."""
@@ -155,6 +190,9 @@ class WritebackRepository:
 
     # --- configuration ------------------------------------------------------------------------
     def config(self, tenant: str, provider: str) -> WritebackConfig:
+        return self._configs.get((tenant, provider), lambda: self._read_config(tenant, provider))
+
+    def _read_config(self, tenant: str, provider: str) -> WritebackConfig:
         doc = self.configs.find_one({"tenant": tenant, "provider": provider}, _NO_ID)
         if doc is None:
             return default_config(tenant, provider)
@@ -169,6 +207,7 @@ class WritebackRepository:
         doc.pop("secrets_stored")
         doc["secrets"] = {k: self.tenants.seal(v) for k, v in config.secrets.items() if k in SECRET_KEYS and v}
         self.configs.replace_one({"tenant": config.tenant, "provider": config.provider}, doc, upsert=True)
+        self._configs.forget((config.tenant, config.provider))
 
     # --- Greenhouse assessments -------------------------------------------------------------------
     def start_assessment(self, tenant: str, application_id: str, *, test_id: str, url: str, now: datetime) -> str:

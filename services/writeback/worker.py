@@ -21,7 +21,7 @@ from shared.tenants import TenantRepository
 
 from services.writeback.connector import Connector
 from services.writeback.dispatcher import Dispatcher
-from services.writeback.handlers import handle_application, handle_score
+from services.writeback.handlers import OriginBatch, handle_application, handle_score
 from services.writeback.repository import WritebackRepository
 from services.writeback.service import Policy
 
@@ -35,7 +35,7 @@ def main() -> None:
     settings = Settings.from_env()
     db = connect(settings)
     tenants = TenantRepository(db, settings)
-    repo = WritebackRepository(db, tenants)
+    repo = WritebackRepository(db, tenants, config_ttl_s=settings.config_cache_ttl_s)
     repo.ensure_indexes()
     ensure_topics(settings)
     publisher = Publisher(settings, client_id="writeback-worker")
@@ -44,10 +44,12 @@ def main() -> None:
                             policy_=Policy(max_attempts=settings.writeback_max_attempts,
                                            backoff_s=settings.writeback_backoff_s),
                             pool_size=settings.writeback_pool_size, poll_s=settings.writeback_poll_s)
-    loop = ConsumerLoop(settings=settings, group_id="writeback", publisher=publisher, handlers={
-        APPLICATIONS_RECEIVED: partial(handle_application, repo=repo),
-        APPLICATIONS_READY: partial(handle_application, repo=repo),
-        SCORES_COMPUTED: partial(handle_score, repo=repo, wake=dispatcher.wake),
+    origins = OriginBatch(repo)
+    loop = ConsumerLoop(settings=settings, group_id="writeback", publisher=publisher, batch_end=origins.flush,
+                        handlers={
+        APPLICATIONS_RECEIVED: partial(handle_application, repo=repo, batch=origins),
+        APPLICATIONS_READY: partial(handle_application, repo=repo, batch=origins),
+        SCORES_COMPUTED: partial(handle_score, repo=repo, wake=dispatcher.wake, batch=origins),
     })
     serve_worker_metrics(settings.worker_metrics_port, settings.worker_metrics_addr, readiness=loop.readiness)
     dispatcher.start()

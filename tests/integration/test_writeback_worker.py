@@ -13,8 +13,8 @@ from kafka import KafkaConsumer, OffsetAndMetadata, TopicPartition
 from services.writeback.config import WritebackConfig, check
 from services.writeback.connector import Connector
 from services.writeback.dispatcher import Dispatcher
-from services.writeback.handlers import handle_application, handle_score
-from services.writeback.repository import WritebackRepository
+from services.writeback.handlers import OriginBatch, handle_application, handle_score
+from services.writeback.repository import OriginNote, WritebackRepository
 from services.writeback.service import Policy
 from shared import events
 from shared.consumer import ConsumerLoop
@@ -57,6 +57,32 @@ def test_only_a_newer_score_replaces_the_one_stored(repo):
     assert repo.want("t1", "a1", provider="lever", desired={"score": 40}, computed_at=NOW + timedelta(seconds=1),
                      now=NOW)
     assert repo.get("t1", "a1")["desired"] == {"score": 40}
+
+
+def test_origins_of_a_batch_are_upserted_together_and_wake_only_the_records_waiting_for_them(repo, db):
+    repo.record_origin("t1", "a1", provider="lever", candidate_id="c1", refs={"lever.opportunity": "o1"})
+    for app, outcome in (("a1", "awaiting_origin"), ("a2", "awaiting_origin"), ("a3", "written")):
+        repo.want("t1", app, provider=None, desired={"score": 1}, computed_at=NOW, now=NOW)
+        db["writebacks"].update_one({"application_id": app}, {"$set": {"outcome": outcome, "due_at": None}})
+    later = NOW + timedelta(minutes=5)
+    repo.record_origins([OriginNote("t1", "a1", "lever", None, {"lever.other": "x"}),
+                         OriginNote("t1", "a2", "greenhouse", "c2"), OriginNote("t1", "a3", "lever", "c3")], now=later)
+    a1 = repo.origin("t1", "a1")
+    assert (a1.candidate_id, a1.refs) == ("c1", {"lever.opportunity": "o1", "lever.other": "x"})
+    assert repo.origin("t1", "a2").provider == "greenhouse"
+    assert (repo.get("t1", "a1")["provider"], repo.get("t1", "a1")["due_at"]) == ("lever", later)
+    assert (repo.get("t1", "a2")["provider"], repo.get("t1", "a2")["due_at"]) == ("greenhouse", later)
+    assert repo.get("t1", "a3")["due_at"] is None  # not waiting for its origin: left alone
+
+
+def test_a_connections_configuration_is_reused_within_its_ttl_and_this_processs_change_is_seen_at_once(db, tenants):
+    cached = WritebackRepository(db, tenants, config_ttl_s=60)
+    assert not cached.config("t1", "lever").enabled
+    other = WritebackRepository(db, tenants)
+    other.save_config(WritebackConfig(tenant="t1", provider="lever", enabled=True))
+    assert not cached.config("t1", "lever").enabled  # another process's change: seen within the TTL
+    cached.save_config(WritebackConfig(tenant="t1", provider="lever", enabled=True, note=False))
+    assert cached.config("t1", "lever").enabled and not cached.config("t1", "lever").note
 
 
 def test_a_due_record_is_leased_to_one_process_only(repo):
@@ -112,10 +138,12 @@ class Worker:
                                      policy_=Policy(max_attempts=3, backoff_s=0.2), poll_s=0.1)
         group = f"writeback-test-{uuid.uuid4().hex[:8]}"
         start_group_at_end(settings.kafka_bootstrap_servers, group)
-        self.loop = ConsumerLoop(settings=settings, group_id=group, publisher=self.publisher, handlers={
-            events.APPLICATIONS_RECEIVED: partial(handle_application, repo=repo),
-            events.APPLICATIONS_READY: partial(handle_application, repo=repo),
-            events.SCORES_COMPUTED: partial(handle_score, repo=repo, wake=self.dispatcher.wake)})
+        origins = OriginBatch(repo)
+        self.loop = ConsumerLoop(settings=settings, group_id=group, publisher=self.publisher,
+                                 batch_end=origins.flush, handlers={
+            events.APPLICATIONS_RECEIVED: partial(handle_application, repo=repo, batch=origins),
+            events.APPLICATIONS_READY: partial(handle_application, repo=repo, batch=origins),
+            events.SCORES_COMPUTED: partial(handle_score, repo=repo, wake=self.dispatcher.wake, batch=origins)})
         self.thread = threading.Thread(target=self.loop.run, kwargs={"install_signals": False}, daemon=True)
 
     def __enter__(self):

@@ -21,6 +21,7 @@ class FakeWritebackRepository:
         self.configs: dict[tuple, WritebackConfig] = {}
         self.limits: dict[tuple, datetime] = {}
         self.assessments: dict[str, dict] = {}
+        self.writes: list[int] = []  # record_origins calls: how many origins each wrote
 
     def record_origin(self, tenant, application_id, *, provider, candidate_id, refs):
         old = self.origins.get((tenant, application_id))
@@ -43,10 +44,14 @@ class FakeWritebackRepository:
         self.records[(tenant, application_id)] = rec
         return True
 
-    def wake(self, tenant, application_id, *, provider, now):
-        rec = self.records.get((tenant, application_id))
-        if rec is not None and rec.get("outcome") == "awaiting_origin":
-            rec.update(due_at=now, provider=provider)
+    def record_origins(self, notes, *, now):
+        self.writes.append(len(notes))
+        for n in notes:
+            self.record_origin(n.tenant, n.application_id, provider=n.provider, candidate_id=n.candidate_id,
+                               refs=n.refs)
+            rec = self.records.get((n.tenant, n.application_id))
+            if rec is not None and rec.get("outcome") == "awaiting_origin":
+                rec.update(due_at=now, provider=n.provider)
 
     def due(self, *, now, limit, skip=None):
         skip = set(skip or []) | set(self.blocked_connections(now))
