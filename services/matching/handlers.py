@@ -32,10 +32,21 @@ class Rescores:
         self.verify_deadline_s = verify_deadline_s
         self._writes: list[InputWrite] = []
         self._pending: dict[tuple[str, str], str] = {}  # (tenant, application_id) -> the trace_id of its last event
+        self._bumped: set[tuple[str, str]] = set()  # applications whose revision a held write already bumps
 
     def write(self, write: InputWrite, *, tenant: str, application_id: str | None = None, trace_id: str) -> None:
-        """Holds one input write; with `application_id`, that application is scored once the batch's writes are done."""
-        self._writes.append(write)
+        """Holds one input write; with `application_id`, that application is scored once the batch's writes are done.
+
+        A touch (a revision bump for a new verdict) of an application whose revision the batch already bumps is
+        not held again: the application is read and scored once after all of the batch's writes, so one bump says
+        as much as several, and the second credential's verdict in a batch costs no update of its application."""
+        if write.method in ("record_application", "touch_application"):
+            key = (write.args[0], write.args[1])
+            if write.method == "touch_application" and key in self._bumped:
+                write = None  # type: ignore[assignment]
+            self._bumped.add(key)
+        if write is not None:
+            self._writes.append(write)
         if application_id is not None:
             self._pending[(tenant, application_id)] = trace_id
 
@@ -49,7 +60,7 @@ class Rescores:
         its next event or its role's next re-scoring.
         """
         writes, pending = self._writes, self._pending
-        self._writes, self._pending = [], {}
+        self._writes, self._pending, self._bumped = [], {}, set()
         if writes:
             self.repo.write_inputs(writes)
         stored: list[tuple[str, dict]] = []

@@ -265,6 +265,30 @@ def test_an_applications_events_in_one_batch_are_scored_once_from_all_of_them(wo
     assert rescores.flush() == 0
 
 
+def test_a_batch_bumps_an_applications_revision_once_however_many_of_its_verdicts_it_holds(world, monkeypatch):
+    world.role("job-1", ("Python", "essential", 1), ("SQL", "essential", 1))
+    world.application("a1", credential_ids=("c1", "c2"))
+    world.application("a2", credential_ids=("c3",))
+    held = []
+    write_inputs = world.repo.write_inputs
+    monkeypatch.setattr(world.repo, "write_inputs", lambda writes: (held.append(list(writes)), write_inputs(writes)))
+    rescores = Rescores(repo=world.repo, publish=world.publish, clock=world.clock)
+    revision = world.repo.get_application("t1", "a1")["revision"]
+    for event in (_verified("c1", "a1"), _verified("c2", "a1", "SQL"), _verified("c3", "a2")):
+        handle_credential_verified(event, repo=world.repo, rescores=rescores)
+    handle_application_ready(_ready("a3"), repo=world.repo, rescores=rescores)
+    handle_credential_verified(_verified("c4", "a3"), repo=world.repo, rescores=rescores)
+    assert rescores.flush() == 3
+    touched = [(w.method, w.args[1]) for w in held[0] if w.method != "record_evidence"]
+    assert touched == [("touch_application", "a1"), ("touch_application", "a2"), ("record_application", "a3")]
+    assert world.repo.get_application("t1", "a1")["revision"] == revision + 1
+    assert world.view("a1")["score"] == 100  # both verdicts count
+    # The next batch bumps again.
+    handle_credential_verified(_verified("c1", "a1"), repo=world.repo, rescores=rescores)
+    rescores.flush()
+    assert world.repo.get_application("t1", "a1")["revision"] == revision + 2
+
+
 def test_an_outage_while_scoring_propagates_so_the_batch_is_read_again(world):
     world.role("job-1", ("Python", "essential", 1))
     rescores = Rescores(repo=world.repo, publish=world.publish, clock=world.clock)
