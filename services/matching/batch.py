@@ -9,7 +9,8 @@ read; the batch's scores are held and written together before anything is publis
 insert_many and newer ones in one bulk compare-and-swap (one that another writer stored or changed meanwhile is
 dropped from the batch and scored again the ordinary way). `mark_published` is held until the batch's scores are
 published in one call, and then written in one bulk write: a crash in between leaves them pending_publish, as a
-crash between publish and mark always did, and the next computation announces them.
+crash between publish and mark always did, and the next computation announces them. A score that announces
+nothing (pending, or final and unchanged) is written already marked, so it costs no second update.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from collections.abc import Callable
 
 from bson import ObjectId
 
-from services.matching.repository import MatchingRepository, SaveOutcome, ranked_at
+from services.matching.repository import MatchingRepository, SaveOutcome, published_fields, ranked_at
 from shared.events import Event
 
 Publish = Callable[[list[Event]], None]
@@ -103,11 +104,28 @@ class BatchStore:
         one call, then marks them published and drops superseded ones. Returns the (tenant, application_id) whose
         score another writer stored or changed meanwhile: nothing of theirs was published, and they are to be scored
         again the ordinary way."""
+        marks = self._fold_unannounced_marks()
         lost = set(self.repo.insert_scores(self._inserts)) | set(self.repo.replace_scores(self._replacements))
         keep = [(e.tenant, e.payload["application_id"]) not in lost for e in self.events]
         events = [e for e, kept in zip(self.events, keep, strict=True) if kept]
         if events:
             publish(events)
-        self.repo.mark_published_many([m for m in self._marks if (m["tenant"], m["application_id"]) not in lost])
+        self.repo.mark_published_many([m for m in marks if (m["tenant"], m["application_id"]) not in lost])
         self.repo.delete_scores(self._stale)
         return sorted(lost)
+
+    def _fold_unannounced_marks(self) -> list[dict]:
+        """Writes the mark of each score this batch writes and announces nothing for into the score itself (nothing
+        is published for it, so there is nothing for a crash to lose); returns the marks left to write after the
+        publish."""
+        announced = {(e.tenant, e.payload["application_id"]) for e in self.events}
+        written = {d["_id"]: d for d in self._inserts} | {current["_id"]: doc for doc, current in self._replacements}
+        left = []
+        for m in self._marks:
+            doc = written.get(m["score_id"]) if m.get("score_id") is not None else None
+            if doc is None or (m["tenant"], m["application_id"]) in announced or \
+                    doc["input_revision"] != m["input_revision"]:
+                left.append(m)
+                continue
+            doc.update(published_fields(m["fingerprint"]))
+        return left

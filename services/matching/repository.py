@@ -315,7 +315,7 @@ class MatchingRepository:
                 self.mark_published(**m)
                 continue
             ops.append(UpdateOne({"_id": m["score_id"], "input_revision": m["input_revision"]},
-                                 {"$set": _published(m["fingerprint"])}))
+                                 {"$set": published_fields(m["fingerprint"])}))
         if ops:
             self.scores.bulk_write(ops, ordered=False)
 
@@ -387,7 +387,7 @@ class MatchingRepository:
             if found is None:
                 return
             score_id = found["_id"]
-        self.scores.update_one({"_id": score_id, "input_revision": input_revision}, {"$set": _published(fingerprint)})
+        self.scores.update_one({"_id": score_id, "input_revision": input_revision}, {"$set": published_fields(fingerprint)})
 
     def drop_superseded_scores(self, tenant: str, application_id: str, *, role_id: str, input_revision: int) -> None:
         """Removes scores against a role the application no longer belongs to, computed before this one."""
@@ -493,7 +493,8 @@ class MatchingRepository:
             self.scores.delete_many({"_id": {"$in": stale}})
 
 
-def _published(fingerprint: str | None) -> dict:
+def published_fields(fingerprint: str | None) -> dict:
+    """What mark_published sets: announced (with the fingerprint announced, for a final score)."""
     return {"pending_publish": False} if fingerprint is None else \
         {"published_fingerprint": fingerprint, "pending_publish": False}
 

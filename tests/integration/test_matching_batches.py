@@ -105,8 +105,9 @@ def test_a_poisoned_record_in_the_middle_of_a_batch_is_dead_lettered_alone_and_t
     loop.run(install_signals=False, idle_exit_after_s=3)
     reader.read(until=lambda s: any(events.decode(r.value).tenant == tenant for r in s[events.SCORES_COMPUTED]))
     assert [r.value for r in reader.seen[dlq] if r.key == key] == [b'{"type": "application.ready"}']
-    assert repo.get_application(tenant, "a1")["revision"] == 3
-    assert repo.latest_score(tenant, "a1")["score"] == 100
+    # Both application events applied (a verdict in the same batch as them adds no bump of its own) ...
+    assert repo.get_application(tenant, "a1")["revision"] in (2, 3)
+    assert repo.latest_score(tenant, "a1")["score"] == 100  # ... and so did the verdict
     reader.close()
     publisher.close()
 
@@ -142,3 +143,34 @@ def test_a_score_another_writer_changed_after_the_batch_read_it_is_left_to_the_n
     assert [[e.payload["application_id"] for e in call] for call in outbox.calls] == [["a2"]]
     assert (repo.latest_score(tenant, "a1")["input_revision"], repo.latest_score(tenant, "a1")["score"]) == (10, 42)
     assert repo.latest_score(tenant, "a2")["score"] == 100
+
+
+def test_a_score_that_announces_nothing_is_written_already_marked_and_costs_no_second_update(db):
+    tenant, outbox = "t1", Outbox()
+    repo = with_role(db, tenant)
+    rescores = Rescores(repo=repo, publish=outbox.publish)
+    apps = [f"p{i}" for i in range(10)]
+    for app_id in apps:  # verdicts outstanding: each score is pending, which is never announced
+        handle_application_ready(ready(tenant, app_id), repo=repo, rescores=rescores)
+    before = operations()
+    rescores.flush()
+    spent = operations() - before
+    assert outbox.calls == []
+    assert (spent["insert"], spent["update"]) == (1, 1)  # the scores' insert and the applications' upsert: no mark
+    for app_id in apps:
+        score = repo.latest_score(tenant, app_id)
+        assert score["status"] == "pending" and score["pending_publish"] is False
+    # The verdicts make them final: swapped in, announced, and only then marked, so a crash before the mark
+    # leaves them to be announced again.
+    for app_id in apps:
+        handle_credential_verified(verified(tenant, app_id), repo=repo, rescores=rescores)
+    before = operations()
+    rescores.flush()
+    spent = operations() - before
+    [published] = outbox.calls
+    # The evidence and the bumps (one bulk each), the swap, and the marks after the publish.
+    assert len(published) == 10 and spent["update"] == 4
+    for app_id in apps:
+        score = repo.latest_score(tenant, app_id)
+        assert score["status"] == "scored" and score["pending_publish"] is False
+        assert score["published_fingerprint"] == score["fingerprint"]
