@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).resolve().parent)]
+import dbprofile  # noqa: E402  (bench/dbprofile.py: the database's own CPU by command and collection)
 import pipeline  # noqa: E402  (bench/pipeline.py: the servers, the score's completeness rule)
 import requests  # noqa: E402
 import stack  # noqa: E402
@@ -360,10 +361,16 @@ def main() -> None:
     ap.add_argument("--drain", type=float, default=20, help="how long to wait for complete scores after the last send")
     ap.add_argument("--stored", default="", help="e.g. 0,10000,100000: applications stored before a 10/s run")
     ap.add_argument("--stored-rate", type=int, default=10)
+    ap.add_argument("--db-profile", action="store_true",
+                    help="run the database under bench/dbprofile.py and print its CPU per application by command and "
+                         "collection after each run (the bench's own score reads included)")
     args = ap.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="credbridge-openloop-"))
+    profile = workdir / "dbprofile.json"
     kafka = stack.KafkaServer(port=stack.free_port(), controller_port=stack.free_port(), data_dir=workdir / "kafka").start()
-    db_server = stack.MongoServer(port=stack.free_port(), storage=str(workdir / "mongo"), log_dir=workdir).start()
+    db_server = stack.MongoServer(port=stack.free_port(), storage=str(workdir / "mongo"), log_dir=workdir,
+                                  command=[stack.PY, str(Path(__file__).with_name("dbprofile.py")), str(profile)]
+                                  if args.db_profile else None).start()
     services = None
     try:
         settings = Settings.from_env(kafka_bootstrap_servers=kafka.bootstrap, mongo_uri=db_server.uri, mongo_db="bench")
@@ -392,13 +399,20 @@ def main() -> None:
         print(f"machine: {os.cpu_count()} cores (shared); {args.seconds:.0f} s per rate, drain up to {args.drain:.0f} s")
         print("| offered | accepted | drained | 202 → complete p50 / p99 | webhook p50 / p99 |\n|---|---|---|---|---|",
               flush=True)
-        runs = []
+        runs, profiles = [], []
         for rate in [int(r) for r in args.rates.split(",") if r]:
             pipeline._drain(settings, cap_s=args.drain)  # a backlog left from the last rate: its notes show it
+            time.sleep(1.5 if args.db_profile else 0)  # the profile is written every second
+            before = dbprofile.read(profile)
             runs.append(bench.run(rate, seconds=args.seconds, drain_s=args.drain))
+            time.sleep(1.5 if args.db_profile else 0)
+            profiles.append(dbprofile.table(before, dbprofile.read(profile), len(runs[-1].complete_at))
+                            if args.db_profile else "")
             print(runs[-1].row(), flush=True)
-        for r in runs:
+        for r, p in zip(runs, profiles, strict=True):
             print(r.notes())
+            if p:
+                print(p)
         if args.stored:
             template = next(iter(warm.complete_at))
             doc = requests.get(f"{bench.scores}/{template}/score", headers=bench.auth, timeout=10).json()

@@ -168,6 +168,7 @@ class MongoServer:
     storage: str  # a folder, or ":memory:"
     log_dir: Path
     proc: subprocess.Popen | None = None
+    command: list[str] | None = None  # what runs the server (its arguments follow); None: the pinned secantusd-py
 
     @property
     def uri(self) -> str:
@@ -177,9 +178,9 @@ class MongoServer:
     def start(self, *, timeout_s: float = 60) -> "MongoServer":
         if self.storage != ":memory:":
             Path(self.storage).mkdir(parents=True, exist_ok=True)
-        exe = shutil.which("secantusd-py", path=str(Path(PY).parent)) or "secantusd-py"
+        command = self.command or [shutil.which("secantusd-py", path=str(Path(PY).parent)) or "secantusd-py"]
         log = self.log_dir / "mongo.log"
-        self.proc = _spawn([exe, "--host", "127.0.0.1", "--port", str(self.port), "--storage-path", self.storage,
+        self.proc = _spawn([*command, "--host", "127.0.0.1", "--port", str(self.port), "--storage-path", self.storage,
                             "--log-level", "WARNING"], log=log)
         (self.log_dir / "mongo.pid").write_text(str(self.proc.pid))
         wait_for(self.ready, what="secantusdb", timeout_s=timeout_s, proc=self.proc, log=log)
