@@ -23,6 +23,17 @@ def test_an_expired_delivery_counts_as_unseen_until_the_ttl_monitor_removes_it(d
     assert not deliveries.seen(tenant="t1", provider="greenhouse", delivery_id="d1")
 
 
+def test_a_delivery_remembered_again_keeps_what_was_first_remembered(db):
+    deliveries = DeliveryRepository(db, ttl_s=3600)
+    deliveries.ensure_indexes()
+    deliveries.record(tenant="t1", provider="lever", delivery_id="d1", application_id="a1", events=1)
+    first = db.webhook_deliveries.find_one({"delivery_id": "d1"})
+    deliveries.record(tenant="t1", provider="lever", delivery_id="d1", application_id="a2", events=3, ttl_s=60)
+    deliveries.record(tenant="t1", provider="greenhouse", delivery_id="d1", application_id="a3", events=1)
+    assert db.webhook_deliveries.count_documents({"delivery_id": "d1"}) == 2  # one per provider
+    assert db.webhook_deliveries.find_one({"delivery_id": "d1", "provider": "lever"}) == first
+
+
 def test_a_revoked_api_key_names_no_tenant(db, settings):
     tenants = TenantRepository(db, settings)
     tenants.ensure_indexes()
