@@ -425,12 +425,17 @@ def main() -> None:
                 seeded_s = time.monotonic() - t0
                 stored = db["applications"].count_documents({})
                 pipeline._drain(settings, cap_s=args.drain)
+                time.sleep(1.5 if args.db_profile else 0)
+                before = dbprofile.read(profile)
                 r = bench.run(args.stored_rate, seconds=args.seconds, drain_s=args.drain)
+                time.sleep(1.5 if args.db_profile else 0)
                 cells = r.row().split("|")
                 print(f"| {stored:,} |{cells[3]}|{cells[4]}|{cells[5]}|   (seeded {sum(inserted.values()):,} documents "
                       f"in {seeded_s:.0f} s; wrong {len(r.wrong)}; complete {len(r.complete_at)}/"
                       f"{len(r.sent_at)})", flush=True)
                 print(f"    MongoDB per complete application: {r.mongo_time}", flush=True)
+                if args.db_profile:
+                    print(dbprofile.table(before, dbprofile.read(profile), len(r.complete_at)), flush=True)
     finally:
         if services is not None:
             services.stop()

@@ -102,9 +102,16 @@ class VerdictRepository:
     def get(self, tenant: str, credential_id: str) -> dict | None:
         return self.verdicts.find_one({"tenant": tenant, "credential_id": credential_id}, projection=_NO_ID)
 
-    def for_tenant(self, tenant: str, *, after: str, limit: int) -> list[dict]:
-        """The tenant's verdicts in credential-id order after `after` (the unique key's own order: a walk, not a scan)."""
-        found = self.verdicts.find({"tenant": tenant, "credential_id": {"$gt": after}}, projection=_NO_ID)
+    def for_tenant(self, tenant: str, *, after: str = "", start: str | None = None, below: str | None = None,
+                   limit: int) -> list[dict]:
+        """The tenant's verdicts in credential-id order (the unique key's own order: a walk, not a scan): after
+        `after` if given, else from `start` (inclusive) if given, and below `below` if given. A range bounded at
+        both ends costs that range on any server (secantusdb reads a whole open range before applying the limit:
+        bench/repro/secantusdb_sort_limit.py)."""
+        bounds: dict = {"$gt": after} if after else {"$gte": start} if start is not None else {"$gte": ""}
+        if below is not None:
+            bounds["$lt"] = below
+        found = self.verdicts.find({"tenant": tenant, "credential_id": bounds}, projection=_NO_ID)
         return list(found.sort("credential_id", ASCENDING).limit(limit))
 
     # --- re-verification ---------------------------------------------------------------------

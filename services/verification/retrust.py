@@ -7,6 +7,12 @@ verified endorsement's `endorser_trusted` — and nothing else (proof, recipient
 changed is stored as the verdict's next revision and published on credentials.verified, whose handler in matching
 re-scores its application (the score stamped with the current score_version, its explanation naming the new tier).
 
+A walk goes through the id space in SLICES ranges, each bounded at both ends (credential ids are hex digests, so
+each holds about 1/256 of the tenant's verdicts; any other id falls in the range its order puts it in): a batch
+then costs at most its slice on any server, where an open `$gt cursor` range with a limit costs the whole rest of
+the tenant's verdicts on secantusdb (bench/repro/secantusdb_sort_limit.py) and held the local database for
+seconds per batch at 10,000 applications (docs/performance.md).
+
 Two walks: the first at once, the second once SETTLE_S have passed since the change, for verdicts whose verification
 read the old registry while the first walk passed them. A registry that cannot be read leaves the plan for the next
 pass; a change during a walk starts it over.
@@ -26,6 +32,13 @@ from shared.settings import Settings
 RETRUST_BATCH = 200
 INTERVAL_S = 1.0
 EXTRA_SETTLE_S = 30.0  # beyond the fetch budget's seconds: a verification in flight during a change has ended by then
+BOUNDS = [f"{i:02x}" for i in range(1, 256)]  # slice k is [BOUNDS[k-1], BOUNDS[k]), the first and last open-ended
+SLICES = len(BOUNDS) + 1
+
+
+def slice_range(k: int) -> tuple[str | None, str | None]:
+    """Slice k of the credential-id space: (inclusive start, exclusive end), None where it is open."""
+    return (BOUNDS[k - 1] if k > 0 else None), (BOUNDS[k] if k < len(BOUNDS) else None)
 
 
 def retrusted(report: dict, registry: trust.Registry) -> dict | None:
@@ -70,7 +83,20 @@ def _walk_batch(plan: dict, *, trust_repo: trust.TrustRepository, verdicts: Verd
     registry = trust_repo.registry(tenant)
     if not isinstance(registry, trust.Registry):
         return 0  # unreachable: never read as empty, try again next pass
-    docs = verdicts.for_tenant(tenant, after=plan["cursor"], limit=batch)
+    k: int = plan.get("slice", 0)
+    cursor: str | None = plan["cursor"]
+    docs: list[dict] = []
+    while True:  # up to `batch` verdicts from this slice on, each query bounded by its slice
+        start, below = slice_range(k)
+        found = verdicts.for_tenant(tenant, after=cursor or "", start=start, below=below, limit=batch - len(docs))
+        docs += found
+        if len(docs) == batch:
+            cursor = found[-1]["credential_id"]  # this slice may hold more: go on from here next pass
+            break
+        if k == SLICES - 1:
+            cursor = None
+            break
+        k, cursor = k + 1, ""
     published = 0
     for doc in docs:
         report = retrusted(doc["report"], registry)
@@ -80,8 +106,8 @@ def _walk_batch(plan: dict, *, trust_repo: trust.TrustRepository, verdicts: Verd
             publish([verified_event(publishable(stored, settings))])
             verdicts.mark_published(stored)
             published += 1
-    if len(docs) == batch:
-        trust_repo.advance_retrust(tenant, revision=revision, cursor=docs[-1]["credential_id"])
+    if cursor is not None:
+        trust_repo.advance_retrust(tenant, revision=revision, cursor=cursor, slice_=k)
     else:
         settle = timedelta(seconds=settings.verify_fetch_budget_s + EXTRA_SETTLE_S)
         trust_repo.finish_walk(tenant, revision=revision, walks_left=max(0, plan.get("walks", 1) - 1),

@@ -147,7 +147,7 @@ class TrustRepository:
     # --- re-judging stored verdicts after a change (retrust.py walks the plan) ------------------
     def plan_retrust(self, tenant: str) -> None:
         self.policies.update_one({"_id": tenant}, {"$inc": {"retrust.revision": 1}, "$set": {
-            "retrust.active": True, "retrust.cursor": "", "retrust.walks": 2,
+            "retrust.active": True, "retrust.cursor": "", "retrust.slice": 0, "retrust.walks": 2,
             "retrust.changed_at": datetime.now(timezone.utc), "retrust.not_before": datetime.now(timezone.utc)}},
             upsert=True)
 
@@ -155,14 +155,16 @@ class TrustRepository:
         """(tenant, plan) of every tenant whose stored verdicts are still to be re-judged."""
         return [{"tenant": d["_id"], **d["retrust"]} for d in self.policies.find({"retrust.active": True})]
 
-    def advance_retrust(self, tenant: str, *, revision: int, cursor: str) -> bool:
-        """Moves the walk on; False when the registry changed meanwhile (the new plan starts over)."""
+    def advance_retrust(self, tenant: str, *, revision: int, cursor: str, slice_: int = 0) -> bool:
+        """Moves the walk on (to `cursor` within slice `slice_` of the id space, services/verification/retrust.py);
+        False when the registry changed meanwhile (the new plan starts over)."""
         done = self.policies.update_one({"_id": tenant, "retrust.revision": revision},
-                                        {"$set": {"retrust.cursor": cursor}})
+                                        {"$set": {"retrust.cursor": cursor, "retrust.slice": slice_}})
         return done.modified_count == 1 or done.matched_count == 1
 
     def finish_walk(self, tenant: str, *, revision: int, walks_left: int, not_before: datetime) -> None:
-        fields = ({"retrust.cursor": "", "retrust.walks": walks_left, "retrust.not_before": not_before}
+        fields = ({"retrust.cursor": "", "retrust.slice": 0, "retrust.walks": walks_left,
+                   "retrust.not_before": not_before}
                   if walks_left else {"retrust.active": False})
         self.policies.update_one({"_id": tenant, "retrust.revision": revision}, {"$set": fields})
 

@@ -11,7 +11,7 @@ from services.matching.repository import MatchingRepository
 from services.matching import service
 from services.verification.handlers import handle_credential_submitted
 from services.verification.repository import VerdictRepository
-from services.verification.retrust import EXTRA_SETTLE_S, retrust_pass
+from services.verification.retrust import EXTRA_SETTLE_S, SLICES, retrust_pass
 from services.verification.trust import TrustRepository
 from services.verification.verifier import Verifier
 from shared import events
@@ -110,3 +110,36 @@ def test_the_walk_runs_once_more_after_the_change_settles_and_then_ends(world):
     assert pass_(now=later) == 0 and trust.retrust_plans() == []
     trust.set_policy("t1", "fail")  # no change: no walk
     assert trust.retrust_plans() == []
+
+
+def test_a_walk_visits_every_verdict_once_through_ranges_bounded_at_both_ends(settings, db, monkeypatch):
+    verdicts, trust_repo = VerdictRepository(db), TrustRepository(db)
+    for repo in (verdicts, trust_repo):
+        repo.ensure_indexes()
+    issuer, now = "did:key:z6MkWalkTestIssuer", datetime.now(timezone.utc)
+    # Hex digests spread over the id space, ids equal to a slice's bound, and ids no digest would be.
+    ids = [events.derive_id("walk", str(n)) for n in range(40)] + ["01", "0", "ff", "fg", "", "ZZ", "~end", "Ünï"]
+    for cid in ids:
+        verdicts.save(tenant="t-walk", credential_id=cid, application_id=f"app-{cid}", candidate_id="c",
+                      source_event_id="e", report={"verdict": "verified", "flags": ["issuer.unregistered"],
+                                                   "format": "vc-jwt", "checked_at": now.isoformat(),
+                                                   "issuer": {"id": issuer}, "checks": [
+                                                       {"code": "issuer.trusted", "status": "skipped",
+                                                        "message": "not in the registry"}]})
+    queried = []
+    walk = verdicts.for_tenant
+    monkeypatch.setattr(verdicts, "for_tenant", lambda tenant, **kw: (queried.append(kw), walk(tenant, **kw))[1])
+    published: list[events.Event] = []
+    trust_repo.add("t-walk", "did", issuer)
+    passes = [retrust_pass(trust_repo=trust_repo, verdicts=verdicts, publish=published.extend, settings=settings,
+                           now=datetime.now(timezone.utc), batch=7) for _ in range(10)]
+    assert sum(passes) == len(ids) and passes[-1] == 0
+    assert sorted(e.payload["credential_id"] for e in published) == sorted(ids)  # each once
+    ranges = [(q.get("start"), q.get("below")) for q in queried if not q.get("after")]
+    assert ranges[0][0] is None and ranges[-1][1] is None  # the first and last slices are the open-ended ones
+    assert all(start is not None and below is not None for start, below in ranges[1:-1])
+    # They tile the id space: no gap, no overlap.
+    assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:], strict=False))
+    assert len(ranges) == SLICES
+    # Every read is bounded above but the last slice's, so none costs the rest of the tenant's verdicts.
+    assert all(q.get("below") is not None for q in queried if q.get("start") != ranges[-1][0])
