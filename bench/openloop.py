@@ -325,7 +325,8 @@ def seed(db, *, template: str, credential_ids: list[str], total: int, batch: int
     """Clones one real application's documents until `total` applications are stored, with insert_many.
 
     Honest about what it stores: every document the pipeline wrote for `template` (deliveries, application,
-    evidence, score, verdicts), copied with the application, event and credential ids made unique. Returns the
+    evidence, score, verdicts), copied with the application, event and credential ids made unique (credential ids as
+digests spread over the id space, like the ones ingest derives). Returns the
     documents inserted per collection (a clone a unique index refused is not counted).
     """
     docs = {c: [json_util.dumps(d) for d in db[c].find() if template in json_util.dumps(d)] for c in SEEDED}
@@ -336,8 +337,8 @@ def seed(db, *, template: str, credential_ids: list[str], total: int, batch: int
             clones = []
             for k in range(start, min(start + batch, total)):
                 for text in templates:
-                    for cid in credential_ids:
-                        text = text.replace(cid, f"{cid}-s{k}")
+                    for cid in credential_ids:  # a digest, as ingest derives them, not the template's id + suffix
+                        text = text.replace(cid, events.derive_id("seeded", cid, str(k)))
                     doc = json_util.loads(text.replace(template, f"{template}-s{k}"))
                     if not isinstance(doc["_id"], str):
                         doc.pop("_id")
