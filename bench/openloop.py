@@ -368,6 +368,13 @@ def main() -> None:
     args = ap.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="credbridge-openloop-"))
     profile = workdir / "dbprofile.json"
+
+    def db_reading() -> dict:
+        """The database's CPU account as of now (written every second); empty without --db-profile."""
+        if not args.db_profile:
+            return {}
+        time.sleep(1.5)
+        return dbprofile.read(profile)
     kafka = stack.KafkaServer(port=stack.free_port(), controller_port=stack.free_port(), data_dir=workdir / "kafka").start()
     db_server = stack.MongoServer(port=stack.free_port(), storage=str(workdir / "mongo"), log_dir=workdir,
                                   command=[stack.PY, str(Path(__file__).with_name("dbprofile.py")), str(profile)]
@@ -403,12 +410,9 @@ def main() -> None:
         runs, profiles = [], []
         for rate in [int(r) for r in args.rates.split(",") if r]:
             pipeline._drain(settings, cap_s=args.drain)  # a backlog left from the last rate: its notes show it
-            time.sleep(1.5 if args.db_profile else 0)  # the profile is written every second
-            before = dbprofile.read(profile)
+            before = db_reading()
             runs.append(bench.run(rate, seconds=args.seconds, drain_s=args.drain))
-            time.sleep(1.5 if args.db_profile else 0)
-            profiles.append(dbprofile.table(before, dbprofile.read(profile), len(runs[-1].complete_at))
-                            if args.db_profile else "")
+            profiles.append(dbprofile.table(before, db_reading(), len(runs[-1].complete_at)) if args.db_profile else "")
             print(runs[-1].row(), flush=True)
         for r, p in zip(runs, profiles, strict=True):
             print(r.notes())
@@ -426,17 +430,16 @@ def main() -> None:
                 seeded_s = time.monotonic() - t0
                 stored = db["applications"].count_documents({})
                 pipeline._drain(settings, cap_s=args.drain)
-                time.sleep(1.5 if args.db_profile else 0)
-                before = dbprofile.read(profile)
+                before = db_reading()
                 r = bench.run(args.stored_rate, seconds=args.seconds, drain_s=args.drain)
-                time.sleep(1.5 if args.db_profile else 0)
+                after = db_reading()
                 cells = r.row().split("|")
                 print(f"| {stored:,} |{cells[3]}|{cells[4]}|{cells[5]}|   (seeded {sum(inserted.values()):,} documents "
                       f"in {seeded_s:.0f} s; wrong {len(r.wrong)}; complete {len(r.complete_at)}/"
                       f"{len(r.sent_at)})", flush=True)
                 print(f"    MongoDB per complete application: {r.mongo_time}", flush=True)
                 if args.db_profile:
-                    print(dbprofile.table(before, dbprofile.read(profile), len(r.complete_at)), flush=True)
+                    print(dbprofile.table(before, after, len(r.complete_at)), flush=True)
     finally:
         if services is not None:
             services.stop()

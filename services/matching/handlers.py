@@ -40,13 +40,11 @@ class Rescores:
         A touch (a revision bump for a new verdict) of an application whose revision the batch already bumps is
         not held again: the application is read and scored once after all of the batch's writes, so one bump says
         as much as several, and the second credential's verdict in a batch costs no update of its application."""
-        if write.method in ("record_application", "touch_application"):
-            key = (write.args[0], write.args[1])
-            if write.method == "touch_application" and key in self._bumped:
-                write = None  # type: ignore[assignment]
-            self._bumped.add(key)
-        if write is not None:
+        key = (write.args[0], write.args[1])
+        if not (write.method == "touch_application" and key in self._bumped):
             self._writes.append(write)
+        if write.method in ("record_application", "touch_application"):
+            self._bumped.add(key)
         if application_id is not None:
             self._pending[(tenant, application_id)] = trace_id
 

@@ -108,7 +108,7 @@ class VerdictRepository:
         `after` if given, else from `start` (inclusive) if given, and below `below` if given. A range bounded at
         both ends costs that range on any server (secantusdb reads a whole open range before applying the limit:
         bench/repro/secantusdb_sort_limit.py)."""
-        bounds: dict = {"$gt": after} if after else {"$gte": start} if start is not None else {"$gte": ""}
+        bounds: dict = {"$gt": after} if after else {"$gte": start or ""}
         if below is not None:
             bounds["$lt"] = below
         found = self.verdicts.find({"tenant": tenant, "credential_id": bounds}, projection=_NO_ID)

@@ -84,17 +84,18 @@ def _walk_batch(plan: dict, *, trust_repo: trust.TrustRepository, verdicts: Verd
     if not isinstance(registry, trust.Registry):
         return 0  # unreachable: never read as empty, try again next pass
     k: int = plan.get("slice", 0)
-    cursor: str | None = plan["cursor"]
+    cursor: str = plan["cursor"]
     docs: list[dict] = []
+    done = False
     while True:  # up to `batch` verdicts from this slice on, each query bounded by its slice
         start, below = slice_range(k)
-        found = verdicts.for_tenant(tenant, after=cursor or "", start=start, below=below, limit=batch - len(docs))
+        found = verdicts.for_tenant(tenant, after=cursor, start=start, below=below, limit=batch - len(docs))
         docs += found
         if len(docs) == batch:
             cursor = found[-1]["credential_id"]  # this slice may hold more: go on from here next pass
             break
         if k == SLICES - 1:
-            cursor = None
+            done = True
             break
         k, cursor = k + 1, ""
     published = 0
@@ -106,7 +107,7 @@ def _walk_batch(plan: dict, *, trust_repo: trust.TrustRepository, verdicts: Verd
             publish([verified_event(publishable(stored, settings))])
             verdicts.mark_published(stored)
             published += 1
-    if cursor is not None:
+    if not done:
         trust_repo.advance_retrust(tenant, revision=revision, cursor=cursor, slice_=k)
     else:
         settle = timedelta(seconds=settings.verify_fetch_budget_s + EXTRA_SETTLE_S)

@@ -14,7 +14,7 @@ from shared.events import Event
 
 from services.writeback import metrics
 from services.writeback.content import Score
-from services.writeback.repository import OriginNote, WritebackRepository, utcnow
+from services.writeback.repository import OriginNote, WritebackRepository, application_key, utcnow
 
 PENDING_CANDIDATE = "pending:"   # ingest's placeholder until a thin ATS's API names the candidate
 REMEMBERED_ORIGINS = 20_000      # per worker process: what it wrote last, so a repeat is not written again
@@ -43,13 +43,13 @@ class OriginBatch:
 
     def provider(self, tenant: str, application_id: str) -> str | None:
         """The application's provider if this batch noted it or this process wrote it; None: not known here."""
-        key = OriginNote(tenant, application_id, "").key
+        key = application_key(tenant, application_id)
         held = self._pending.get(key) or self._written.get(key)
         return held.provider if held is not None else None
 
     def write_now(self, tenant: str, application_id: str) -> None:
         """A score to write back is about to be stored: its application's noted origin goes first (with the rest)."""
-        if OriginNote(tenant, application_id, "").key in self._pending:
+        if application_key(tenant, application_id) in self._pending:
             self.flush()
 
     def flush(self) -> None:

@@ -36,7 +36,8 @@ def utcnow() -> datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
-def _key(tenant: str, application_id: str) -> str:
+def application_key(tenant: str, application_id: str) -> str:
+    """The _id of an application's origin and of its write-back record."""
     return f"{tenant}\x1f{application_id}"
 
 
@@ -52,7 +53,7 @@ class OriginNote:
 
     @property
     def key(self) -> str:
-        return _key(self.tenant, self.application_id)
+        return application_key(self.tenant, self.application_id)
 
     def then(self, later: "OriginNote") -> "OriginNote":
         """The stored origin after this note and then `later`."""
@@ -104,7 +105,7 @@ class WritebackRepository:
                                      {"$set": {"due_at": now, "provider": provider}})
 
     def origin(self, tenant: str, application_id: str) -> Origin | None:
-        doc = self.origins.find_one({"_id": _key(tenant, application_id)})
+        doc = self.origins.find_one({"_id": application_key(tenant, application_id)})
         if doc is None:
             return None
         return Origin(tenant=tenant, application_id=application_id, provider=doc["provider"],
@@ -115,7 +116,7 @@ class WritebackRepository:
     def want(self, tenant: str, application_id: str, *, provider: str | None, desired: dict,
              computed_at: datetime, now: datetime) -> bool:
         """Stores the score to show if it is newer than the one stored; returns whether it was."""
-        key = _key(tenant, application_id)
+        key = application_key(tenant, application_id)
         fields: dict = {"tenant": tenant, "application_id": application_id, "desired": desired,
                         "desired_at": computed_at, "due_at": now, "attempts": 0, "outcome": "pending",
                         "last_error": None}
@@ -171,11 +172,11 @@ class WritebackRepository:
 
     def rewrite(self, tenant: str, application_id: str, *, now: datetime) -> None:
         """The ATS needs the current result again (a new assessment URL): due now, even if it was written."""
-        self.records.update_one({"_id": _key(tenant, application_id), "desired": {"$exists": True}},
+        self.records.update_one({"_id": application_key(tenant, application_id), "desired": {"$exists": True}},
                                 {"$set": {"due_at": now, "written_hash": None, "attempts": 0}})
 
     def get(self, tenant: str, application_id: str) -> dict | None:
-        return self.records.find_one({"_id": _key(tenant, application_id)}, _NO_ID)
+        return self.records.find_one({"_id": application_key(tenant, application_id)}, _NO_ID)
 
     def summary(self, tenant: str, *, failures: int = 20) -> dict:
         counts: dict[str, dict[str, int]] = {}
