@@ -10,7 +10,9 @@ insert_many and newer ones in one bulk compare-and-swap (one that another writer
 dropped from the batch and scored again the ordinary way). `mark_published` is held until the batch's scores are
 published in one call, and then written in one bulk write: a crash in between leaves them pending_publish, as a
 crash between publish and mark always did, and the next computation announces them. A score that announces
-nothing (pending, or final and unchanged) is written already marked, so it costs no second update.
+nothing (pending, or final and unchanged) is written already marked, so it costs no second update; one this batch
+announces is written with the batch's announcement token, and one insert after the publish marks them all
+(repository.record_announcement).
 """
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ class BatchStore:
         self._inserts: list[dict] = []  # first scores, inserted together by finish()
         self._replacements: list[tuple[dict, dict]] = []  # newer scores over the ones read, swapped by finish()
         self.events: list[Event] = []
+        self.announcement = ObjectId()  # the token of the scores this batch announces
         by_tenant: dict[str, list[dict]] = {}
         for tenant, application in applications:
             by_tenant.setdefault(tenant, []).append(application)
@@ -104,28 +107,31 @@ class BatchStore:
         one call, then marks them published and drops superseded ones. Returns the (tenant, application_id) whose
         score another writer stored or changed meanwhile: nothing of theirs was published, and they are to be scored
         again the ordinary way."""
-        marks = self._fold_unannounced_marks()
+        marks, announcing = self._fold_marks()
         lost = set(self.repo.insert_scores(self._inserts)) | set(self.repo.replace_scores(self._replacements))
         keep = [(e.tenant, e.payload["application_id"]) not in lost for e in self.events]
         events = [e for e, kept in zip(self.events, keep, strict=True) if kept]
         if events:
             publish(events)
+        if announcing:
+            self.repo.record_announcement(self.announcement)
         self.repo.mark_published_many([m for m in marks if (m["tenant"], m["application_id"]) not in lost])
         self.repo.delete_scores(self._stale)
         return sorted(lost)
 
-    def _fold_unannounced_marks(self) -> list[dict]:
-        """Writes the mark of each score this batch writes and announces nothing for into the score itself (nothing
-        is published for it, so there is nothing for a crash to lose); returns the marks left to write after the
-        publish."""
+    def _fold_marks(self) -> tuple[list[dict], bool]:
+        """Writes the mark of each score this batch writes into the score itself: marked, if it announces nothing
+        (nothing is published for it, so there is nothing for a crash to lose), else under the batch's announcement
+        token. Returns the marks left to write after the publish, and whether any score carries the token."""
         announced = {(e.tenant, e.payload["application_id"]) for e in self.events}
         written = {d["_id"]: d for d in self._inserts} | {current["_id"]: doc for doc, current in self._replacements}
-        left = []
+        left, announcing = [], False
         for m in self._marks:
             doc = written.get(m["score_id"]) if m.get("score_id") is not None else None
-            if doc is None or (m["tenant"], m["application_id"]) in announced or \
-                    doc["input_revision"] != m["input_revision"]:
+            if doc is None or doc["input_revision"] != m["input_revision"]:
                 left.append(m)
-                continue
-            doc.update(published_fields(m["fingerprint"]))
-        return left
+            elif (m["tenant"], m["application_id"]) in announced:
+                doc["announcement"], announcing = self.announcement, True
+            else:
+                doc.update(published_fields(m["fingerprint"]))
+        return left, announcing

@@ -2,9 +2,12 @@
 
 The batch counterpart of service.rescore_application, with the same guarantees: every input is read after the
 applications' revision bump, a score lands only over an older revision, only a final score whose content changed
-is published, and it is marked published after that.
+is published, and it is marked published after that: the batch's announced scores all at once, by the token they
+were written with (repository.record_announcement).
 """
 from __future__ import annotations
+
+from bson import ObjectId
 
 from services.matching import credibility, metrics, scoring
 from services.matching.repository import MatchingRepository
@@ -34,7 +37,9 @@ def rescore_applications(tenant: str, applications: list[dict], *, repo: Matchin
         results.append(result)
         docs.append(score_document(tenant, application, role=roles[application["job_id"]], result=result))
     stored, events, marks = [], [], []
-    for doc, result, outcome in zip(docs, results, repo.save_scores(docs, settled=_settled), strict=True):
+    announcement = ObjectId()
+    outcomes = repo.save_scores(docs, settled=_settled, announce=announcement)
+    for doc, result, outcome in zip(docs, results, outcomes, strict=True):
         if not outcome.applied:
             continue  # a newer computation already stored its score and published it
         stored.append(doc)
@@ -42,12 +47,14 @@ def rescore_applications(tenant: str, applications: list[dict], *, repo: Matchin
         final = result.status != scoring.PENDING
         if final and doc["fingerprint"] != (outcome.previous or {}).get("published_fingerprint"):
             events.append(score_event(doc, trace_id=None))
-        if not outcome.marked:
+        if not outcome.marked and outcome.announcement is None:  # stored by save_score, one at a time
             marks.append({"tenant": tenant, "application_id": doc["application_id"], "role_id": doc["role_id"],
                           "input_revision": doc["input_revision"],
                           "fingerprint": doc["fingerprint"] if final else None, "score_id": outcome.score_id})
     if events:
         publish(events)
+    if any(o.announcement is not None for o in outcomes):
+        repo.record_announcement(announcement)
     repo.mark_published_many(marks)
     return stored
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import copy
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable, Literal
 
 from bson import ObjectId
@@ -17,6 +17,8 @@ from shared.events import derive_id
 from shared.mongo import due_by
 
 HISTORY_LENGTH = 5  # previous scores kept on a score document, newest last
+# How long a batch's announcement record is kept (settle_announcements): far longer than a batch's redelivery.
+ANNOUNCEMENT_RETENTION_S = 30 * 24 * 3600
 UNREAD = object()  # save_score: the current score was not read beforehand
 _NO_ID = {"_id": False}
 _DUPLICATE_KEY = 11000
@@ -32,6 +34,7 @@ class SaveOutcome:
     previous: dict | None = None
     score_id: object = None
     marked: bool = False  # stored already marked published (save_scores' `settled`): no mark_published to follow
+    announcement: object = None  # stored under this batch's announcement token: record_announcement marks it
 
 
 def role_coverage(role_id: str, job_ids: Iterable[str]) -> list[str]:
@@ -48,6 +51,7 @@ class MatchingRepository:
         self.synonyms: Collection = db["synonyms"]
         self.credibility: Collection = db["credibility"]
         self.rank_histograms: Collection = db["rank_histograms"]  # rank_histogram.py
+        self.announcements: Collection = db["score_announcements"]  # record_announcement
 
     def ensure_indexes(self) -> None:
         self.roles.create_index([("tenant", ASCENDING), ("role_id", ASCENDING)], unique=True)
@@ -75,6 +79,7 @@ class MatchingRepository:
         self.applications.create_index([("tenant", ASCENDING), ("candidate_id", ASCENDING)])
         self.synonyms.create_index([("tenant", ASCENDING)], unique=True)
         self.credibility.create_index([("tenant", ASCENDING)], unique=True)
+        self.announcements.create_index("at", expireAfterSeconds=ANNOUNCEMENT_RETENTION_S)
 
     # --- roles -------------------------------------------------------------------------------
     def put_role(self, tenant: str, role_id: str, *, title: str, requirements: list[dict],
@@ -273,8 +278,8 @@ class MatchingRepository:
     def scores_for(self, tenant: str, application_ids: list[str]) -> list[dict]:
         """Every score of these applications (with _id, without history): what save_score and drop_superseded_scores
         would each read, read once for the batch."""
-        return list(self.scores.find({"tenant": tenant, "application_id": {"$in": sorted(set(application_ids))}},
-                                     {"history": False}))
+        return self.settle_announcements(list(self.scores.find(
+            {"tenant": tenant, "application_id": {"$in": sorted(set(application_ids))}}, {"history": False})))
 
     def insert_scores(self, docs: list[dict]) -> list[tuple[str, str]]:
         """Inserts first scores (each with its _id) in one round trip; returns the (tenant, application_id) of those
@@ -319,6 +324,34 @@ class MatchingRepository:
         if ops:
             self.scores.bulk_write(ops, ordered=False)
 
+    def record_announcement(self, token: ObjectId) -> None:
+        """Marks published, in one small insert, every score written with this announcement token (save_scores'
+        `announce`): a batch's outbox mark, after its events were published, instead of an update of each score.
+
+        Until settle_announcements reads it back a stored score keeps pending_publish and the fingerprint
+        announced before; a crash before this insert leaves the token unrecorded, and the next computation
+        announces the score, as a crash before a per-score mark did."""
+        self.announcements.insert_one({"_id": token, "at": _now()})
+
+    def settle_announcements(self, scores: list[dict]) -> list[dict]:
+        """Folds into each stored score as read (in place) whether the announcement it was written under was
+        recorded: then it reads as marked published, with its own fingerprint announced. One read for them all.
+
+        A token older than ANNOUNCEMENT_RETENTION_S whose record the TTL removed counts as recorded: an unrecorded
+        one (a crash between the write and the publish) is overwritten when its batch is redelivered, minutes
+        later, since that batch's offsets were never committed."""
+        waiting = {s["announcement"] for s in scores
+                   if s.get("announcement") is not None and s.get("pending_publish") is not False}
+        if not waiting:
+            return scores
+        recorded = {d["_id"] for d in self.announcements.find({"_id": {"$in": list(waiting)}}, {"_id": True})}
+        horizon = datetime.now(timezone.utc) - timedelta(seconds=ANNOUNCEMENT_RETENTION_S)
+        for score in scores:
+            token = score.get("announcement")
+            if isinstance(token, ObjectId) and token in waiting and (token in recorded or token.generation_time < horizon):
+                score.update(published_fields(score.get("fingerprint")))
+        return scores
+
     def delete_scores(self, score_ids: list) -> None:
         if score_ids:
             self.scores.delete_many({"_id": {"$in": score_ids}})
@@ -354,7 +387,8 @@ class MatchingRepository:
         key = {k: doc[k] for k in ("tenant", "application_id", "role_id")}
         held = current
         while True:
-            current = self.scores.find_one(key, {"history": False}) if held is UNREAD else copy.copy(held)
+            current = self._settled(self.scores.find_one(key, {"history": False})) if held is UNREAD \
+                else copy.copy(held)
             held = UNREAD
             assert current is None or isinstance(current, dict)
             current_id = current.pop("_id") if current is not None else None
@@ -370,6 +404,9 @@ class MatchingRepository:
             result = self.scores.update_one(*_replacement(doc, current, current_id))
             if result.modified_count == 1:
                 return SaveOutcome(applied=True, previous=current, score_id=current_id)
+
+    def _settled(self, score: dict | None) -> dict | None:
+        return None if score is None else self.settle_announcements([score])[0]
 
     def mark_published(self, *, tenant: str, application_id: str, role_id: str, input_revision: int,
                        fingerprint: str | None, score_id: object = None) -> None:
@@ -406,16 +443,17 @@ class MatchingRepository:
 
     def latest_score(self, tenant: str, application_id: str) -> dict | None:
         found = self.scores.find({"tenant": tenant, "application_id": application_id}, {"_id": False, "history": False})
-        return next(iter(found.sort("input_revision", DESCENDING).limit(1)), None)
+        return self._settled(next(iter(found.sort("input_revision", DESCENDING).limit(1)), None))
 
     def scored_at_revision(self, tenant: str, role_id: str, *, application_ids: list[str],
                            role_revision: int) -> set[str]:
         """Which of these applications already have a score from this role revision (or newer), announced."""
         # Filtered here rather than in the query so that the (tenant, application_id, ...) index is the
         # only one that fits: secantusdb would otherwise walk a ranking index over every score of the role.
-        docs = self.scores.find({"tenant": tenant, "application_id": {"$in": list(application_ids)}},
-                                {"_id": False, "application_id": True, "role_id": True, "role_revision": True,
-                                 "pending_publish": True})
+        docs = self.settle_announcements(list(self.scores.find(
+            {"tenant": tenant, "application_id": {"$in": list(application_ids)}},
+            {"_id": False, "application_id": True, "role_id": True, "role_revision": True, "pending_publish": True,
+             "announcement": True})))
         return {d["application_id"] for d in docs if d["role_id"] == role_id
                 and d.get("role_revision", 0) >= role_revision and d.get("pending_publish") is False}
 
@@ -430,20 +468,21 @@ class MatchingRepository:
         found = {d["application_id"]: d for d in self.applications.find(key, _NO_ID)}
         return [found[a] for a in application_ids if a in found]
 
-    def save_scores(self, docs: list[dict], *,
-                    settled: Callable[[dict, dict | None], bool] | None = None) -> list[SaveOutcome]:
+    def save_scores(self, docs: list[dict], *, settled: Callable[[dict, dict | None], bool] | None = None,
+                    announce: ObjectId | None = None) -> list[SaveOutcome]:
         """save_score then drop_superseded_scores for each score (of one tenant); the outcomes in order.
 
         One read of the applications' stored scores, one unordered bulk write, and a delete of superseded ones.
         Each write carries a token, so a compare-and-swap that lost to a concurrent writer is told apart from one
         that landed; those that lost are retried one by one (save_score compares again). A score for which
-        `settled(doc, stored)` holds (it needs no announcing) is written marked published, saving that write.
+        `settled(doc, stored)` holds (it needs no announcing) is written marked published, saving that write; the
+        others carry the `announce` token, if given, for record_announcement to mark them all at once.
         """
         if not docs:
             return []
-        held = list(self.scores.find({"tenant": docs[0]["tenant"],
-                                      "application_id": {"$in": [d["application_id"] for d in docs]}},
-                                     {"history": False}))
+        held = self.settle_announcements(list(self.scores.find(
+            {"tenant": docs[0]["tenant"], "application_id": {"$in": [d["application_id"] for d in docs]}},
+            {"history": False})))
         current = {(h["application_id"], h["role_id"]): h for h in held}
         outcomes: dict[int, SaveOutcome] = {}
         writes: list[_Write] = []
@@ -455,12 +494,15 @@ class MatchingRepository:
             written = {**doc, "ranked_at": ranked_at(doc, stored), "write_id": uuid.uuid4().hex}
             if settled is not None and settled(doc, _without_id(stored)):
                 written["pending_publish"] = False
+            elif announce is not None:
+                written["announcement"] = announce
             writes.append(_Write(i, stored, written))
         lost = self._bulk(writes)
         for w in writes:
             outcomes[w.index] = self.save_score(docs[w.index]) if w.index in lost else \
                 SaveOutcome(applied=True, previous=_without_id(w.stored), score_id=w.score_id,
-                            marked=w.written.get("pending_publish") is False)
+                            marked=w.written.get("pending_publish") is False,
+                            announcement=w.written.get("announcement"))
         ordered = [outcomes[i] for i in range(len(docs))]
         self._drop_superseded([d for d, o in zip(docs, ordered, strict=True) if o.applied], held)
         return ordered
@@ -585,7 +627,14 @@ def _jobs_filter(tenant: str, job_ids: list[str], after: str) -> dict:
 def _replacement(doc: dict, current: dict, current_id: object) -> tuple[dict, dict]:
     """The compare-and-swap that replaces `current` (as read, without _id) by `doc`, keeping it in `history`."""
     return ({"_id": current_id, "input_revision": current["input_revision"]},
-            {"$set": doc, "$push": {"history": {"$each": [_history_entry(current)], "$slice": -HISTORY_LENGTH}}})
+            {"$set": {**_carried(current), **doc},
+             "$push": {"history": {"$each": [_history_entry(current)], "$slice": -HISTORY_LENGTH}}})
+
+
+def _carried(current: dict) -> dict:
+    """What a replacement sets besides the new score: the last fingerprint announced, as settle_announcements read
+    it (so it holds once the token it was announced under is overwritten), and no token unless the new one has."""
+    return {"published_fingerprint": current.get("published_fingerprint"), "announcement": None}
 
 
 def _history_entry(score: dict) -> dict:
@@ -624,7 +673,7 @@ class _Write:
         if self.stored is None:
             return InsertOne({**self.written, "_id": self.new_id, "history": []})
         return UpdateOne({"_id": self.stored["_id"], "input_revision": self.stored["input_revision"]},
-                         {"$set": self.written,
+                         {"$set": {**_carried(self.stored), **self.written},
                           "$push": {"history": {"$each": [_history_entry(self.stored)], "$slice": -HISTORY_LENGTH}}})
 
 

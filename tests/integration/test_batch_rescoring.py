@@ -138,8 +138,12 @@ def test_re_scoring_a_role_costs_a_handful_of_round_trips_per_batch_not_per_appl
     rescore_role("t1", "job-1", repo=repo, publish=lambda events: None, batch_size=60)
     assert len(stored(repo)) == 60
     # 15 measured for the 60: role, ids, done, bump and its read, role resolved, evidence (2), credibility,
-    # synonyms, stored scores, one bulk of scores, one of marks, progress; against ~10 per application before.
+    # synonyms, stored scores, one bulk of scores, the announcement that marks them, progress; against ~10 per
+    # application before.
     assert len(commands.names) <= 16, commands.names
+    # Updates: the bump and the progress; inserts: the 60 first scores in one bulk write, and one announcement
+    # that marks all 60 published (an update of each score before).
+    assert (commands.names.count("update"), commands.names.count("insert")) == (2, 2), commands.names
 
 
 def test_scores_that_did_not_change_are_stored_marked_in_the_same_write_and_not_announced(world):

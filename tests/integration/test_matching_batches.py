@@ -137,9 +137,10 @@ def test_a_score_another_writer_changed_after_the_batch_read_it_is_left_to_the_n
         handle_credential_verified(verified(tenant, app_id), repo=repo, rescores=rescores)
     before = operations()
     assert rescores.flush() == 2
-    # Two bulk writes of inputs, the other writer's swap, the batch's one bulk swap and one bulk mark; a1's retry
-    # finds the newer score and writes nothing.
-    assert operations()["update"] - before["update"] == 5
+    # Two bulk writes of inputs, the other writer's swap and the batch's one bulk swap; a2's mark is the batch's one
+    # announcement insert; a1's retry finds the newer score and writes nothing.
+    spent = operations() - before
+    assert (spent["update"], spent["insert"]) == (4, 1)
     assert [[e.payload["application_id"] for e in call] for call in outbox.calls] == [["a2"]]
     assert (repo.latest_score(tenant, "a1")["input_revision"], repo.latest_score(tenant, "a1")["score"]) == (10, 42)
     assert repo.latest_score(tenant, "a2")["score"] == 100
@@ -168,9 +169,58 @@ def test_a_score_that_announces_nothing_is_written_already_marked_and_costs_no_s
     rescores.flush()
     spent = operations() - before
     [published] = outbox.calls
-    # The evidence and the bumps (one bulk each), the swap, and the marks after the publish.
-    assert len(published) == 10 and spent["update"] == 4
+    # The evidence and the bumps (one bulk each) and the swap; after the publish, one insert marks all ten (the
+    # batch's announcement) instead of an update of each score.
+    assert len(published) == 10 and (spent["update"], spent["insert"]) == (3, 1)
     for app_id in apps:
         score = repo.latest_score(tenant, app_id)
         assert score["status"] == "scored" and score["pending_publish"] is False
         assert score["published_fingerprint"] == score["fingerprint"]
+
+
+class BrokerDown(Exception):
+    pass
+
+
+def test_a_crash_between_the_publish_and_the_announcement_record_leaves_the_scores_to_be_announced_again(db):
+    tenant = "t1"
+    repo = with_role(db, tenant)
+    rescores = Rescores(repo=repo, publish=Outbox().publish)
+    for app_id in ("a1", "a2"):
+        handle_application_ready(ready(tenant, app_id), repo=repo, rescores=rescores)
+    rescores.flush()
+
+    def down(batch):
+        raise BrokerDown
+
+    failing = Rescores(repo=repo, publish=down)
+    for app_id in ("a1", "a2"):
+        handle_credential_verified(verified(tenant, app_id), repo=repo, rescores=failing)
+    with pytest.raises(BrokerDown):
+        failing.flush()
+    # Stored final, under a token nobody recorded: read as not yet announced, and nothing recorded it.
+    for app_id in ("a1", "a2"):
+        score = repo.latest_score(tenant, app_id)
+        assert score["status"] == "scored" and score["pending_publish"] is True
+        assert score.get("published_fingerprint") is None
+    assert db.score_announcements.count_documents({}) == 0
+    # The batch redelivered: announced now, and marked by the one announcement record.
+    outbox = Outbox()
+    again = Rescores(repo=repo, publish=outbox.publish)
+    for app_id in ("a1", "a2"):
+        handle_credential_verified(verified(tenant, app_id), repo=repo, rescores=again)
+    again.flush()
+    assert sorted(e.payload["application_id"] for call in outbox.calls for e in call) == ["a1", "a2"]
+    assert db.score_announcements.count_documents({}) == 1
+    for app_id in ("a1", "a2"):
+        score = repo.latest_score(tenant, app_id)
+        assert score["pending_publish"] is False and score["published_fingerprint"] == score["fingerprint"]
+    # Once settled, an unchanged recomputation announces nothing, is written marked, and forgets the token.
+    quiet = Outbox()
+    last = Rescores(repo=repo, publish=quiet.publish)
+    handle_credential_verified(verified(tenant, "a1"), repo=repo, rescores=last)
+    last.flush()
+    assert quiet.calls == []
+    raw = db.scores.find_one({"tenant": tenant, "application_id": "a1"})
+    assert raw["announcement"] is None and raw["pending_publish"] is False
+    assert raw["published_fingerprint"] == raw["fingerprint"]

@@ -180,7 +180,7 @@ class FakeMatchingRepository:
     def bump_applications(self, tenant, application_ids):
         return [a for a in (self.bump_application(tenant, i) for i in application_ids) if a is not None]
 
-    def save_scores(self, docs, *, settled=None):  # always marked afterwards, as save_score is
+    def save_scores(self, docs, *, settled=None, announce=None):  # always marked afterwards, as save_score is
         outcomes = [self.save_score(d) for d in docs]
         for d, o in zip(docs, outcomes, strict=True):
             if o.applied:
@@ -243,6 +243,11 @@ class FakeMatchingRepository:
     def mark_published_many(self, marks):
         for m in marks:
             self.mark_published(**m)
+
+    def record_announcement(self, token):
+        for doc in self.scores.values():
+            if doc.get("announcement") == token:
+                doc.update(pending_publish=False, published_fingerprint=doc["fingerprint"])
 
     def delete_scores(self, score_ids):
         for key in score_ids:
