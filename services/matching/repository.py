@@ -441,9 +441,12 @@ class MatchingRepository:
         docs = self.scores.find({"pending_until": due_by(now)}, {"_id": False, "tenant": True, "application_id": True})
         return [(d["tenant"], d["application_id"]) for d in docs.sort("pending_until", ASCENDING).limit(limit)]
 
-    def latest_score(self, tenant: str, application_id: str) -> dict | None:
+    def latest_score(self, tenant: str, application_id: str, *, settled: bool = False) -> dict | None:
+        """The application's newest score as served; `settled` also reads whether its announcement was recorded
+        (settle_announcements), for a reader that decides on pending_publish: one more query."""
         found = self.scores.find({"tenant": tenant, "application_id": application_id}, {"_id": False, "history": False})
-        return self._settled(next(iter(found.sort("input_revision", DESCENDING).limit(1)), None))
+        newest = next(iter(found.sort("input_revision", DESCENDING).limit(1)), None)
+        return self._settled(newest) if settled else newest
 
     def scored_at_revision(self, tenant: str, role_id: str, *, application_ids: list[str],
                            role_revision: int) -> set[str]:

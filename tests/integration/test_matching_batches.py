@@ -68,7 +68,7 @@ def test_a_batch_of_applications_costs_a_few_round_trips_each_and_scores_each_on
     assert {e.payload["score"] for e in published} == {100}
     stored = repo.get_application(tenant, "a00")
     assert stored["revision"] == 3 and stored["job_id"] == "job-1"  # verdict, ready, ready again: all applied
-    assert all(repo.latest_score(tenant, a)["pending_publish"] is False for a in apps)
+    assert all(repo.latest_score(tenant, a, settled=True)["pending_publish"] is False for a in apps)
 
 
 def test_a_second_batch_with_the_same_events_stores_newer_revisions_and_announces_nothing_new(db):
@@ -159,7 +159,7 @@ def test_a_score_that_announces_nothing_is_written_already_marked_and_costs_no_s
     assert outbox.calls == []
     assert (spent["insert"], spent["update"]) == (1, 1)  # the scores' insert and the applications' upsert: no mark
     for app_id in apps:
-        score = repo.latest_score(tenant, app_id)
+        score = repo.latest_score(tenant, app_id, settled=True)
         assert score["status"] == "pending" and score["pending_publish"] is False
     # The verdicts make them final: swapped in, announced, and only then marked, so a crash before the mark
     # leaves them to be announced again.
@@ -173,7 +173,7 @@ def test_a_score_that_announces_nothing_is_written_already_marked_and_costs_no_s
     # batch's announcement) instead of an update of each score.
     assert len(published) == 10 and (spent["update"], spent["insert"]) == (3, 1)
     for app_id in apps:
-        score = repo.latest_score(tenant, app_id)
+        score = repo.latest_score(tenant, app_id, settled=True)
         assert score["status"] == "scored" and score["pending_publish"] is False
         assert score["published_fingerprint"] == score["fingerprint"]
 
@@ -200,7 +200,7 @@ def test_a_crash_between_the_publish_and_the_announcement_record_leaves_the_scor
         failing.flush()
     # Stored final, under a token nobody recorded: read as not yet announced, and nothing recorded it.
     for app_id in ("a1", "a2"):
-        score = repo.latest_score(tenant, app_id)
+        score = repo.latest_score(tenant, app_id, settled=True)
         assert score["status"] == "scored" and score["pending_publish"] is True
         assert score.get("published_fingerprint") is None
     assert db.score_announcements.count_documents({}) == 0
@@ -213,7 +213,7 @@ def test_a_crash_between_the_publish_and_the_announcement_record_leaves_the_scor
     assert sorted(e.payload["application_id"] for call in outbox.calls for e in call) == ["a1", "a2"]
     assert db.score_announcements.count_documents({}) == 1
     for app_id in ("a1", "a2"):
-        score = repo.latest_score(tenant, app_id)
+        score = repo.latest_score(tenant, app_id, settled=True)
         assert score["pending_publish"] is False and score["published_fingerprint"] == score["fingerprint"]
     # Once settled, an unchanged recomputation announces nothing, is written marked, and forgets the token.
     quiet = Outbox()

@@ -90,3 +90,57 @@ def test_a_score_is_marked_announced_by_the_id_its_save_returned_and_never_a_new
     assert db.scores.find_one({"_id": first.score_id})["pending_publish"] is True
     repo.mark_published(tenant="t1", application_id="app-1", role_id="job-1", input_revision=2, fingerprint="f2")
     assert db.scores.find_one({"_id": first.score_id})["published_fingerprint"] == "f2"
+
+
+def test_a_score_written_under_an_announcement_reads_as_announced_once_the_token_is_recorded_or_long_past(db):
+    from bson import ObjectId
+
+    from services.matching.repository import ANNOUNCEMENT_RETENTION_S
+    repo = MatchingRepository(db)
+    repo.ensure_indexes()
+    base = {"tenant": "t1", "role_id": "job-1", "job_id": "job-1", "status": "scored", "score": 50,
+            "rank_score": 50, "computed_at": datetime.now(timezone.utc), "pending_publish": True, "input_revision": 1}
+    long_ago = datetime.now(timezone.utc) - timedelta(seconds=ANNOUNCEMENT_RETENTION_S + 60)
+    tokens = {"recorded": ObjectId(), "unrecorded": ObjectId(), "expired": ObjectId.from_datetime(long_ago)}
+    for name, token in tokens.items():
+        repo.save_score({**base, "application_id": name, "fingerprint": f"f-{name}", "announcement": token})
+    repo.record_announcement(tokens["recorded"])
+    read = {name: repo.latest_score("t1", name, settled=True) for name in tokens}
+    assert {n: (s["pending_publish"], s.get("published_fingerprint")) for n, s in read.items()} == {
+        "recorded": (False, "f-recorded"), "unrecorded": (True, None), "expired": (False, "f-expired")}
+    # A newer score over the recorded one keeps what was announced, without the old token.
+    repo.save_score({**base, "application_id": "recorded", "input_revision": 2, "score": 70, "fingerprint": "f2"})
+    raw = db.scores.find_one({"application_id": "recorded"})
+    assert (raw["announcement"], raw["published_fingerprint"], raw["pending_publish"]) == (None, "f-recorded", True)
+    assert repo.scored_at_revision("t1", "job-1", application_ids=list(tokens), role_revision=0) == {"expired"}
+
+
+def test_concurrent_delivery_lookups_and_records_share_round_trips_and_each_answers_for_its_own(db):
+    import threading
+
+    from tests.integration.test_batched_writes import operations
+    deliveries = DeliveryRepository(db, ttl_s=3600)
+    deliveries.ensure_indexes()
+    deliveries.record(tenant="t1", provider="lever", delivery_id="old", application_id="a0", events=1)
+    start, answers = threading.Barrier(24), {}
+
+    def one(i: int) -> None:
+        delivery_id = "old" if i == 0 else f"d{i % 20}"  # d1..d3 are recorded twice, concurrently
+        start.wait()
+        answers[i] = deliveries.seen(tenant="t1", provider="lever", delivery_id=delivery_id)
+        deliveries.record(tenant="t1", provider="lever", delivery_id=delivery_id, application_id=f"a{i}", events=1)
+
+    before = operations()
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(24)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    spent = operations() - before
+    assert answers[0] is True and not any(answers[i] for i in range(1, 24) if i % 20 > 3)
+    assert {d["delivery_id"] for d in db.webhook_deliveries.find({})} == {"old", *(f"d{i}" for i in range(20))}
+    assert db.webhook_deliveries.count_documents({}) == 21  # a repeat left the first record as it was
+    # 24 lookups and 24 records in fewer round trips than one each (how few depends on the threads' timing).
+    assert spent["find"] < 24 and spent["insert"] < 24, spent
+    assert deliveries.seen(tenant="t1", provider="lever", delivery_id="d19")
+    assert not deliveries.seen(tenant="t1", provider="greenhouse", delivery_id="d19")

@@ -193,7 +193,7 @@ class FakeMatchingRepository:
                      if s.get("pending_until") is not None and s["pending_until"] <= now)
         return [key for _, key in due][:limit]
 
-    def latest_score(self, tenant, application_id):
+    def latest_score(self, tenant, application_id, *, settled=False):
         mine = [s for k, s in self.scores.items() if k[:2] == (tenant, application_id)]
         return _without_history(max(mine, key=lambda s: s["input_revision"])) if mine else None
 
