@@ -61,7 +61,8 @@ class ConsumerLoop:
     def __init__(self, *, settings: Settings, group_id: str, handlers: dict[str, Handler],
                  publisher: Publisher, sleep: Callable[[float], None] | None = None,
                  batch_end: Callable[[], object] | None = None, longest_message_s: float = 0.0,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic,
+                 batch_start: Callable[[list[bytes]], object] | None = None):
         """`batch_end`, if given, runs once a poll batch is handled and before its offsets are committed: work
         the handlers deferred to do once per batch. If MongoDB or the broker is away it raises, and the whole
         batch is read again after a pause (its handlers are idempotent), so deferred work is never skipped.
@@ -69,7 +70,11 @@ class ConsumerLoop:
         `longest_message_s` is the most one message's handling may take (ingest: its pull budget). A batch stops
         once `consumer_batch_budget_s` is spent, so a batch never takes longer than the budget plus one message:
         that must fit in the poll interval, or the group would move the partitions mid-batch, the commit would be
-        refused and the same batch handled again, forever."""
+        refused and the same batch handled again, forever.
+
+        `batch_start`, if given, is shown the raw values of a poll batch before any is handled: a hint, for reading
+        ahead what the handlers will need in one query. It sees unvalidated bytes, so it must tolerate anything and
+        must not raise (what it could not read, the handlers read as usual)."""
         if settings.consumer_batch_budget_s + longest_message_s >= settings.consumer_max_poll_interval_ms / 1000:
             raise ValueError(f"CONSUMER_BATCH_BUDGET_SECONDS ({settings.consumer_batch_budget_s}) plus the longest "
                              f"message ({longest_message_s} s) must stay below CONSUMER_MAX_POLL_INTERVAL_MS "
@@ -79,6 +84,7 @@ class ConsumerLoop:
         self.handlers = handlers
         self.publisher = publisher
         self.batch_end = batch_end
+        self.batch_start = batch_start
         self._wake = threading.Event()
         # A pause ends early when the loop is asked to stop.
         self._sleep = sleep or self._wake.wait
@@ -206,6 +212,8 @@ class ConsumerLoop:
         done: dict[TopicPartition, OffsetAndMetadata] = {}
         handled: dict[str, int] = {}  # records handled per topic, counted as committed once the commit succeeds
         ends = self._clock() + self.settings.consumer_batch_budget_s
+        if self.batch_start is not None:
+            self.batch_start([rec.value for records in batch.values() for rec in records])
         try:
             for tp, records in batch.items():
                 for rec in records:

@@ -7,12 +7,16 @@ stored first (the first verdict wins), and publishes the batch's credential.veri
 or the broker being away propagates from `flush`, and the loop reads the whole batch again: every step is
 idempotent, so the events it publishes are the same ids with the same stored reports.
 
+The stored verdicts of a whole poll batch are read in one query before it is handled (`read_ahead`, the consumer
+loop's `batch_start`); a credential it could not read is read on its own when handled.
+
 Before the verifier waits on the web (a status list, a DID document), `send_held` stores and publishes what the
 batch holds so far (`sending_first` wraps the verifier's fetch), so a quick credential's verdict never waits behind
 a slow one's fetches; it is best-effort, and what it could not send stays held for `flush`.
 """
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,12 +48,25 @@ class VerdictBatch:
         self._new: dict[Key, Verdict] = {}    # verified in this batch, not stored yet
         self._stored: dict[Key, dict] = {}   # already stored before this batch
         self._held: list[_Held] = []          # one per event, in the order handled: what flush publishes
+        self._ahead: dict[Key, dict | None] = {}  # read by read_ahead for this batch (None: no stored verdict)
+
+    def read_ahead(self, values: list[bytes]) -> None:
+        """Reads the stored verdicts of the batch's credentials in one query, for `handle` to use. Tolerates any
+        bytes (a malformed record is the consumer loop's to dead-letter) and MongoDB being away (then each is read
+        when handled)."""
+        keys = {key for value in values if (key := _submitted_key(value)) is not None}
+        try:
+            found = self.repo.get_many(sorted(keys))
+        except TRANSIENT as exc:
+            log.warning("verdict read-ahead failed; reading each when handled", extra={"error": type(exc).__name__})
+            return
+        self._ahead = {key: found.get(key) for key in keys}
 
     def handle(self, event: Event) -> None:
         """Verifies the event's credential unless it is stored (or was verified earlier in this batch)."""
         key = (event.tenant, event.payload["credential_id"])
         if key not in self._new and key not in self._stored:
-            stored = self.repo.get(*key)
+            stored = self._ahead.pop(key) if key in self._ahead else self.repo.get(*key)
             if stored is not None:
                 self._stored[key] = stored
             else:
@@ -59,7 +76,7 @@ class VerdictBatch:
     def flush(self) -> int:
         """Stores the batch's new verdicts, then publishes one credential.verified per event; returns how many."""
         new, stored, held = self._new, self._stored, self._held
-        self._new, self._stored, self._held = {}, {}, []
+        self._new, self._stored, self._held, self._ahead = {}, {}, [], {}
         return self._send(new, stored, held)
 
     def send_held(self) -> None:
@@ -88,3 +105,15 @@ class VerdictBatch:
                 log.info("verdict published", extra={"tenant": h.key[0], "verdict": report["verdict"],
                                                      "format": report["format"]})
         return len(held)
+
+
+def _submitted_key(value: bytes) -> Key | None:
+    """(tenant, credential_id) of a credential.submitted record, or None for anything else or unreadable."""
+    try:
+        doc = json.loads(value)
+    except (ValueError, TypeError, RecursionError):
+        return None
+    if not isinstance(doc, dict) or doc.get("type") != "credential.submitted" or not isinstance(doc.get("payload"), dict):
+        return None
+    tenant, credential_id = doc.get("tenant"), doc["payload"].get("credential_id")
+    return (tenant, credential_id) if isinstance(tenant, str) and isinstance(credential_id, str) else None

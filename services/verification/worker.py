@@ -38,7 +38,7 @@ def main() -> None:
                         registries=registries)
     batch.verifier = verifier
     loop = ConsumerLoop(settings=settings, group_id="verification", publisher=publisher, batch_end=batch.flush,
-                        handlers={CREDENTIALS_SUBMITTED: batch.handle})
+                        batch_start=batch.read_ahead, handlers={CREDENTIALS_SUBMITTED: batch.handle})
     serve_worker_metrics(settings.worker_metrics_port, settings.worker_metrics_addr, readiness=loop.readiness)
     rechecker = Rechecker(repo=repo, publish=publisher.publish, verifier=Verifier(
         settings, fetch=recheck_fetcher.get, caches=verifier.caches, registries=registries)).start()

@@ -294,3 +294,19 @@ def test_the_batch_end_runs_once_per_batch_before_its_commit_and_an_outage_there
     assert ends[0] == (6, {}) and ends[1] == (12, {})
     assert sorted(handled) == sorted(2 * ["a0", "a1", "a2", "a10", "a11", "a12"])
     assert fake.committed == {A: 3, B: 3}
+
+
+def test_the_batch_start_is_shown_every_raw_value_of_a_poll_batch_before_any_is_handled(monkeypatch):
+    fake = FakeLog({A: [_app(i) for i in range(3)], B: [_app(10 + i) for i in range(2)]}, max_records=3)
+    handled, starts = [], []
+    monkeypatch.setattr(consumer_module, "KafkaConsumer", fake)
+    monkeypatch.setattr(consumer_module, "LagTracker", lambda group: SimpleNamespace(update=lambda c: None))
+    lp = ConsumerLoop(settings=Settings(consumer_backoff_s=0.01), group_id="g", publisher=RecordingPublisher(),
+                      handlers={events.APPLICATIONS_RECEIVED: lambda e: handled.append(e.payload["application"]["id"])},
+                      sleep=lambda s: None,
+                      batch_start=lambda values: starts.append((len(handled), sorted(
+                          events.decode(v).payload["application"]["id"] for v in values))))
+    fake.loop = lp
+    lp.run(install_signals=False)
+    assert starts and all(before in (0, 3, 5) for before, _ in starts)  # each before its batch's first handler
+    assert sorted(a for _, seen in starts for a in seen) == sorted(handled) == ["a0", "a1", "a10", "a11", "a2"]

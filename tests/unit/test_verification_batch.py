@@ -8,6 +8,7 @@ import pytest
 
 from services.verification.batch import VerdictBatch
 from services.verification.repository import Verdict
+from services.verification.verifier import Verifier
 from shared import events
 from shared.kafka import PublishError
 from shared.settings import Settings
@@ -26,6 +27,10 @@ class BulkVerdicts:
     def get(self, tenant, credential_id):
         self.reads += 1
         return copy.deepcopy(self.docs.get((tenant, credential_id)))
+
+    def get_many(self, keys):
+        self.reads += 1
+        return {k: copy.deepcopy(self.docs[k]) for k in keys if k in self.docs}
 
     def save_many(self, verdicts: list[Verdict]) -> list[dict]:
         self.bulk_writes += 1
@@ -141,3 +146,63 @@ def test_when_the_broker_is_away_before_a_fetch_the_verdicts_stay_held_for_the_b
     assert outbox.calls == []
     assert batch.flush() == 1
     assert [e.payload["credential_id"] for e in outbox.calls[0]] == ["quick"]
+
+
+def test_the_batchs_stored_verdicts_are_read_ahead_in_one_query_whatever_else_the_batch_holds(issuer):
+    repo, outbox = BulkVerdicts(), Outbox()
+    token = issuer.vc_jwt(nbf=T0 - timedelta(days=1))
+    earlier = batch_of(repo, outbox)
+    earlier.handle(submitted(token, credential_id="c0"))
+    earlier.flush()
+    repo.reads = 0
+    batch = batch_of(repo, outbox)
+    records = [submitted(token, credential_id=f"c{i}") for i in range(4)]
+    garbage = [b"", b"not json", b"[1, 2]", b"{\"type\": \"credential.submitted\", \"payload\": 7}",
+               b"[" * 100_000, b'{"type": "credential.submitted", "tenant": "t_acme", "payload": {"credential_id": 42}}']
+    batch.read_ahead([events.encode(e) for e in records] + garbage)
+    for event in records:
+        batch.handle(event)
+    assert batch.flush() == 4
+    assert repo.reads == 1  # one query for the batch, none per credential
+    assert [e.payload["report"]["verdict"] for e in outbox.calls[-1]] == ["verified"] * 4
+
+
+def test_when_the_read_ahead_finds_mongodb_away_each_credential_is_read_when_handled(issuer):
+    from pymongo.errors import AutoReconnect
+
+    class Away(BulkVerdicts):
+        def get_many(self, keys):
+            raise AutoReconnect("connection refused")
+
+    repo, outbox = Away(), Outbox()
+    batch = batch_of(repo, outbox)
+    event = submitted(issuer.vc_jwt(nbf=T0 - timedelta(days=1)), credential_id="c1")
+    batch.read_ahead([events.encode(event)])
+    batch.handle(event)
+    assert repo.reads == 1 and batch.flush() == 1
+
+
+class Counting:
+    def __init__(self):
+        self.inner, self.calls = Verifier(Settings()), 0
+        self.settings = self.inner.settings
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        return self.inner(*args, **kwargs)
+
+
+def test_a_credential_sent_early_in_the_batch_is_not_verified_again_by_a_later_delivery_of_it(issuer):
+    repo, outbox = BulkVerdicts(), Outbox()
+    batch = batch_of(repo, outbox)
+    verifier = Counting()
+    batch.verifier = verifier  # type: ignore[assignment]
+    token = issuer.vc_jwt(nbf=T0 - timedelta(days=1))
+    first, again = submitted(token, credential_id="c1"), submitted(token, credential_id="c1", trace_id="again")
+    batch.read_ahead([events.encode(first), events.encode(again)])  # read ahead: no stored verdict yet
+    batch.handle(first)
+    batch.send_held()  # before a fetch: c1 is stored and published
+    batch.handle(again)  # read again, found stored: not verified twice
+    batch.flush()
+    assert [len(c) for c in outbox.calls] == [1, 1] and verifier.calls == 1
+    assert outbox.calls[0][0].payload == outbox.calls[1][0].payload
