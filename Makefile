@@ -7,7 +7,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Local runs, demos, benchmarks and tests may use the fixed development secrets key; production may not.
 export CREDBRIDGE_ENV ?= development
 
-.PHONY: install run stop lint check test test-unit screenshots profile bench bench-pipeline bench-verify bench-matching bench-hostile bench-skills bench-openloop demo clean skills-index fuzz
+.PHONY: install run stop lint check test test-unit screenshots profile profile-pipeline bench bench-pipeline bench-verify bench-matching bench-hostile bench-skills bench-openloop demo clean skills-index fuzz
 
 install: $(STAMP)
 
@@ -66,6 +66,10 @@ bench-pipeline: install
 # Where one webhook's time goes: the ingest app under cProfile on a real Kafka and secantusdb.
 profile: install
 	$(PY) bench/profile_webhook.py
+
+# Each process's CPU per complete application and py-spy's samples of every Python process, at 50 and 100/s.
+profile-pipeline: install
+	$(PY) bench/openloop.py --rates 50,100 --seconds 12 --drain 60 --py-spy $(ARGS)
 
 bench-verify: install
 	$(PY) bench/verify.py

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).resolve().parent)]
+import cpuprofile  # noqa: E402  (bench/cpuprofile.py: each process's CPU, and py-spy's samples)
 import dbprofile  # noqa: E402  (bench/dbprofile.py: the database's own CPU by command and collection)
 import pipeline  # noqa: E402  (bench/pipeline.py: the servers, the score's completeness rule)
 import requests  # noqa: E402
@@ -119,6 +120,7 @@ class Run:
     mongo_time: str = ""  # where MongoDB time went, per complete application
     partitions: dict[str, int] = field(default_factory=dict)
     incomplete: dict[str, int] = field(default_factory=dict)  # why accepted applications were not complete: count
+    score_reads: int = 0  # the bench's own reads of scores over HTTP (load on the matching API and the database)
 
     def row(self) -> str:
         accepted = len(self.sent_at)
@@ -132,6 +134,7 @@ class Run:
     def notes(self) -> str:
         answers = ", ".join(f"{n}×{s}" for s, n in sorted(self.answers.items()))
         ops = f"; MongoDB ops/application {self.mongo_ops:.1f}" if self.mongo_ops is not None else ""
+        ops += f"; the bench's score reads/application {self.score_reads / max(len(self.complete_at), 1):.2f}"
         return (f"  {self.rate}/s: offered {self.offered}, answers {answers}; complete {len(self.complete_at)} of "
                 f"{len(self.sent_at)} accepted; wrong {len(self.wrong)} {list(self.wrong.values())[:1]}; sender late p99 {_ms(self.late_s, 99)}"
                 f"{ops}\n  partitions finished (s after the first send): {self.partition_finish()}"
@@ -165,9 +168,13 @@ class Bench:
         self.auth = {"Authorization": f"Bearer {api_key}"}
         self.n_partitions = partitions
 
-    def run(self, rate: int, *, seconds: float, drain_s: float) -> Run:
+    def applications(self, rate: int, *, seconds: float) -> list[Minted]:
+        """What one run sends, minted beforehand (signing is the bench's work, not the pipeline's)."""
         prefix = uuid.uuid4().hex[:6]
-        minted = [self.mint.application(prefix, i) for i in range(int(rate * seconds))]
+        return [self.mint.application(prefix, i) for i in range(int(rate * seconds))]
+
+    def run(self, rate: int, *, seconds: float, drain_s: float, minted: list[Minted] | None = None) -> Run:
+        minted = self.applications(rate, seconds=seconds) if minted is None else minted
         by_id = {m.app_id: m for m in minted}
         run = Run(rate=rate, seconds=seconds, offered=len(minted))
         run.partitions = {m.app_id: self.partition(m.app_id) for m in minted}
@@ -273,7 +280,12 @@ class Scrape:
 
 
 class Watcher(threading.Thread):
-    """Reads scores.computed; a scored event is confirmed over HTTP, as a recruiter sees it, until complete."""
+    """Reads scores.computed; a scored event with no requirement pending is confirmed over HTTP, as a recruiter sees
+    it, until complete (a credential may still await its verdict when no requirement does: such a score is re-read
+    at most once every REREAD_S). A pending score is not read: its resolution is announced by another event. The
+    bench's reads are load on the pipeline too, so it reads about once per application, not at every poll."""
+
+    REREAD_S = 1.0
 
     def __init__(self, bench: Bench, minted: dict[str, Minted], run: Run) -> None:
         super().__init__(daemon=True)
@@ -285,7 +297,7 @@ class Watcher(threading.Thread):
                                       enable_auto_commit=False)
         self.consumer.poll(timeout_ms=1000)  # joined before the first send: no score event is missed
         self.http = requests.Session()
-        self.unsettled: set[str] = set()
+        self.unsettled: dict[str, float] = {}  # application -> when it was last read incomplete
 
     def run(self) -> None:
         run = self.run_
@@ -294,22 +306,25 @@ class Watcher(threading.Thread):
                 for r in records:
                     payload = json.loads(r.value)["payload"]
                     app = payload.get("application_id")
-                    if app in self.minted and app not in run.complete_at and payload.get("status") == "scored":
+                    if app in self.minted and app not in run.complete_at and payload.get("status") == "scored" and \
+                            all(q.get("status") != "pending" for q in payload.get("requirements") or []):
                         self.settle(app)
-            for app in list(self.unsettled):
+            due = time.monotonic() - self.REREAD_S
+            for app in [a for a, at in self.unsettled.items() if at <= due]:
                 self.settle(app)
             if self.until is not None and (len(run.complete_at) >= len(run.sent_at) or time.monotonic() > self.until):
                 return
 
     def settle(self, app: str) -> None:
         r = self.http.get(f"{self.bench.scores}/{app}/score", headers=self.bench.auth, timeout=30)
+        self.run_.score_reads += 1
         if r.ok and pipeline.complete(doc := r.json()):
             self.run_.complete_at[app] = time.monotonic()
-            self.unsettled.discard(app)
+            self.unsettled.pop(app, None)
             if (why := self.minted[app].wrong(doc)) is not None:
                 self.run_.wrong[app] = why
         else:
-            self.unsettled.add(app)
+            self.unsettled[app] = time.monotonic()
 
     def finish(self, drain_s: float) -> None:
         self.until = time.monotonic() + drain_s
@@ -365,7 +380,13 @@ def main() -> None:
     ap.add_argument("--db-profile", action="store_true",
                     help="run the database under bench/dbprofile.py and print its CPU per application by command and "
                          "collection after each run (the bench's own score reads included)")
+    ap.add_argument("--cpu", action="store_true",
+                    help="print each process's CPU per complete application after each run (from /proc)")
+    ap.add_argument("--py-spy", action="store_true",
+                    help="also record every Python process with py-spy during each run and print where its samples "
+                         "fall (implies --cpu)")
     args = ap.parse_args()
+    args.cpu = args.cpu or args.py_spy
     workdir = Path(tempfile.mkdtemp(prefix="credbridge-openloop-"))
     profile = workdir / "dbprofile.json"
 
@@ -407,12 +428,25 @@ def main() -> None:
         print(f"machine: {os.cpu_count()} cores (shared); {args.seconds:.0f} s per rate, drain up to {args.drain:.0f} s")
         print("| offered | accepted | drained | 202 → complete p50 / p99 | webhook p50 / p99 |\n|---|---|---|---|---|",
               flush=True)
+        roots = {**{name: proc.pid for name, proc in services.procs.items()}, "kafka": kafka.proc.pid,
+                 "secantusdb": db_server.proc.pid, "bench (the ATS and the score reads)": os.getpid()}
         runs, profiles = [], []
         for rate in [int(r) for r in args.rates.split(",") if r]:
             pipeline._drain(settings, cap_s=args.drain)  # a backlog left from the last rate: its notes show it
-            before = db_reading()
-            runs.append(bench.run(rate, seconds=args.seconds, drain_s=args.drain))
-            profiles.append(dbprofile.table(before, db_reading(), len(runs[-1].complete_at)) if args.db_profile else "")
+            spy = cpuprofile.Spy({k: v for k, v in roots.items() if k not in ("kafka", "bench (the ATS and the score "
+                                  "reads)")}, workdir / f"py-spy-{rate}").start() if args.py_spy else None
+            measured = {**roots, "py-spy (the profiler)": spy.pids()} if spy is not None else roots
+            minted = bench.applications(rate, seconds=args.seconds)
+            before, cpu_before, started = db_reading(), cpuprofile.reading(measured) if args.cpu else {}, \
+                time.monotonic()
+            runs.append(bench.run(rate, seconds=args.seconds, drain_s=args.drain, minted=minted))
+            cpu = cpuprofile.table(cpu_before, cpuprofile.reading(measured), len(runs[-1].complete_at),
+                                   time.monotonic() - started) if args.cpu else ""
+            if spy is not None:
+                spy.stop()
+                cpu += "\n" + spy.report()
+            profiles.append("\n".join(filter(None, [
+                dbprofile.table(before, db_reading(), len(runs[-1].complete_at)) if args.db_profile else "", cpu])))
             print(runs[-1].row(), flush=True)
         for r, p in zip(runs, profiles, strict=True):
             print(r.notes())
