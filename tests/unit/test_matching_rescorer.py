@@ -133,10 +133,8 @@ def test_a_failing_role_does_not_stop_the_rescorer_working_on_the_others(repo, p
         ("t1", 100), ("t2", 100)]
 
 
-def test_the_rescorer_thread_works_in_the_background_and_stops_when_asked(repo, publish):
-    seed(repo, publish, apps=("a1",))
-    put(repo)
-    rescorer = Rescorer(repo=repo, publish=publish, interval_s=0.01)
+def run_thread_until_done(rescorer, repo):
+    """Starts the thread, waits up to 5 s for every plan to finish, stops it; whether it ended at the stop."""
     rescorer.start()
     try:
         for _ in range(500):
@@ -146,5 +144,33 @@ def test_the_rescorer_thread_works_in_the_background_and_stops_when_asked(repo, 
     finally:
         rescorer.stop()
         rescorer.join(2)
-    assert not rescorer.is_alive()
+    return not rescorer.is_alive()
+
+
+def test_the_rescorer_thread_works_in_the_background_and_stops_when_asked(repo, publish):
+    seed(repo, publish, apps=("a1",))
+    put(repo)
+    assert run_thread_until_done(Rescorer(repo=repo, publish=publish, interval_s=0.01), repo)
     assert service.score_view("t1", "a1", repo=repo)["score"] == 100
+
+
+def test_a_pass_reports_whether_work_is_left_and_a_failing_role_counts_as_none(repo, publish):
+    seed(repo, publish)
+    put(repo)
+    rescorer = Rescorer(repo=repo, publish=publish, batch_size=2)
+    assert [rescorer.tick() for _ in range(3)] == [1, 1, 0]  # two batches, then the pass that finishes the plan
+    put(repo, requirements=(GO,))
+    publish.failures.append(PublishError("KafkaTimeoutError"))
+    assert rescorer.tick() == 0  # retried after a whole interval, not at once
+    assert repo.roles_to_rescore() == [("t1", "job-1")]
+
+
+def test_while_a_rescoring_is_unfinished_the_thread_goes_on_without_waiting_an_interval(repo, publish):
+    apps = tuple(f"a{i}" for i in range(9))
+    seed(repo, publish, apps=apps)
+    put(repo)
+    # Five batches and the pass that finishes: 150 s if each pass waited the interval.
+    rescorer = Rescorer(repo=repo, publish=publish, interval_s=30, batch_size=2)
+    assert run_thread_until_done(rescorer, repo)  # a stop ends even the interval's wait at once
+    assert repo.roles_to_rescore() == []
+    assert {service.score_view("t1", a, repo=repo)["score"] for a in apps} == {100}
