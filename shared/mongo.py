@@ -1,11 +1,13 @@
-"""MongoDB client creation (after fork) and the index declarations each service applies at start-up."""
+"""MongoDB client creation (after fork), and what several services' repositories do alike."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from pymongo import MongoClient
+from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import PyMongoError
+from pymongo.errors import BulkWriteError, OperationFailure, PyMongoError
 
 from shared.metrics import MongoCommandTimer
 from shared.settings import Settings
@@ -37,3 +39,35 @@ def due_by(now: datetime) -> dict:
     nothing due cost O(collection): 1.1 s at 10,000 scores, every second (bench/repro/secantusdb_open_range.py).
     """
     return {"$gte": EPOCH, "$lte": now}
+
+
+DUPLICATE_KEY = 11000
+
+
+@dataclass(frozen=True)
+class Insertion:
+    """What one insert_new refused, by the documents' positions: the ones whose unique key was already stored, and
+    the ones refused for any other reason, with the server's error."""
+    duplicates: frozenset[int]
+    refused: dict[int, OperationFailure]
+
+
+def insert_new(collection: Collection, docs: list[dict]) -> Insertion:
+    """Inserts documents in one unordered insert_many; the first write of a unique key wins, as with a
+    `$setOnInsert` upsert, at the cost of an insert (on secantusdb an upsert costs 3-5 times as much: docs/performance.md).
+
+    The caller's documents are not changed (insert_many would give them an `_id`).
+    """
+    if not docs:
+        return Insertion(frozenset(), {})
+    try:
+        collection.insert_many([dict(d) for d in docs], ordered=False)
+    except BulkWriteError as exc:
+        duplicates, refused = set(), {}
+        for error in exc.details.get("writeErrors", []):
+            if error.get("code") == DUPLICATE_KEY:
+                duplicates.add(error["index"])
+            else:
+                refused[error["index"]] = OperationFailure(error.get("errmsg", "write refused"), error.get("code"))
+        return Insertion(frozenset(duplicates), refused)
+    return Insertion(frozenset(), {})

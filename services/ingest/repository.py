@@ -5,11 +5,10 @@ from datetime import datetime, timedelta, timezone
 
 from pymongo import ASCENDING
 from pymongo.database import Database
-from pymongo.errors import BulkWriteError, OperationFailure
+from pymongo.errors import OperationFailure
 
+from shared import mongo
 from shared.coalesce import Coalescer
-
-_DUPLICATE_KEY = 11000
 
 
 class DeliveryRepository:
@@ -60,12 +59,5 @@ class DeliveryRepository:
 
     def _insert_many(self, docs: list[dict]) -> list[OperationFailure | None]:
         """None for each document stored or already there (a duplicate key); the error of any other refused."""
-        try:
-            self.deliveries.insert_many(docs, ordered=False)
-        except BulkWriteError as exc:
-            refused: list[OperationFailure | None] = [None] * len(docs)
-            for error in exc.details.get("writeErrors", []):
-                if error.get("code") != _DUPLICATE_KEY:
-                    refused[error["index"]] = OperationFailure(error.get("errmsg", "write refused"), error.get("code"))
-            return refused
-        return [None] * len(docs)
+        refused = mongo.insert_new(self.deliveries, docs).refused
+        return [refused.get(i) for i in range(len(docs))]

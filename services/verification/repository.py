@@ -5,14 +5,13 @@ from datetime import datetime, timedelta, timezone
 
 from dataclasses import dataclass
 
-from pymongo import ASCENDING, UpdateOne
+from pymongo import ASCENDING
 from pymongo.database import Database
-from pymongo.errors import BulkWriteError
 
+from shared import mongo
 from shared.mongo import due_by
 
 _NO_ID = {"_id": False}
-_DUPLICATE_KEY = 11000
 
 
 @dataclass(frozen=True)
@@ -58,32 +57,26 @@ class VerdictRepository:
                                        recheck_basis=recheck_basis)])[0]
 
     def save_many(self, verdicts: list["Verdict"]) -> list[dict]:
-        """Upserts a poll batch's verdicts in one bulk write; returns, in order, the verdict stored for each.
+        """Stores a poll batch's verdicts in one insert; returns, in order, the verdict stored for each.
 
-        One upsert per verdict and no read-back of what it inserted: the stored document is the one written. Only a
-        verdict that was already there (a redelivery, a race with another worker, the same credential twice in the
-        batch) is read, all in one query per tenant, and the first write wins. Not findAndModify: it costs
-        O(collection) on secantusdb (bench/repro/secantusdb_find_and_modify.py); an upsert and an $in stay flat.
+        An insert per verdict (the unique (tenant, credential_id) key refuses a second) and no read-back of what it
+        inserted: the stored document is the one written. Only a verdict that was already there (a redelivery, a
+        race with another worker, the same credential twice in the batch) is read, all in one query per tenant, and
+        the first write wins. Not findAndModify: it costs O(collection) on secantusdb
+        (bench/repro/secantusdb_find_and_modify.py); an insert and an $in stay flat.
         """
         if not verdicts:
             return []
         now = _now()
         docs = [v.document(now) for v in verdicts]
-        ops = [UpdateOne({"tenant": d["tenant"], "credential_id": d["credential_id"]},
-                         {"$setOnInsert": {k: v for k, v in d.items() if k not in ("tenant", "credential_id")}},
-                         upsert=True) for d in docs]
-        try:
-            inserted = set(self.verdicts.bulk_write(ops, ordered=False).upserted_ids or {})
-        except BulkWriteError as exc:
-            # Two concurrent upserts on one unique key: the loser reads what the winner stored.
-            if any(e.get("code") != _DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
-                raise
-            inserted = {u["index"] for u in exc.details.get("upserted", [])}
-        lost = {(d["tenant"], d["credential_id"]) for i, d in enumerate(docs) if i not in inserted}
+        insertion = mongo.insert_new(self.verdicts, docs)
+        if insertion.refused:
+            raise next(iter(insertion.refused.values()))
+        lost = {(d["tenant"], d["credential_id"]) for i, d in enumerate(docs) if i in insertion.duplicates}
         stored = self._get_many(lost)
         if len(stored) < len(lost):  # verdicts are never deleted: an upsert not read back is the server's fault
             raise RuntimeError("an upserted verdict could not be read back")
-        return [d if i in inserted else stored[(d["tenant"], d["credential_id"])] for i, d in enumerate(docs)]
+        return [stored[(d["tenant"], d["credential_id"])] if i in insertion.duplicates else d for i, d in enumerate(docs)]
 
     def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict]:
         """The stored verdicts of these (tenant, credential_id) keys: one query per tenant."""

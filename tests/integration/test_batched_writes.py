@@ -24,16 +24,17 @@ def verdict(credential_id: str, verdict: str = "verified", *, tenant: str = "t1"
                    source_event_id=event, report={"verdict": verdict, "format": "vc-jwt", "checks": []})
 
 
-def test_a_batch_of_new_verdicts_is_one_bulk_upsert_and_nothing_is_read_back(db):
+def test_a_batch_of_new_verdicts_is_one_insert_and_nothing_is_read_back(db):
     repo = VerdictRepository(db)
     repo.ensure_indexes()
     before = operations()
     stored = repo.save_many([verdict(f"c{i}") for i in range(20)])
-    assert operations() - before == Counter({"update": 1})
+    assert operations() - before == Counter({"insert": 1})
+    assert all("_id" not in s for s in stored)
     assert stored == [repo.get("t1", f"c{i}") for i in range(20)]  # as written is as read back
 
 
-def test_in_one_bulk_write_the_first_verdict_wins_over_a_stored_one_and_a_duplicate_in_the_batch(db):
+def test_in_one_insert_the_first_verdict_wins_over_a_stored_one_and_a_duplicate_in_the_batch(db):
     repo = VerdictRepository(db)
     repo.ensure_indexes()
     repo.save_many([verdict("old", "verified", event="e0")])
@@ -43,6 +44,6 @@ def test_in_one_bulk_write_the_first_verdict_wins_over_a_stored_one_and_a_duplic
     assert [(s["tenant"], s["credential_id"], s["report"]["verdict"], s["source_event_id"]) for s in stored] == [
         ("t1", "new", "verified", "e1"), ("t1", "old", "verified", "e0"), ("t1", "new", "verified", "e1"),
         ("t2", "other", "failed", "e1")]
-    # One upsert for the batch, and one read of the verdicts that were already there (one tenant's).
-    assert operations() - before == Counter({"update": 1, "find": 1})
+    # One insert for the batch, and one read of the verdicts that were already there (one tenant's).
+    assert operations() - before == Counter({"insert": 1, "find": 1})
     assert db["verdicts"].count_documents({}) == 3
