@@ -71,3 +71,25 @@ def insert_new(collection: Collection, docs: list[dict]) -> Insertion:
                 refused[error["index"]] = OperationFailure(error.get("errmsg", "write refused"), error.get("code"))
         return Insertion(frozenset(duplicates), refused)
     return Insertion(frozenset(), {})
+
+
+# What each update operator leaves in a document that did not exist: the operand's value.
+_ON_A_NEW_DOCUMENT = ("$set", "$setOnInsert", "$inc", "$min", "$max")
+
+
+def upserted_document(key: dict, update: dict) -> dict:
+    """The document an upsert of `update` over `key` creates when nothing matches: the key's equality fields, then
+    each operator's fields (dotted names as nested documents). Only operators whose effect on a missing field is
+    its operand; any other is refused rather than guessed."""
+    unknown = set(update) - set(_ON_A_NEW_DOCUMENT)
+    if unknown:
+        raise ValueError(f"no new-document rule for {sorted(unknown)}")
+    doc: dict = {k: v for k, v in key.items() if not isinstance(v, dict)}
+    for operator in _ON_A_NEW_DOCUMENT:
+        for path, value in update.get(operator, {}).items():
+            *parents, leaf = path.split(".")
+            target = doc
+            for part in parents:
+                target = target.setdefault(part, {})
+            target[leaf] = value
+    return doc

@@ -13,6 +13,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from shared import mongo
 from shared.events import derive_id
 from shared.mongo import due_by
 
@@ -252,10 +253,10 @@ class MatchingRepository:
         """A batch's record_evidence, record_application and touch_application, in order: one bulk write per
         collection (evidence first, so every application read after it sees its evidence)."""
         for name in ("evidence", "applications"):
-            ops = [UpdateOne(*_INPUT_UPDATES[w.method](*w.args, **w.kwargs), upsert=True)
-                   for w in writes if _INPUT_COLLECTION[w.method] == name]
-            if ops:
-                _bulk_upsert(getattr(self, name), ops)
+            upserts = [(*_INPUT_UPDATES[w.method](*w.args, **w.kwargs), w.method != "touch_application")
+                       for w in writes if _INPUT_COLLECTION[w.method] == name]
+            if upserts:
+                _insert_then_upsert(getattr(self, name), upserts)
 
     def applications_by_id(self, tenant: str, application_ids: list[str]) -> dict[str, dict]:
         found = self.applications.find({"tenant": tenant, "application_id": {"$in": sorted(set(application_ids))}},
@@ -584,6 +585,29 @@ _INPUT_UPDATES: dict[str, Callable[..., tuple[dict, dict]]] = {
     "record_evidence": _evidence_record}
 _INPUT_COLLECTION = {"record_application": "applications", "touch_application": "applications",
                      "record_evidence": "evidence"}
+
+
+def _insert_then_upsert(collection: Collection, upserts: list[tuple[dict, dict, bool]]) -> None:
+    """Applies (key, update, likely new) upserts in order, most of them as inserts: the first write of each key in
+    the batch, if it is likely new, is tried as an insert of the document its upsert would create, and what is left
+    (later writes of a key, first writes not likely new, and those whose key was already stored, as the unique key
+    says) goes as upserts, in order, after it. The outcome is the upserts' own; on secantusdb an insert costs half an
+    upsert or less (docs/performance.md), and a verdict's evidence and an application's record are mostly new, while
+    an application's touch (a verdict for it arrived) almost never is, so it is not tried."""
+    first: dict[tuple, int] = {}
+    for i, (key, _, _) in enumerate(upserts):
+        first.setdefault(tuple(sorted(key.items())), i)
+    tried = sorted(i for i in first.values() if upserts[i][2])
+    if not tried:
+        _bulk_upsert(collection, [UpdateOne(key, update, upsert=True) for key, update, _ in upserts])
+        return
+    insertion = mongo.insert_new(collection, [mongo.upserted_document(*upserts[i][:2]) for i in tried])
+    if insertion.refused:
+        raise next(iter(insertion.refused.values()))
+    inserted = {tried[j] for j in range(len(tried)) if j not in insertion.duplicates}
+    rest = [UpdateOne(key, update, upsert=True) for i, (key, update, _) in enumerate(upserts) if i not in inserted]
+    if rest:
+        _bulk_upsert(collection, rest)
 
 
 def _bulk_upsert(collection: Collection, ops: list[UpdateOne]) -> None:

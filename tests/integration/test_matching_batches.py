@@ -137,10 +137,11 @@ def test_a_score_another_writer_changed_after_the_batch_read_it_is_left_to_the_n
         handle_credential_verified(verified(tenant, app_id), repo=repo, rescores=rescores)
     before = operations()
     assert rescores.flush() == 2
-    # Two bulk writes of inputs, the other writer's swap and the batch's one bulk swap; a2's mark is the batch's one
-    # announcement insert; a1's retry finds the newer score and writes nothing.
+    # The new evidence is one insert, the applications' touches one bulk upsert; the other writer's swap and the
+    # batch's one bulk swap; a2's mark is the batch's one announcement insert; a1's retry finds the newer score and
+    # writes nothing.
     spent = operations() - before
-    assert (spent["update"], spent["insert"]) == (4, 1)
+    assert (spent["update"], spent["insert"]) == (3, 2)
     assert [[e.payload["application_id"] for e in call] for call in outbox.calls] == [["a2"]]
     assert (repo.latest_score(tenant, "a1")["input_revision"], repo.latest_score(tenant, "a1")["score"]) == (10, 42)
     assert repo.latest_score(tenant, "a2")["score"] == 100
@@ -157,7 +158,7 @@ def test_a_score_that_announces_nothing_is_written_already_marked_and_costs_no_s
     rescores.flush()
     spent = operations() - before
     assert outbox.calls == []
-    assert (spent["insert"], spent["update"]) == (1, 1)  # the scores' insert and the applications' upsert: no mark
+    assert (spent["insert"], spent["update"]) == (2, 0)  # the applications' insert and the scores': no mark
     for app_id in apps:
         score = repo.latest_score(tenant, app_id, settled=True)
         assert score["status"] == "pending" and score["pending_publish"] is False
@@ -169,9 +170,9 @@ def test_a_score_that_announces_nothing_is_written_already_marked_and_costs_no_s
     rescores.flush()
     spent = operations() - before
     [published] = outbox.calls
-    # The evidence and the bumps (one bulk each) and the swap; after the publish, one insert marks all ten (the
-    # batch's announcement) instead of an update of each score.
-    assert len(published) == 10 and (spent["update"], spent["insert"]) == (3, 1)
+    # The new evidence (one insert), the bumps (one bulk) and the swap; after the publish, one insert marks all ten
+    # (the batch's announcement) instead of an update of each score.
+    assert len(published) == 10 and (spent["update"], spent["insert"]) == (2, 2)
     for app_id in apps:
         score = repo.latest_score(tenant, app_id, settled=True)
         assert score["status"] == "scored" and score["pending_publish"] is False
