@@ -10,7 +10,8 @@ For each offered rate it prints: offered | accepted | drained | 202 -> complete 
 late the sender itself was, the answers other than 202, how many were wrong, when each partition finished, and,
 if the services export credbridge_mongo_operations_total, MongoDB operations per application. `--stored N,...`
 then seeds that many applications (clones of one real application's documents, inserted with insert_many) and runs
-at 10/s on top of them.
+at 10/s on top of them. `--cpu` adds each process's CPU per complete application, `--py-spy` py-spy's samples of
+each Python process (bench/cpuprofile.py), `--replicas verification-worker=2` more processes of a Kafka worker.
 
 Starts its own Apache Kafka, secantusdb and the services on free ports. Prints figures; asserts nothing. The
 default run takes under two minutes; the issue's figures: `--seconds 60 --drain 300 --stored 0,10000,100000`.
@@ -385,6 +386,8 @@ def main() -> None:
     ap.add_argument("--py-spy", action="store_true",
                     help="also record every Python process with py-spy during each run and print where its samples "
                          "fall (implies --cpu)")
+    ap.add_argument("--replicas", default="", help="e.g. verification-worker=2,matching-worker=2: processes of a "
+                    "Kafka worker in its consumer group (each topic has as many partitions as settings say)")
     args = ap.parse_args()
     args.cpu = args.cpu or args.py_spy
     workdir = Path(tempfile.mkdtemp(prefix="credbridge-openloop-"))
@@ -418,6 +421,9 @@ def main() -> None:
                    RATE_LIMIT_API_PER_MINUTE="0")  # and the bench reads every application's score (429s were missed scores)
         ports = stack.Ports(**{f: stack.free_port() for f in stack.Ports.__dataclass_fields__})
         services = stack.Services(env=env, ports=ports, log_dir=workdir / "services").start()
+        for name, count in (spec.split("=") for spec in args.replicas.split(",") if spec):
+            for replica in range(1, int(count)):
+                services.start_replica(name, replica)
         bench = Bench(settings=settings, ports=ports, tenant=tenant, secret=secret, api_key=api_key, mint=mint,
                       partitions=settings.kafka_topic_partitions)
         requests.put(f"http://127.0.0.1:{ports.matching}/v1/roles/{ROLE}", headers=bench.auth, timeout=10,
