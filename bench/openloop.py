@@ -434,13 +434,12 @@ def main() -> None:
         print(f"machine: {os.cpu_count()} cores (shared); {args.seconds:.0f} s per rate, drain up to {args.drain:.0f} s")
         print("| offered | accepted | drained | 202 → complete p50 / p99 | webhook p50 / p99 |\n|---|---|---|---|---|",
               flush=True)
-        roots = {**{name: proc.pid for name, proc in services.procs.items()}, "kafka": kafka.proc.pid,
-                 "secantusdb": db_server.proc.pid, "bench (the ATS and the score reads)": os.getpid()}
+        python = {**{name: proc.pid for name, proc in services.procs.items()}, "secantusdb": db_server.proc.pid}
+        roots = {**python, "kafka": kafka.proc.pid, "bench (the ATS and the score reads)": os.getpid()}
         runs, profiles = [], []
         for rate in [int(r) for r in args.rates.split(",") if r]:
             pipeline._drain(settings, cap_s=args.drain)  # a backlog left from the last rate: its notes show it
-            spy = cpuprofile.Spy({k: v for k, v in roots.items() if k not in ("kafka", "bench (the ATS and the score "
-                                  "reads)")}, workdir / f"py-spy-{rate}").start() if args.py_spy else None
+            spy = cpuprofile.Spy(python, workdir / f"py-spy-{rate}").start() if args.py_spy else None
             measured = {**roots, "py-spy (the profiler)": spy.pids()} if spy is not None else roots
             minted = bench.applications(rate, seconds=args.seconds)
             before, cpu_before, started = db_reading(), cpuprofile.reading(measured) if args.cpu else {}, \

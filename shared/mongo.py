@@ -51,10 +51,16 @@ class Insertion:
     duplicates: frozenset[int]
     refused: dict[int, OperationFailure]
 
+    def raise_refused(self) -> None:
+        """For a caller whose documents must all be stored or already there: the first other refusal, raised."""
+        if self.refused:
+            raise next(iter(self.refused.values()))
+
 
 def insert_new(collection: Collection, docs: list[dict]) -> Insertion:
     """Inserts documents in one unordered insert_many; the first write of a unique key wins, as with a
-    `$setOnInsert` upsert, at the cost of an insert (on secantusdb an upsert costs 3-5 times as much: docs/performance.md).
+    `$setOnInsert` upsert, at the cost of an insert (on secantusdb an upserted document costs 2-3 times an inserted one:
+    docs/performance.md).
 
     The caller's documents are not changed (insert_many would give them an `_id`).
     """

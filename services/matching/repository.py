@@ -22,7 +22,6 @@ HISTORY_LENGTH = 5  # previous scores kept on a score document, newest last
 ANNOUNCEMENT_RETENTION_S = 30 * 24 * 3600
 UNREAD = object()  # save_score: the current score was not read beforehand
 _NO_ID = {"_id": False}
-_DUPLICATE_KEY = 11000
 # One score per (tenant, application, role).
 _SCORE_KEY = [("tenant", ASCENDING), ("application_id", ASCENDING), ("role_id", ASCENDING)]
 
@@ -285,16 +284,9 @@ class MatchingRepository:
     def insert_scores(self, docs: list[dict]) -> list[tuple[str, str]]:
         """Inserts first scores (each with its _id) in one round trip; returns the (tenant, application_id) of those
         another writer inserted first (the unique key refused them), for the caller to score again."""
-        if not docs:
-            return []
-        try:
-            self.scores.insert_many(docs, ordered=False)
-            return []
-        except BulkWriteError as exc:
-            errors = exc.details.get("writeErrors", [])
-            if any(e.get("code") != _DUPLICATE_KEY for e in errors):
-                raise
-            return [(docs[e["index"]]["tenant"], docs[e["index"]]["application_id"]) for e in errors]
+        insertion = mongo.insert_new(self.scores, docs)
+        insertion.raise_refused()
+        return [(docs[i]["tenant"], docs[i]["application_id"]) for i in sorted(insertion.duplicates)]
 
     def replace_scores(self, replacements: list[tuple[dict, dict]]) -> list[tuple[str, str]]:
         """save_score's compare-and-swap for each (score, stored score as read, with its _id; ranked_at set), in one
@@ -520,7 +512,7 @@ class MatchingRepository:
             modified = self.scores.bulk_write([w.op() for w in writes], ordered=False).modified_count
         except BulkWriteError as exc:
             errors = exc.details.get("writeErrors", [])
-            if any(e.get("code") != _DUPLICATE_KEY for e in errors):
+            if any(e.get("code") != mongo.DUPLICATE_KEY for e in errors):
                 raise
             lost = {writes[e["index"]].index for e in errors}  # a concurrent first write: compare against it
             modified = exc.details.get("nModified", 0)
@@ -598,12 +590,8 @@ def _insert_then_upsert(collection: Collection, upserts: list[tuple[dict, dict, 
     for i, (key, _, _) in enumerate(upserts):
         first.setdefault(tuple(sorted(key.items())), i)
     tried = sorted(i for i in first.values() if upserts[i][2])
-    if not tried:
-        _bulk_upsert(collection, [UpdateOne(key, update, upsert=True) for key, update, _ in upserts])
-        return
     insertion = mongo.insert_new(collection, [mongo.upserted_document(*upserts[i][:2]) for i in tried])
-    if insertion.refused:
-        raise next(iter(insertion.refused.values()))
+    insertion.raise_refused()
     inserted = {tried[j] for j in range(len(tried)) if j not in insertion.duplicates}
     rest = [UpdateOne(key, update, upsert=True) for i, (key, update, _) in enumerate(upserts) if i not in inserted]
     if rest:
@@ -620,7 +608,7 @@ def _bulk_upsert(collection: Collection, ops: list[UpdateOne]) -> None:
             return
         except BulkWriteError as exc:
             errors = exc.details.get("writeErrors", [])
-            if not errors or errors[0].get("code") != _DUPLICATE_KEY:
+            if not errors or errors[0].get("code") != mongo.DUPLICATE_KEY:
                 raise
             failed = errors[0]["index"]
             collection.bulk_write([ops[failed]], ordered=True)

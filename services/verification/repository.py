@@ -70,8 +70,7 @@ class VerdictRepository:
         now = _now()
         docs = [v.document(now) for v in verdicts]
         insertion = mongo.insert_new(self.verdicts, docs)
-        if insertion.refused:
-            raise next(iter(insertion.refused.values()))
+        insertion.raise_refused()
         lost = {(d["tenant"], d["credential_id"]) for i, d in enumerate(docs) if i in insertion.duplicates}
         stored = self._get_many(lost)
         if len(stored) < len(lost):  # verdicts are never deleted: an upsert not read back is the server's fault
