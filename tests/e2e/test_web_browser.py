@@ -33,9 +33,9 @@ if CHROMIUM is None or CHROMEDRIVER is None:
                 "apt-get install chromium chromium-driver)", allow_module_level=True)
 
 from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
-from selenium.webdriver.support import expected_conditions  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 
@@ -96,7 +96,22 @@ def press(driver, xpath: str, *, keys: str | None = None) -> None:
     old = driver.find_element(By.TAG_NAME, "html")
     element = driver.find_element(By.XPATH, xpath)
     element.send_keys(keys) if keys else element.click()
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(old))
+    WebDriverWait(driver, 15).until(lambda _: replaced(old))
+
+
+def replaced(old) -> bool:
+    """Whether the page `old` (its html element) belongs to was replaced. Selenium's staleness_of counts only a
+    stale-element error; chromedriver sometimes answers for a node of a page mid-replacement with an "unknown error"
+    saying the node "does not belong to the document", which means the same and must not fail the test."""
+    try:
+        old.is_enabled()
+        return False
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as exc:
+        if "does not belong to the document" in (exc.msg or ""):
+            return True
+        raise
 
 
 def fill(driver, field_id: str, value: str) -> None:
