@@ -13,8 +13,10 @@ then seeds that many applications (clones of one real application's documents, i
 at 10/s on top of them. `--cpu` adds each process's CPU per complete application, `--py-spy` py-spy's samples of
 each Python process (bench/cpuprofile.py), `--replicas verification-worker=2` more processes of a Kafka worker.
 
-Starts its own Apache Kafka, secantusdb and the services on free ports. Prints figures; asserts nothing. The
-default run takes under two minutes; the issue's figures: `--seconds 60 --drain 300 --stored 0,10000,100000`.
+Starts its own Apache Kafka, secantusdb and the services on free ports, and runs 15 s of untimed load at 10/s
+first (`--warmup`), printing its row: a broker just started is cold for its first seconds of load (its JVM has not
+compiled its hot paths), which is what the row of a first rate measured without it shows. Prints figures; asserts
+nothing. The default run takes under two minutes; the issue's figures: `--seconds 60 --drain 300 --stored 0,10000,100000`.
 """
 from __future__ import annotations
 
@@ -378,6 +380,10 @@ def main() -> None:
     ap.add_argument("--drain", type=float, default=20, help="how long to wait for complete scores after the last send")
     ap.add_argument("--stored", default="", help="e.g. 0,10000,100000: applications stored before a 10/s run")
     ap.add_argument("--stored-rate", type=int, default=10)
+    ap.add_argument("--warmup", type=float, default=15,
+                    help="seconds of untimed load at 10/s before the first rate, its row printed as the warm-up's: the "
+                         "broker's JVM compiles its hot paths in its first seconds of load, so a rate run right after "
+                         "start measures a cold broker (0: no warm-up beyond one application per worker)")
     ap.add_argument("--db-profile", action="store_true",
                     help="run the database under bench/dbprofile.py and print its CPU per application by command and "
                          "collection after each run (the bench's own score reads included)")
@@ -431,6 +437,10 @@ def main() -> None:
         warm = bench.run(1, seconds=2, drain_s=120)  # every worker joined and warm before anything is timed
         print(f"warm-up: {len(warm.complete_at)} of {warm.offered} complete, wrong {len(warm.wrong)} "
               f"{list(warm.wrong.values())[:1]}", flush=True)
+        if args.warmup > 0:
+            cold = bench.run(10, seconds=args.warmup, drain_s=args.drain)
+            print(f"warm-up at 10/s for {args.warmup:.0f} s, untimed (a cold broker): {cold.row()}; "
+                  f"complete {len(cold.complete_at)} of {len(cold.sent_at)}, wrong {len(cold.wrong)}", flush=True)
         print(f"machine: {os.cpu_count()} cores (shared); {args.seconds:.0f} s per rate, drain up to {args.drain:.0f} s")
         print("| offered | accepted | drained | 202 → complete p50 / p99 | webhook p50 / p99 |\n|---|---|---|---|---|",
               flush=True)
