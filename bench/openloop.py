@@ -14,8 +14,9 @@ at 10/s on top of them. `--cpu` adds each process's CPU per complete application
 each Python process (bench/cpuprofile.py), `--replicas verification-worker=2` more processes of a Kafka worker.
 
 Starts its own Apache Kafka, secantusdb and the services on free ports, and runs 15 s of untimed load at 10/s
-first (`--warmup`), printing its row: a broker just started is cold for its first seconds of load (its JVM has not
-compiled its hot paths), which is what the row of a first rate measured without it shows. Prints figures; asserts
+first (`--warmup`), printing its row: a pipeline just started is cold for its first seconds of load, the broker most (0.47 of a core
+at 10/s in its first 12 s, 0.21-0.25 after: its JVM compiling its hot paths, presumably), and a first rate measured
+without it shows that instead of the steady state. Prints figures; asserts
 nothing. The default run takes under two minutes; the issue's figures: `--seconds 60 --drain 300 --stored 0,10000,100000`.
 """
 from __future__ import annotations
@@ -381,9 +382,9 @@ def main() -> None:
     ap.add_argument("--stored", default="", help="e.g. 0,10000,100000: applications stored before a 10/s run")
     ap.add_argument("--stored-rate", type=int, default=10)
     ap.add_argument("--warmup", type=float, default=15,
-                    help="seconds of untimed load at 10/s before the first rate, its row printed as the warm-up's: the "
-                         "broker's JVM compiles its hot paths in its first seconds of load, so a rate run right after "
-                         "start measures a cold broker (0: no warm-up beyond one application per worker)")
+                    help="seconds of untimed load at 10/s before the first rate, its row printed as the warm-up's: a rate "
+                         "run right after start measures a cold broker (0: no warm-up beyond one application per "
+                         "worker)")
     ap.add_argument("--db-profile", action="store_true",
                     help="run the database under bench/dbprofile.py and print its CPU per application by command and "
                          "collection after each run (the bench's own score reads included)")
