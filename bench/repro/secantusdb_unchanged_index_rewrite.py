@@ -1,0 +1,55 @@
+"""Reproduction: secantusdb 0.7.0b3 rewrites every index entry of a document on any update.
+
+An update that changes only a field no index covers leaves MongoDB's indexes alone (it writes an index only where
+the document's key in it changed; documented behaviour, not measured here: no mongod on this machine). secantusdb's update (`Storage._update_chunk`) deletes all of the document's index entries
+and writes them again, so the server CPU of `{$set: {unindexed: ...}}` grows with the number of secondary indexes
+on the collection, by about as much per index as an insert pays for writing it. Every command also re-reads the
+collection's index catalog from WiredTiger (`Storage._iter_indexes` was 23% of the server's py-spy samples in
+bench/openloop.py at 100/s). credbridge's score documents carry five secondary indexes, each needed by a read;
+this is not worked around in application code. Run: .venv/bin/python bench/repro/secantusdb_unchanged_index_rewrite.py
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "deploy" / "local"))
+import stack  # noqa: E402
+from pymongo import ASCENDING, MongoClient  # noqa: E402
+
+COUNT = 2_000
+
+
+def server_cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def main() -> None:
+    server = stack.MongoServer(port=stack.free_port(), storage=":memory:", log_dir=Path(tempfile.mkdtemp())).start()
+    assert server.proc is not None
+    try:
+        db = MongoClient(server.uri).repro
+        print(f"server CPU per command, {COUNT:,} documents each, secondary indexes on fields f0..fN:")
+        for indexes in (0, 2, 5, 10):
+            coll = db[f"indexes_{indexes}"]
+            for i in range(indexes):
+                coll.create_index([(f"f{i}", ASCENDING)])
+            costs = []
+            for run in (lambda i: coll.insert_one({"_id": i, **{f"f{j}": j for j in range(10)}}),
+                        lambda i: coll.update_one({"_id": i}, {"$set": {"unindexed": i}})):
+                before = server_cpu_s(server.proc.pid)
+                for i in range(COUNT):
+                    run(i)
+                costs.append((server_cpu_s(server.proc.pid) - before) / COUNT * 1000)
+            print(f"  {indexes:>2} indexes: insert {costs[0]:.3f} ms; update of an unindexed field {costs[1]:.3f} ms")
+        print("MongoDB touches an index on update only where the document's key in it changed, so its second column "
+              "should not grow with the indexes (not measured: no mongod on this machine).")
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
