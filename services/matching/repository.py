@@ -222,11 +222,22 @@ class MatchingRepository:
         return self.applications.find_one({"tenant": tenant, "application_id": application_id}, _NO_ID)
 
     def applications_for_jobs(self, tenant: str, job_ids: list[str], *, after: str, limit: int) -> list[str]:
-        docs = self.applications.find(_jobs_filter(tenant, job_ids, after), {"_id": False, "application_id": True})
-        return [d["application_id"] for d in docs.sort("application_id", ASCENDING).limit(limit)]
+        """The first `limit` ids after `after`, in id order, of the tenant's applications to any of these jobs.
+
+        One read per job, each an equality on job_id and a range on application_id in the (tenant, job_id,
+        application_id) index, merged here (an application has one job, so the pages are disjoint; str order is
+        the server's binary order of UTF-8). A $in on job_id beside the range would be one read, but secantusdb
+        plans it as a scan of every tenant's applications (bench/repro/secantusdb_in_beside_range_collscan.py:
+        87 ms a batch beside 100,000 others, against 4.9 ms)."""
+        ids: list[str] = []
+        for job_id in dict.fromkeys(job_ids):
+            docs = self.applications.find(_job_filter(tenant, job_id, after), {"_id": False, "application_id": True})
+            ids += [d["application_id"] for d in docs.sort("application_id", ASCENDING).limit(limit)]
+        return sorted(ids)[:limit]
 
     def count_applications_for_jobs(self, tenant: str, job_ids: list[str], *, after: str) -> int:
-        return self.applications.count_documents(_jobs_filter(tenant, job_ids, after))
+        return sum(self.applications.count_documents(_job_filter(tenant, job_id, after))
+                   for job_id in dict.fromkeys(job_ids))
 
     # --- evidence ----------------------------------------------------------------------------
     def record_evidence(self, tenant: str, credential_id: str, *, application_id: str, candidate_id: str,
@@ -635,8 +646,8 @@ def _pending_coverage(role: dict) -> list[str]:
     return own + (plan.get("job_ids", []) if plan.get("active") else [])
 
 
-def _jobs_filter(tenant: str, job_ids: list[str], after: str) -> dict:
-    return {"tenant": tenant, "job_id": {"$in": list(job_ids)}, "application_id": {"$gt": after}}
+def _job_filter(tenant: str, job_id: str, after: str) -> dict:
+    return {"tenant": tenant, "job_id": job_id, "application_id": {"$gt": after}}
 
 
 def _replacement(doc: dict, current: dict, current_id: object) -> tuple[dict, dict]:

@@ -158,3 +158,52 @@ def test_scores_that_did_not_change_are_stored_marked_in_the_same_write_and_not_
     assert commands.names.count("update") == 2  # the bump and the scores' bulk write: no marks after it
     assert all(d["pending_publish"] is False and d["published_fingerprint"] == d["fingerprint"]
                for d in stored(repo).values())
+
+
+class ApplicationReads(monitoring.CommandListener):
+    """The filters of the reads of `applications` (finds and counts)."""
+
+    def __init__(self):
+        self.filters: list[dict] = []
+
+    def started(self, event):
+        if event.command_name in ("find", "aggregate") and event.command.get(event.command_name) == "applications":
+            self.filters.append(event.command.get("filter")
+                                or next((s["$match"] for s in event.command.get("pipeline", []) if "$match" in s), {}))
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+def test_the_walk_goes_through_a_roles_jobs_in_id_order_reading_only_their_applications(servers, settings):
+    reads = ApplicationReads()
+    client = MongoClient(servers.mongo.uri, tz_aware=True, event_listeners=[reads])
+    repo = MatchingRepository(client[settings.mongo_db])
+    repo.ensure_indexes()
+    try:
+        # Two jobs of the role, interleaved in id order; another tenant's applications to the same job id, and this
+        # tenant's to another job: 50 of the 290 applications are the role's.
+        ours = {f"app-{i:03d}": "job-a" if i % 3 else "job-b" for i in range(50)}
+        repo.applications.insert_many(
+            [{"tenant": "t1", "application_id": a, "job_id": job} for a, job in ours.items()]
+            + [{"tenant": "t2", "application_id": f"app-{i:03d}", "job_id": "job-a"} for i in range(200)]
+            + [{"tenant": "t1", "application_id": f"app-{i:03d}", "job_id": "job-c"} for i in range(50, 90)])
+        assert repo.count_applications_for_jobs("t1", ["job-b", "job-a"], after="app-010") == 39
+        walked, cursor = [], ""
+        while batch := repo.applications_for_jobs("t1", ["job-b", "job-a", "job-a"], after=cursor, limit=7):
+            walked += batch
+            cursor = batch[-1]
+        assert walked == sorted(ours)
+        # Each read is a range of one job's index entries: on secantusdb a $in on job_id beside the range read
+        # every application of every tenant (bench/repro/secantusdb_in_beside_range_collscan.py).
+        assert reads.filters and all(isinstance(f["job_id"], str) for f in reads.filters), reads.filters
+        for f in reads.filters:
+            stats = client[settings.mongo_db].command("explain", {"find": "applications", "filter": f},
+                                                      verbosity="executionStats")["executionStats"]
+            assert stats["totalDocsExamined"] <= sum(1 for job in ours.values() if job == f["job_id"]), (f, stats)
+    finally:
+        client.drop_database(settings.mongo_db)
+        client.close()
