@@ -1,6 +1,7 @@
 """The matching service's MongoDB collections (roles, applications, evidence, scores) behind named methods."""
 from __future__ import annotations
 
+import contextlib
 import copy
 import uuid
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, InsertOne, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from shared import mongo
 from shared.events import derive_id
@@ -24,6 +25,23 @@ UNREAD = object()  # save_score: the current score was not read beforehand
 _NO_ID = {"_id": False}
 # One score per (tenant, application, role).
 _SCORE_KEY = [("tenant", ASCENDING), ("application_id", ASCENDING), ("role_id", ASCENDING)]
+_OLD_WALK_INDEX = "tenant_1_job_id_1_application_id_1"
+WALK_WINDOW_S = 3600.0  # a new walk's first window, in seconds of ObjectId time; each page refits it
+WALK_WINDOW_MAX_S = 400 * 86400.0
+_OID_PER_S = 1 << 64  # an ObjectId is 4 bytes of seconds, then 8 bytes: 2**64 numbers to a second
+_OID_UNIT_S = 1 / _OID_PER_S
+_OID_MAX = (1 << 96) - 1
+WALK_PROBES = 16  # empty windows one page looks through (doubling each) before it hands back
+
+
+@dataclass(frozen=True)
+class WalkPage:
+    """A page of a re-scoring walk: the application ids, the position after them and the window to read next
+    (for advance_rescoring), and whether the walk had nothing left to give."""
+    application_ids: list[str]
+    after: str
+    window_s: float
+    exhausted: bool
 
 
 @dataclass(frozen=True)
@@ -58,7 +76,11 @@ class MatchingRepository:
         self.roles.create_index([("tenant", ASCENDING), ("job_ids", ASCENDING)])
         self.roles.create_index([("rescoring.active", ASCENDING)])
         self.applications.create_index([("tenant", ASCENDING), ("application_id", ASCENDING)], unique=True)
-        self.applications.create_index([("tenant", ASCENDING), ("job_id", ASCENDING), ("application_id", ASCENDING)])
+        # The re-scoring walk's windows of a job's applications by when they were stored (walk_applications).
+        self.applications.create_index([("tenant", ASCENDING), ("job_id", ASCENDING), ("_id", ASCENDING)])
+        if _OLD_WALK_INDEX in self.applications.index_information():  # the walk by application id, before
+            with contextlib.suppress(OperationFailure):  # another process dropped it first
+                self.applications.drop_index(_OLD_WALK_INDEX)
         self.evidence.create_index([("tenant", ASCENDING), ("credential_id", ASCENDING)], unique=True)
         self.evidence.create_index([("tenant", ASCENDING), ("application_id", ASCENDING)])
         # Also serves GET score by (tenant, application_id) through its prefix.
@@ -151,11 +173,11 @@ class MatchingRepository:
         return [(d["tenant"], d["role_id"]) for d in docs.limit(limit)]
 
     def advance_rescoring(self, tenant: str, role_id: str, *, revision: int, cursor: str, new_cursor: str,
-                          done: int) -> bool:
+                          done: int, window_s: float = WALK_WINDOW_S) -> bool:
         """Moves the role's re-scoring cursor on, unless the role changed or another worker moved it first."""
         result = self.roles.update_one(
             {"tenant": tenant, "role_id": role_id, "revision": revision, "rescoring.cursor": cursor},
-            {"$set": {"rescoring.cursor": new_cursor}, "$inc": {"rescoring.done": done}})
+            {"$set": {"rescoring.cursor": new_cursor, "rescoring.window_s": window_s}, "$inc": {"rescoring.done": done}})
         return result.modified_count == 1
 
     def finish_rescoring(self, tenant: str, role_id: str, *, revision: int, cursor: str) -> bool:
@@ -221,22 +243,55 @@ class MatchingRepository:
     def get_application(self, tenant: str, application_id: str) -> dict | None:
         return self.applications.find_one({"tenant": tenant, "application_id": application_id}, _NO_ID)
 
-    def applications_for_jobs(self, tenant: str, job_ids: list[str], *, after: str, limit: int) -> list[str]:
-        """The first `limit` ids after `after`, in id order, of the tenant's applications to any of these jobs.
+    def walk_applications(self, tenant: str, job_ids: list[str], *, after: str, window_s: float, limit: int,
+                          until: datetime) -> WalkPage:
+        """The next page of the re-scoring walk through the tenant's applications to any of these jobs: at most
+        `limit` ids, in the order the applications were stored (their ObjectId), after the position `after`
+        ("" for the start).
 
-        One read per job, each an equality on job_id and a range on application_id in the (tenant, job_id,
-        application_id) index, merged here (an application has one job, so the pages are disjoint; str order is
-        the server's binary order of UTF-8). A $in on job_id beside the range would be one read, but secantusdb
-        plans it as a scan of every tenant's applications (bench/repro/secantusdb_in_beside_range_collscan.py:
-        87 ms a batch beside 100,000 others, against 4.9 ms)."""
-        ids: list[str] = []
-        for job_id in dict.fromkeys(job_ids):
-            docs = self.applications.find(_job_filter(tenant, job_id, after), {"_id": False, "application_id": True})
-            ids += [d["application_id"] for d in docs.sort("application_id", ASCENDING).limit(limit)]
-        return sorted(ids)[:limit]
+        Each read is a window of ObjectIds bounded at both ends, on the (tenant, job_id, _id) index, one read per
+        job (an equality: secantusdb plans a $in beside a range as a collection scan,
+        bench/repro/secantusdb_in_beside_range_collscan.py). A window is a span of ObjectIds read as 96-bit numbers,
+        measured in seconds of their timestamp, and it adapts to hold about a page: a full page's window shrinks to
+        the span the page took (below a second too: ids stored in one second by one client differ in their
+        counter), a page that emptied its window doubles it. So a page costs about a page on any server, where the
+        open range `application_id > cursor` made secantusdb read the rest of the role's applications for every
+        page (bench/repro/secantusdb_sort_limit.py), the square of the role's size for a whole walk. The window
+        that reaches `until` is left open above, so what was stored meanwhile is walked too."""
+        start = _walk_start(after)
+        if start is None:
+            firsts = [d["_id"] for job_id in dict.fromkeys(job_ids) for d in self.applications.find(
+                {"tenant": tenant, "job_id": job_id}, {"_id": True}).sort("_id", ASCENDING).limit(1)]
+            if not firsts:
+                return WalkPage([], after, window_s, exhausted=True)
+            start = _oid_number(min(firsts)) - 1
+        end = _oid_number(ObjectId.from_datetime(until))
+        window = max(min(window_s, WALK_WINDOW_MAX_S), _OID_UNIT_S)
+        for _probe in range(WALK_PROBES):
+            upper = start + max(int(window * _OID_PER_S), 1)
+            last = upper >= end
+            span: dict = {"$gt": _oid(start)} if last else {"$gt": _oid(start), "$lt": _oid(upper)}
+            rows = sorted((d["_id"], d["application_id"]) for job_id in dict.fromkeys(job_ids)
+                          for d in self.applications.find({"tenant": tenant, "job_id": job_id, "_id": span},
+                                                          {"_id": True, "application_id": True})
+                          .sort("_id", ASCENDING).limit(limit))
+            if len(rows) >= limit:  # the window held a page or more: take a page, and fit the window to it
+                page = rows[:limit]
+                spanned = _oid_number(page[-1][0]) - start
+                return WalkPage([a for _, a in page], str(page[-1][0]), spanned / _OID_PER_S, exhausted=False)
+            if last:  # everything stored up to the read is walked
+                ids = [a for _, a in rows]
+                return WalkPage(ids, str(rows[-1][0]) if rows else str(_oid(start)), window, exhausted=not ids)
+            start, window = upper - 1, min(window * 2, WALK_WINDOW_MAX_S)
+            if rows:
+                return WalkPage([a for _, a in rows], str(_oid(start)), window, exhausted=False)
+        return WalkPage([], str(_oid(start)), window, exhausted=False)  # empty windows: the next pass goes on
 
     def count_applications_for_jobs(self, tenant: str, job_ids: list[str], *, after: str) -> int:
-        return sum(self.applications.count_documents(_job_filter(tenant, job_id, after))
+        """How many of the walk's applications are after the position `after` (counted, so it reads them)."""
+        start = _walk_start(after)
+        span = {} if start is None else {"_id": {"$gt": _oid(start)}}
+        return sum(self.applications.count_documents({"tenant": tenant, "job_id": job_id, **span})
                    for job_id in dict.fromkeys(job_ids))
 
     # --- evidence ----------------------------------------------------------------------------
@@ -646,8 +701,19 @@ def _pending_coverage(role: dict) -> list[str]:
     return own + (plan.get("job_ids", []) if plan.get("active") else [])
 
 
-def _job_filter(tenant: str, job_id: str, after: str) -> dict:
-    return {"tenant": tenant, "job_id": job_id, "application_id": {"$gt": after}}
+def _walk_start(after: str) -> int | None:
+    """The exclusive lower bound a walk position names, as a number; None for the start (and for a position stored
+    by the walk by application id before, which is then walked again from the start: re-scoring is idempotent)."""
+    return _oid_number(ObjectId(after)) if ObjectId.is_valid(after) else None
+
+
+def _oid_number(oid: ObjectId) -> int:
+    """An ObjectId as the 96-bit number whose order is the server's order of ObjectIds (bytewise)."""
+    return int.from_bytes(oid.binary, "big")
+
+
+def _oid(number: int) -> ObjectId:
+    return ObjectId(min(max(number, 0), _OID_MAX).to_bytes(12, "big"))
 
 
 def _replacement(doc: dict, current: dict, current_id: object) -> tuple[dict, dict]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from services.matching import metrics
 from services.matching.batch_scoring import rescore_applications
-from services.matching.repository import MatchingRepository
+from services.matching.repository import WALK_WINDOW_S, MatchingRepository
 from services.matching.service import VERIFY_DEADLINE_S, Clock, Publish, utcnow
 
 log = logging.getLogger(__name__)
@@ -33,24 +33,29 @@ def rescore_role(tenant: str, role_id: str, *, repo: MatchingRepository, publish
                  verify_deadline_s: float = VERIFY_DEADLINE_S) -> RescoreProgress:
     """Re-scores the next batch of the role's applications; call again until the progress is complete.
 
-    Applications are walked in id order behind a cursor stored on the role, so progress survives a
-    restart and a PUT mid-way (which resets the cursor) starts the walk over for the new revision.
+    Applications are walked in the order they were stored behind a cursor stored on the role
+    (MatchingRepository.walk_applications), so progress survives a restart and a PUT mid-way (which resets the
+    cursor) starts the walk over for the new revision.
     """
     role = repo.role_for_rescoring(tenant, role_id)
     plan = (role or {}).get("rescoring") or {}
     if role is None or not plan.get("active"):
         return RescoreProgress(done=plan.get("done", 0), complete=True)
     revision, cursor = role["revision"], plan["cursor"]
-    batch = repo.applications_for_jobs(tenant, plan["job_ids"], after=cursor, limit=batch_size)
-    if not batch:
+    page = repo.walk_applications(tenant, plan["job_ids"], after=cursor, window_s=plan.get("window_s", WALK_WINDOW_S),
+                                  limit=batch_size, until=clock())
+    if page.exhausted:
         repo.finish_rescoring(tenant, role_id, revision=revision, cursor=cursor)
         return RescoreProgress(done=plan["done"], complete=True)
+    batch = page.application_ids
     # Applications a handler already scored against this revision need no second pass.
-    current = repo.scored_at_revision(tenant, role_id, application_ids=batch, role_revision=revision)
+    current = repo.scored_at_revision(tenant, role_id, application_ids=batch, role_revision=revision) if batch \
+        else set()
     _rescore(tenant, [a for a in batch if a not in current], repo=repo, publish=publish, clock=clock,
              verify_deadline_s=verify_deadline_s)
     # If the role changed meanwhile this does nothing, and the next pass starts the new plan.
-    repo.advance_rescoring(tenant, role_id, revision=revision, cursor=cursor, new_cursor=batch[-1], done=len(batch))
+    repo.advance_rescoring(tenant, role_id, revision=revision, cursor=cursor, new_cursor=page.after, done=len(batch),
+                           window_s=page.window_s)
     return RescoreProgress(done=plan["done"] + len(batch), complete=False)
 
 

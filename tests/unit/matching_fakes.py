@@ -4,7 +4,7 @@ from __future__ import annotations
 import copy
 from datetime import datetime, timezone
 
-from services.matching.repository import (HISTORY_LENGTH, SaveOutcome, _history_entry, _pending_coverage,
+from services.matching.repository import (HISTORY_LENGTH, SaveOutcome, WalkPage, _history_entry, _pending_coverage,
                                           _rescoring_plan, ranked_at, role_coverage)
 
 
@@ -69,7 +69,7 @@ class FakeMatchingRepository:
     def roles_to_rescore(self, *, limit=100):
         return [k for k, r in self.roles.items() if r["rescoring"]["active"]][:limit]
 
-    def advance_rescoring(self, tenant, role_id, *, revision, cursor, new_cursor, done):
+    def advance_rescoring(self, tenant, role_id, *, revision, cursor, new_cursor, done, window_s=3600):
         role = self.roles.get((tenant, role_id))
         if role is None or role["revision"] != revision or role["rescoring"]["cursor"] != cursor:
             return False
@@ -122,8 +122,10 @@ class FakeMatchingRepository:
     def get_application(self, tenant, application_id):
         return copy.deepcopy(self.applications.get((tenant, application_id)))
 
-    def applications_for_jobs(self, tenant, job_ids, *, after, limit):
-        return self._for_jobs(tenant, job_ids, after)[:limit]
+    def walk_applications(self, tenant, job_ids, *, after, window_s, limit, until):
+        # In application id order, the id itself the position: the windows by storage time are the server's.
+        page = self._for_jobs(tenant, job_ids, after)[:limit]
+        return WalkPage(page, page[-1] if page else after, window_s, exhausted=not page)
 
     def count_applications_for_jobs(self, tenant, job_ids, *, after):
         return len(self._for_jobs(tenant, job_ids, after))
