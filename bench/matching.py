@@ -181,6 +181,19 @@ def time_rescoring(repo: MatchingRepository, *, count: int, role_id: str = RESCO
     return count / elapsed
 
 
+def time_role_change(repo: MatchingRepository, *, count: int, role_id: str = RESCORE_ROLE) -> float:
+    """Re-scorings per second after the role (already walked by time_rescoring) changes: each replaces the score
+    stored before, a compare-and-swap keeping it in the history, where time_rescoring's store first scores."""
+    changed = [*REQUIREMENTS[:2], {"id": "k8s", "competency": "Kubernetes", "importance": "preferred", "weight": 1}]
+    revision = repo.put_role(TENANT, role_id, title="Bench", requirements=changed, job_ids=[])[0]["revision"]
+    started = time.perf_counter()
+    while not rescore_role(TENANT, role_id, repo=repo, publish=lambda events: None).complete:
+        pass
+    elapsed = time.perf_counter() - started
+    assert repo.scores.count_documents({"tenant": TENANT, "role_id": role_id, "role_revision": revision}) == count
+    return count / elapsed
+
+
 def time_pure_scoring(count: int) -> float:
     requirements = service.requirements_of({"requirements": REQUIREMENTS})
     now = datetime.now(timezone.utc)
@@ -231,6 +244,8 @@ def main() -> None:
                       f"first {docs[0]:,}, at cursors {', '.join(f'{d:,}' for d in docs[1:])}")
             print(f"full re-scorings (rescore_role: bump, read, score, store): "
                   f"{time_rescoring(repo, count=args.rescore):8.1f} /s")
+            print(f"  after the role changes again (each replaces the score stored before): "
+                  f"{time_role_change(repo, count=args.rescore):8.1f} /s")
             print(f"  by the worker's re-scoring thread (it rests as long as each pass took): "
                   f"{time_rescoring(repo, count=args.rescore, role_id='job-rescore-thread', thread=True):8.1f} /s")
             print(f"pure scoring (3 requirements, 3 credentials):             {time_pure_scoring(20000):8.1f} /s")
