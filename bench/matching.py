@@ -144,9 +144,11 @@ def examined(repo: MatchingRepository, queries: RecruiterQueries, *, ranks: list
     return counts
 
 
-def time_rescoring(repo: MatchingRepository, *, count: int, role_id: str = RESCORE_ROLE, thread: bool = False) -> float:
+def time_rescoring(repo: MatchingRepository, *, count: int, role_id: str = RESCORE_ROLE, thread: bool = False,
+                   loop_busy: bool = True) -> float:
     """Full re-scorings per second of a role's applications after the role changed: rescorer.rescore_role called
-    back to back, or (`thread`) the matching worker's re-scoring thread, which paces itself (rescorer.REST_RATIO)."""
+    back to back, or (`thread`) the matching worker's re-scoring thread, which paces itself (rescorer.REST_RATIO)
+    while the consumer loop beside it is busy (`loop_busy`) and goes on at once while it is idle."""
     names = ("Python (computer programming)", "SQL", "Agile", "Kubernetes")
     now = datetime.now(timezone.utc)
     evidence, applications = [], []
@@ -167,7 +169,7 @@ def time_rescoring(repo: MatchingRepository, *, count: int, role_id: str = RESCO
     repo.put_role(TENANT, role_id, title="Bench", requirements=REQUIREMENTS, job_ids=[])
     started = time.perf_counter()
     if thread:
-        rescorer = Rescorer(repo=repo, publish=lambda events: None)
+        rescorer = Rescorer(repo=repo, publish=lambda events: None, busy=lambda: loop_busy)
         rescorer.start()
         while repo.roles_to_rescore():
             time.sleep(0.01)
@@ -246,8 +248,10 @@ def main() -> None:
                   f"{time_rescoring(repo, count=args.rescore):8.1f} /s")
             print(f"  after the role changes again (each replaces the score stored before): "
                   f"{time_role_change(repo, count=args.rescore):8.1f} /s")
-            print(f"  by the worker's re-scoring thread (it rests as long as each pass took): "
+            print(f"  by the worker's re-scoring thread, its consumer loop busy (it rests as long as each pass took): "
                   f"{time_rescoring(repo, count=args.rescore, role_id='job-rescore-thread', thread=True):8.1f} /s")
+            print(f"  by the worker's re-scoring thread, its consumer loop idle (no rest): "
+                  f"{time_rescoring(repo, count=args.rescore, role_id='job-rescore-idle', thread=True, loop_busy=False):8.1f} /s")
             print(f"pure scoring (3 requirements, 3 credentials):             {time_pure_scoring(20000):8.1f} /s")
         finally:
             client.close()

@@ -91,11 +91,18 @@ class ConsumerLoop:
         self._stopping = False
         self._pauses = 0  # pauses in a row; reset by the first message handled after them
         self._clock = clock
+        self._in_batch = False
+        self._last_batch_at = float("-inf")
         self._consumer: KafkaConsumer | None = None
         self.membership = Membership(group_id)  # what the worker's /readyz says
 
     def readiness(self) -> tuple[bool, dict]:
         return self.membership.readiness()
+
+    def busy(self, within_s: float = 1.0) -> bool:
+        """Whether the loop is handling a poll batch or handled one within the last `within_s`: a thread beside it
+        in the worker rests while it is (services/matching/rescorer.py), and goes on while it waits for records."""
+        return self._in_batch or self._clock() - self._last_batch_at < within_s
 
     def stop(self, *_args) -> None:
         """Finish the message in hand, commit, close (SIGTERM/SIGINT)."""
@@ -209,6 +216,13 @@ class ConsumerLoop:
             consumer.close(autocommit=False)
 
     def _handle_batch(self, consumer: KafkaConsumer, batch) -> None:
+        self._in_batch = True
+        try:
+            self._handle_records(consumer, batch)
+        finally:
+            self._in_batch, self._last_batch_at = False, self._clock()
+
+    def _handle_records(self, consumer: KafkaConsumer, batch) -> None:
         done: dict[TopicPartition, OffsetAndMetadata] = {}
         handled: dict[str, int] = {}  # records handled per topic, counted as committed once the commit succeeds
         ends = self._clock() + self.settings.consumer_batch_budget_s

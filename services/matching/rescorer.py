@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 from services.matching import metrics
 from services.matching.batch_scoring import rescore_applications
@@ -17,8 +18,9 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 100
 INTERVAL_S = 1.0
 # After a pass that left work (a role's re-scoring unfinished, or a full batch of overdue applications), the thread
-# rests this many times as long as the pass took, then goes on: a role's re-scoring runs at about half the thread's
-# speed instead of one batch per INTERVAL_S, and the consumer loop beside it keeps the other half.
+# rests this many times as long as the pass took, then goes on: while the consumer loop beside it is busy, a role's
+# re-scoring runs at about half the thread's speed instead of one batch per INTERVAL_S, and the loop keeps the other
+# half. While the loop is idle the thread does not rest.
 REST_RATIO = 1.0
 
 
@@ -87,25 +89,32 @@ def _rescore(tenant: str, application_ids: list[str], *, repo: MatchingRepositor
 
 class Rescorer(threading.Thread):
     """Re-scores one batch for each role with an unfinished re-scoring plan, then one batch of applications past
-    their verification deadline; at once when started, then again after REST_RATIO times the pass's own duration
-    while a pass leaves work, else after INTERVAL_S."""
+    their verification deadline; at once when started, then again while a pass leaves work: after REST_RATIO times
+    the pass's own duration if the worker's consumer loop is busy (`busy`), at once if it is idle; else after
+    INTERVAL_S."""
 
     def __init__(self, *, repo: MatchingRepository, publish: Publish, interval_s: float = INTERVAL_S,
                  batch_size: int = BATCH_SIZE, verify_deadline_s: float = VERIFY_DEADLINE_S, clock: Clock = utcnow,
-                 rest_ratio: float = REST_RATIO):
+                 rest_ratio: float = REST_RATIO, busy: Callable[[], bool] = lambda: True):
         super().__init__(name="matching-rescorer", daemon=True)
         self.repo, self.publish, self.clock = repo, publish, clock
         self.interval_s, self.batch_size, self.verify_deadline_s = interval_s, batch_size, verify_deadline_s
-        self.rest_ratio = rest_ratio
+        self.rest_ratio, self.busy = rest_ratio, busy
         self._stopping = threading.Event()
 
     def run(self) -> None:
         while True:  # a first pass at once: a re-scoring a restart interrupted goes on without waiting
             started = time.monotonic()
             left = self.tick()
-            pause = min(self.interval_s, (time.monotonic() - started) * self.rest_ratio) if left else self.interval_s
-            if self._stopping.wait(pause):
+            if self._stopping.wait(self.pause(left=left, took_s=time.monotonic() - started)):
                 return
+
+    def pause(self, *, left: int, took_s: float) -> float:
+        """How long to rest after a pass that took `took_s` and left work for `left` roles (or the sweep)."""
+        if not left:
+            return self.interval_s
+        # The rest leaves the consumer loop beside this thread its share of the interpreter; idle, it needs none.
+        return min(self.interval_s, took_s * self.rest_ratio) if self.busy() else 0.0
 
     def stop(self) -> None:
         self._stopping.set()

@@ -36,7 +36,6 @@ def main() -> None:
     ensure_topics(settings)
     publisher = Publisher(settings, client_id="matching-worker")
     deadline_s = settings.matching_verify_deadline_s
-    rescorer = Rescorer(repo=repo, publish=publisher.publish, verify_deadline_s=deadline_s)
     # Each application is scored once per poll batch, however many of its events the batch holds.
     rescores = Rescores(repo=repo, publish=publisher.publish, verify_deadline_s=deadline_s)
     loop = ConsumerLoop(settings=settings, group_id="matching", publisher=publisher, batch_end=rescores.flush, handlers={
@@ -45,6 +44,7 @@ def main() -> None:
         CREDENTIALS_UNAVAILABLE: partial(handle_credential_unavailable, repo=repo),
         JOBS_DESCRIBED: partial(handle_job_described, descriptions=descriptions),
     })
+    rescorer = Rescorer(repo=repo, publish=publisher.publish, verify_deadline_s=deadline_s, busy=loop.busy)
     serve_worker_metrics(settings.worker_metrics_port, settings.worker_metrics_addr, readiness=loop.readiness)
     rescorer.start()
     log.info("matching worker started")

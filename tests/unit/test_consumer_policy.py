@@ -310,3 +310,23 @@ def test_the_batch_start_is_shown_every_raw_value_of_a_poll_batch_before_any_is_
     lp.run(install_signals=False)
     assert starts and all(before in (0, 3, 5) for before, _ in starts)  # each before its batch's first handler
     assert sorted(a for _, seen in starts for a in seen) == sorted(handled) == ["a0", "a1", "a10", "a11", "a2"]
+
+
+def test_the_loop_is_busy_while_it_handles_a_batch_and_for_a_while_after_then_idle(monkeypatch):
+    fake = FakeLog({A: [_app(i) for i in range(2)]}, max_records=3)
+    now = [100.0]
+    seen_during: list[bool] = []
+    monkeypatch.setattr(consumer_module, "KafkaConsumer", fake)
+    monkeypatch.setattr(consumer_module, "LagTracker", lambda group: SimpleNamespace(update=lambda c: None))
+    lp = ConsumerLoop(settings=Settings(consumer_backoff_s=0.01), group_id="g", publisher=RecordingPublisher(),
+                      handlers={events.APPLICATIONS_RECEIVED: lambda e: seen_during.append(lp.busy(within_s=1.0))},
+                      sleep=lambda s: None, clock=lambda: now[0])
+    assert not lp.busy()  # nothing handled yet
+    fake.loop = lp
+    lp.run(install_signals=False)
+    assert seen_during == [True, True]
+    assert lp.busy(within_s=1.0)  # the batch ended at 100.0
+    now[0] = 100.5
+    assert lp.busy(within_s=1.0) and not lp.busy(within_s=0.4)
+    now[0] = 101.5
+    assert not lp.busy(within_s=1.0)

@@ -174,3 +174,24 @@ def test_while_a_rescoring_is_unfinished_the_thread_goes_on_without_waiting_an_i
     assert run_thread_until_done(rescorer, repo)  # a stop ends even the interval's wait at once
     assert repo.roles_to_rescore() == []
     assert {service.score_view("t1", a, repo=repo)["score"] for a in apps} == {100}
+
+
+def test_a_pass_that_left_work_rests_only_while_the_consumer_loop_beside_it_is_busy(repo, publish):
+    busy = [True]
+    rescorer = Rescorer(repo=repo, publish=publish, interval_s=30, rest_ratio=1.0, busy=lambda: busy[0])
+    assert rescorer.pause(left=1, took_s=0.2) == 0.2  # as long as the pass took: the loop keeps half
+    assert rescorer.pause(left=1, took_s=90) == 30  # never more than an interval
+    assert rescorer.pause(left=0, took_s=0.2) == 30  # nothing left: look again after an interval
+    busy[0] = False
+    assert rescorer.pause(left=1, took_s=0.2) == 0.0  # the loop waits for records: no need to leave it anything
+    assert rescorer.pause(left=0, took_s=0.2) == 30
+
+
+def test_beside_an_idle_consumer_loop_the_thread_rescores_without_resting(repo, publish):
+    apps = tuple(f"a{i}" for i in range(9))
+    seed(repo, publish, apps=apps)
+    put(repo)
+    # A rest of a million times each pass would be the whole 30 s interval after every batch of two.
+    rescorer = Rescorer(repo=repo, publish=publish, interval_s=30, batch_size=2, rest_ratio=1e6, busy=lambda: False)
+    assert run_thread_until_done(rescorer, repo)
+    assert repo.roles_to_rescore() == []
