@@ -14,10 +14,12 @@ at 10/s on top of them. `--cpu` adds each process's CPU per complete application
 each Python process (bench/cpuprofile.py), `--replicas verification-worker=2` more processes of a Kafka worker.
 
 Starts its own Apache Kafka, secantusdb and the services on free ports, and runs 15 s of untimed load at 10/s
-first (`--warmup`), printing its row: a pipeline just started is cold for its first seconds of load, the broker most (0.47 of a core
-at 10/s in its first 12 s, 0.21-0.25 after: its JVM compiling its hot paths, presumably), and a first rate measured
-without it shows that instead of the steady state. Prints figures; asserts
-nothing. The default run takes under two minutes; the issue's figures: `--seconds 60 --drain 300 --stored 0,10000,100000`.
+first (`--warmup`), printing its row. A pipeline just started is cold for its first seconds of load, the broker
+most (0.47 of a core at 10/s in its first 12 s, 0.21-0.25 after: its JVM compiling its hot paths, presumably), and
+a first rate measured without the warm-up shows that instead of the steady state.
+
+Prints figures; asserts nothing. The default run takes under two minutes; the issue's figures: `--seconds 60
+--drain 300 --stored 0,10000,100000`.
 """
 from __future__ import annotations
 
