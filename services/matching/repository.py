@@ -260,21 +260,17 @@ class MatchingRepository:
         that reaches `until` is left open above, so what was stored meanwhile is walked too."""
         start = _walk_start(after)
         if start is None:
-            firsts = [d["_id"] for job_id in dict.fromkeys(job_ids) for d in self.applications.find(
-                {"tenant": tenant, "job_id": job_id}, {"_id": True}).sort("_id", ASCENDING).limit(1)]
+            firsts = self._stored_in(tenant, job_ids, span=None, limit=1)
             if not firsts:
                 return WalkPage([], after, window_s, exhausted=True)
-            start = _oid_number(min(firsts)) - 1
+            start = _oid_number(firsts[0][0]) - 1
         end = _oid_number(ObjectId.from_datetime(until))
         window = max(min(window_s, WALK_WINDOW_MAX_S), _OID_UNIT_S)
         for _probe in range(WALK_PROBES):
             upper = start + max(int(window * _OID_PER_S), 1)
             last = upper >= end
             span: dict = {"$gt": _oid(start)} if last else {"$gt": _oid(start), "$lt": _oid(upper)}
-            rows = sorted((d["_id"], d["application_id"]) for job_id in dict.fromkeys(job_ids)
-                          for d in self.applications.find({"tenant": tenant, "job_id": job_id, "_id": span},
-                                                          {"_id": True, "application_id": True})
-                          .sort("_id", ASCENDING).limit(limit))
+            rows = self._stored_in(tenant, job_ids, span=span, limit=limit)
             if len(rows) >= limit:  # the window held a page or more: take a page, and fit the window to it
                 page = rows[:limit]
                 spanned = _oid_number(page[-1][0]) - start
@@ -286,6 +282,15 @@ class MatchingRepository:
             if rows:
                 return WalkPage([a for _, a in rows], str(_oid(start)), window, exhausted=False)
         return WalkPage([], str(_oid(start)), window, exhausted=False)  # empty windows: the next pass goes on
+
+    def _stored_in(self, tenant: str, job_ids: list[str], *, span: dict | None, limit: int) -> list[tuple]:
+        """(_id, application_id) of the first `limit` applications to each job in the `_id` span (None: any), all
+        of them in `_id` order: one read per job, an equality and a range on the (tenant, job_id, _id) index."""
+        return sorted((d["_id"], d["application_id"]) for job_id in dict.fromkeys(job_ids)
+                      for d in self.applications.find({"tenant": tenant, "job_id": job_id,
+                                                       **({"_id": span} if span is not None else {})},
+                                                      {"_id": True, "application_id": True})
+                      .sort("_id", ASCENDING).limit(limit))
 
     def count_applications_for_jobs(self, tenant: str, job_ids: list[str], *, after: str) -> int:
         """How many of the walk's applications are after the position `after` (counted, so it reads them)."""

@@ -73,8 +73,8 @@ class VerdictRepository:
         insertion.raise_refused()
         lost = {(d["tenant"], d["credential_id"]) for i, d in enumerate(docs) if i in insertion.duplicates}
         stored = self._get_many(lost)
-        if len(stored) < len(lost):  # verdicts are never deleted: an upsert not read back is the server's fault
-            raise RuntimeError("an upserted verdict could not be read back")
+        if len(stored) < len(lost):  # verdicts are never deleted: a refused duplicate not read back is the server's fault
+            raise RuntimeError("a verdict the unique key refused as already stored could not be read back")
         return [stored[(d["tenant"], d["credential_id"])] if i in insertion.duplicates else d for i, d in enumerate(docs)]
 
     def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict]:
