@@ -10,12 +10,13 @@ this is not worked around in application code. Run: .venv/bin/python bench/repro
 """
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "deploy" / "local"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import cpuprofile  # noqa: E402  (bench/cpuprofile.py: a process's CPU from /proc)
 import stack  # noqa: E402
 from pymongo import ASCENDING, MongoClient  # noqa: E402
 from pymongo.collection import Collection  # noqa: E402
@@ -24,8 +25,7 @@ COUNT = 2_000
 
 
 def server_cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return cpuprofile.reading({"server": pid})["server"]
 
 
 def insert_then_update_ms(pid: int, coll: Collection) -> tuple[float, float]:
